@@ -1,0 +1,86 @@
+"""Pingjia (评家): the web application.
+
+``create_app`` builds the Flask app: configuration from the environment, extensions,
+blueprints (one per area), command-line groups and error pages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from survey_app.config import DEV_SECRET_KEY, Config
+from survey_app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+
+class InsecureConfigError(RuntimeError):
+    """Raised when the app would start outside development with the development secret."""
+
+
+def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
+    """Build the application.
+
+    Parameters
+    ----------
+    config:
+        A ``Config`` object or a mapping of settings that override the environment's.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    settings = Config().as_dict()
+    if isinstance(config, Config):
+        settings.update(config.as_dict())
+    elif config is not None:
+        settings.update(config)
+    app.config.from_mapping(settings)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_file = Path(app.instance_path) / "pingjia.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = os.path.join(app.instance_path, "uploads")
+
+    _refuse_insecure_config(app)
+
+    from survey_app import database
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+
+    from survey_app import access, auth, errors, main, orgs, security  # noqa: F401
+
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(orgs.bp)
+
+    from survey_app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _refuse_insecure_config(app: Flask) -> None:
+    env = app.config.get("ENV_NAME", "production")
+    if env not in {"development", "testing"} and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise InsecureConfigError(
+            "SECRET_KEY is the development key. Set SECRET_KEY in the environment "
+            "(or PINGJIA_ENV=development for local development)."
+        )

@@ -1,0 +1,14 @@
+"""Command-line groups: ``flask --app survey_app <group> <command>``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from survey_app.cli.demo import demo
+    from survey_app.cli.orgs import orgs
+    from survey_app.cli.users import user
+
+    for group in (user, orgs, demo):
+        app.cli.add_command(group)

@@ -1,0 +1,47 @@
+"""Error pages: a clear page in the user's language, never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page.")),
+    404: (_l("Not found"), _l("The page you asked for does not exist.")),
+    405: (_l("Not allowed"), _l("This action is not allowed here.")),
+    409: (_l("Conflict"), _l("This has already been done.")),
+    413: (_l("File too large"), _l("The uploaded file is larger than the allowed size.")),
+    429: (_l("Too many requests"), _l("Too many attempts. Please wait a minute and try again.")),
+    500: (_l("Server error"), _l("Something went wrong on our side. Nothing you entered was lost.")),
+    503: (
+        _l("Service temporarily unavailable"),
+        _l("The service is briefly unavailable. Please try again in a moment."),
+    ),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, MESSAGES[500])
+    return render_template("error.html", status=status, title=title, message=detail or message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return render_error(400, _l("The form has expired or was not sent from this site. "
+                                    "Please reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if error.code in MESSAGES:
+            return render_error(error.code)
+        return error
+
+    @app.errorhandler(OperationalError)
+    def _db_down(error: OperationalError):
+        app.logger.error("database unavailable: %s", type(error).__name__)
+        return render_error(503)

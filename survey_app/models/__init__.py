@@ -1,0 +1,41 @@
+"""The platform's persistent objects (SQLAlchemy 2 typed models).
+
+Importing this package registers every model with the metadata, which Alembic and
+``db.create_all`` need.
+"""
+
+from survey_app.models.audit import AuditEntry
+from survey_app.models.campaign import (
+    OpenLink,
+    AccessCode,
+    Assignment,
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    CampaignTarget,
+    RaterGroup,
+)
+from survey_app.models.organisation import Organisation, OrgKind
+from survey_app.models.questionnaire import QuestionnaireVersion
+from survey_app.models.response import Draft, Response, Submission
+from survey_app.models.user import Role, User
+
+__all__ = [
+    "AccessCode",
+    "Assignment",
+    "AuditEntry",
+    "Campaign",
+    "CampaignKind",
+    "CampaignStatus",
+    "CampaignTarget",
+    "Draft",
+    "OpenLink",
+    "OrgKind",
+    "Organisation",
+    "QuestionnaireVersion",
+    "RaterGroup",
+    "Response",
+    "Role",
+    "Submission",
+    "User",
+]

@@ -1,0 +1,161 @@
+"""Campaigns (评议活动), their rater groups, targets, assignments and access codes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import db
+from survey_app.models.organisation import Organisation
+from survey_app.models.questionnaire import QuestionnaireVersion
+
+
+class CampaignKind(enum.StrEnum):
+    MEMBER = "member"  # 会员评家
+    CROSS = "cross"  # 上下级工会互评
+    PEER = "peer"  # 同级互评
+    THIRD_PARTY = "third_party"  # 第三方评议
+    FOUR_PARTY = "four_party"  # 四方评议
+    DAILY = "daily"  # 日常评议
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[str] = mapped_column(String(16), default="annual")  # annual | rolling
+    year: Mapped[int | None] = mapped_column(Integer)
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    closes_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value)
+    min_group_size: Mapped[int] = mapped_column(Integer, default=5)
+    allow_open_link: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The unit that runs the campaign; its admins manage it.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: datetime.now(UTC)
+    )
+
+    owner: Mapped[Organisation | None] = relationship()
+    rater_groups: Mapped[list[RaterGroup]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="RaterGroup.id"
+    )
+    targets: Mapped[list[CampaignTarget]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.code} {self.status}>"
+
+
+class CampaignTarget(db.Model):
+    """A unit that a campaign evaluates."""
+
+    __tablename__ = "campaign_targets"
+    __table_args__ = (UniqueConstraint("campaign_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+
+    campaign: Mapped[Campaign] = relationship(back_populates="targets")
+    organisation: Mapped[Organisation] = relationship()
+
+
+class RaterGroup(db.Model):
+    """One group of raters in a campaign, with its weight and pinned questionnaire version."""
+
+    __tablename__ = "rater_groups"
+    __table_args__ = (UniqueConstraint("campaign_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    # How raters are assigned: members | upper | lower | peer | third_party | named
+    rule: Mapped[str] = mapped_column(String(32), default="members")
+
+    campaign: Mapped[Campaign] = relationship(back_populates="rater_groups")
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+
+
+class Assignment(db.Model):
+    """Who rates whom: a named rater (organisation or account) and a target unit."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("rater_group_id", "target_id", "rater_org_id", "rater_user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    rater_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    rater_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+    rater_group: Mapped[RaterGroup] = relationship()
+    target: Mapped[Organisation] = relationship(foreign_keys=[target_id])
+    rater_org: Mapped[Organisation | None] = relationship(foreign_keys=[rater_org_id])
+
+
+class AccessCode(db.Model):
+    """A one-time 参评码. Only its hash is stored, and nothing links it to its response:
+    no response id, no time of use, just whether it has been used."""
+
+    __tablename__ = "access_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_on: Mapped[date] = mapped_column(Date, default=lambda: datetime.now(UTC).date())
+
+    campaign: Mapped[Campaign] = relationship()
+    rater_group: Mapped[RaterGroup] = relationship()
+    target: Mapped[Organisation] = relationship()
+
+
+class OpenLink(db.Model):
+    """A reusable link (poster QR code, or a daily-evaluation service point)."""
+
+    __tablename__ = "open_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    label: Mapped[str] = mapped_column(Text, default="")
+
+    campaign: Mapped[Campaign] = relationship()
+    rater_group: Mapped[RaterGroup] = relationship()
+    target: Mapped[Organisation] = relationship()

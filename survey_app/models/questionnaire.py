@@ -1,0 +1,40 @@
+"""Published questionnaire versions: immutable, identified by the hash of their definition."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from survey_app.extensions import db
+
+
+class ImmutableVersionError(RuntimeError):
+    """Raised on any attempt to change a published questionnaire version."""
+
+
+class QuestionnaireVersion(db.Model):
+    __tablename__ = "questionnaire_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title_zh: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[dict] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: datetime.now(UTC)
+    )
+
+    def __repr__(self) -> str:
+        return f"<QuestionnaireVersion {self.key} {self.version} {self.content_hash[:8]}>"
+
+
+@event.listens_for(QuestionnaireVersion, "before_update")
+def _refuse_update(mapper, connection, target) -> None:  # noqa: ARG001
+    raise ImmutableVersionError(
+        f"questionnaire version {target.key} {target.content_hash[:12]} is published and "
+        "cannot change; publish a new version instead"
+    )

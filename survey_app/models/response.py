@@ -1,0 +1,79 @@
+"""Responses (table ``responses``), drafts, and named raters' revision history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from survey_app.extensions import db
+
+
+def _uuid4() -> str:
+    return str(uuid.uuid4())
+
+
+class Response(db.Model):
+    """The answers of one submission.
+
+    For anonymous groups nothing here identifies the rater: no code, account, address,
+    user agent or time of day. The id is random (UUID4), so neither id nor storage order
+    tells which code opened it. ``item_values`` packs the scored items (one signed byte per
+    item in the version's ``scored_items()`` order: the scale value, -1 unanswered, -2 not
+    applicable) so that analysis can load a campaign without parsing JSON.
+    """
+
+    __tablename__ = "responses"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid4)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))
+    questionnaire_version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_versions.id")
+    )
+    submitted_on: Mapped[date] = mapped_column(Date, default=lambda: datetime.now(UTC).date())
+    answers: Mapped[dict] = mapped_column(JSON)
+    item_values: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Draft(db.Model):
+    """Answers saved so far under one access code or assignment; deleted on submit."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # For anonymous drafts: the access code's hash (the draft is gone once submitted).
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), unique=True)
+    answers: Mapped[dict] = mapped_column(JSON)
+    updated_on: Mapped[date] = mapped_column(Date, default=lambda: datetime.now(UTC).date())
+
+
+class Submission(db.Model):
+    """A named rater's submission for an assignment. Revisions are kept; the latest counts."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (UniqueConstraint("assignment_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: datetime.now(UTC)
+    )
+    current: Mapped[bool] = mapped_column(Boolean, default=True)

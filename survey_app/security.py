@@ -1,0 +1,55 @@
+"""Response headers and log redaction that every page gets."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+#: Access codes appear in member URLs (/s/<code>); logs must never hold them.
+_CODE_IN_PATH = re.compile(r"(/s/)[^/\s?\"']+")
+
+
+def redact(text: str) -> str:
+    """Replace any access code in a URL path with a fixed marker."""
+    return _CODE_IN_PATH.sub(r"\1[redacted]", text)
+
+
+class RedactCodesFilter(logging.Filter):
+    """A logging filter that removes access codes from a record's message and arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, dict):  # gunicorn's access log passes a mapping
+            record.args = {
+                k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
+            }
+        elif record.args:
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def install_log_redaction() -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", "survey_app", "flask.app"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactCodesFilter) for f in logger.filters):
+            logger.addFilter(RedactCodesFilter())
+
+
+def init_app(app: Flask) -> None:
+    install_log_redaction()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
