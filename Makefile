@@ -6,7 +6,7 @@ FLASK := PINGJIA_ENV=development $(BIN)/flask --app survey_app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install install-dev translations db test lint bench clean
+.PHONY: run install install-dev translations db test lint bench clean messages
 
 run: install db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -47,3 +47,9 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Developers: refresh the catalogue after changing user-facing text, then translate.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o survey_app/translations/messages.pot .
+	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-fuzzy-matching
+	$(BIN)/python tools/po_fill.py survey_app/translations/zh/LC_MESSAGES/messages.po

@@ -60,9 +60,9 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
-    from survey_app import access, auth, errors, main, orgs, security  # noqa: F401
-
     from flask_babel import get_locale
+
+    from survey_app import access, auth, errors, main, orgs, security, surveys  # noqa: F401
 
     app.jinja_env.globals["get_locale"] = get_locale
     security.init_app(app)
@@ -70,6 +70,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(orgs.bp)
+    app.register_blueprint(surveys.bp)
 
     from survey_app.cli import register_commands
 

@@ -26,9 +26,18 @@ INDUSTRIES = [
     ("DEMO-I02", "东湖市市直机关工委", "市直"),
 ]
 ENTERPRISES = [
-    "机械制造有限公司", "纺织集团", "电子科技有限公司", "食品有限公司", "物流有限公司",
-    "建筑工程有限公司", "医药有限公司", "汽车零部件有限公司", "商贸有限公司",
-    "新材料股份有限公司", "供水集团", "公交集团",
+    "机械制造有限公司",
+    "纺织集团",
+    "电子科技有限公司",
+    "食品有限公司",
+    "物流有限公司",
+    "建筑工程有限公司",
+    "医药有限公司",
+    "汽车零部件有限公司",
+    "商贸有限公司",
+    "新材料股份有限公司",
+    "供水集团",
+    "公交集团",
 ]
 SCHOOLS = ["第一中学", "实验小学", "职业技术学院", "第三中学"]
 BUREAUS = ["人力资源和社会保障局", "住房和城乡建设局", "卫生健康委员会", "交通运输局"]
@@ -74,8 +83,11 @@ def demo_units() -> list[tuple[str, str, OrgKind, str | None, int]]:
 
     for i, (code, _, place) in enumerate(DISTRICTS):
         for j in range(12):
-            add_grassroots(code, f"{place}{ENTERPRISES[(i * 5 + j) % len(ENTERPRISES)]}"
-                                 f"{'' if j < len(ENTERPRISES) else j}工会")
+            add_grassroots(
+                code,
+                f"{place}{ENTERPRISES[(i * 5 + j) % len(ENTERPRISES)]}"
+                f"{'' if j < len(ENTERPRISES) else j}工会",
+            )
     for school in SCHOOLS:
         add_grassroots("DEMO-I01", f"东湖市{school}工会")
     for bureau in BUREAUS:
@@ -86,12 +98,13 @@ def demo_units() -> list[tuple[str, str, OrgKind, str | None, int]]:
             b_code = f"{g_code}-B{k}"
             b_members = g_members // (len(BRANCHES) + 1)
             units.append((b_code, branch, OrgKind.BRANCH_UNION, g_code, b_members))
-            units.append((f"{b_code}-T1", f"{branch[:4]}一组", OrgKind.UNION_GROUP, b_code,
-                          b_members // 3))
+            units.append(
+                (f"{b_code}-T1", f"{branch[:4]}一组", OrgKind.UNION_GROUP, b_code, b_members // 3)
+            )
     # Higher levels count the members of their subtree's grassroots units.
     totals: dict[str, int] = {}
     by_code = {u[0]: u for u in units}
-    for code, _, kind, parent, members in units:
+    for _code, _, kind, parent, members in units:
         if kind == OrgKind.GRASSROOTS_UNION:
             node = parent
             while node is not None:
@@ -103,13 +116,22 @@ def demo_units() -> list[tuple[str, str, OrgKind, str | None, int]]:
 def load_demo() -> DemoReport:
     """Create whatever of the demo is missing. Idempotent."""
     report = DemoReport()
-    existing = {o.code: o for o in db.session.scalars(
-        select(Organisation).where(Organisation.code.startswith("DEMO-")))}
+    existing = {
+        o.code: o
+        for o in db.session.scalars(
+            select(Organisation).where(Organisation.code.startswith("DEMO-"))
+        )
+    }
     for code, name, kind, parent_code, members in demo_units():
         if code in existing:
             continue
-        org = Organisation(code=code, name=name, kind=kind.value, members=members,
-                           parent=existing.get(parent_code) if parent_code else None)
+        org = Organisation(
+            code=code,
+            name=name,
+            kind=kind.value,
+            members=members,
+            parent=existing.get(parent_code) if parent_code else None,
+        )
         db.session.add(org)
         existing[code] = org
         report.units_created += 1
@@ -119,8 +141,11 @@ def load_demo() -> DemoReport:
     for username, role, org_code, password in DEMO_USERS:
         if db.session.scalar(select(User).where(User.username == username)):
             continue
-        user = User(username=username, role=role.value,
-                    organisation=existing.get(org_code) if org_code else None)
+        user = User(
+            username=username,
+            role=role.value,
+            organisation=existing.get(org_code) if org_code else None,
+        )
         user.set_password(password)
         db.session.add(user)
         report.users_created += 1

@@ -16,7 +16,10 @@ MESSAGES = {
     409: (_l("Conflict"), _l("This has already been done.")),
     413: (_l("File too large"), _l("The uploaded file is larger than the allowed size.")),
     429: (_l("Too many requests"), _l("Too many attempts. Please wait a minute and try again.")),
-    500: (_l("Server error"), _l("Something went wrong on our side. Nothing you entered was lost.")),
+    500: (
+        _l("Server error"),
+        _l("Something went wrong on our side. Nothing you entered was lost."),
+    ),
     503: (
         _l("Service temporarily unavailable"),
         _l("The service is briefly unavailable. Please try again in a moment."),
@@ -26,14 +29,21 @@ MESSAGES = {
 
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500])
-    return render_template("error.html", status=status, title=title, message=detail or message), status
+    return render_template(
+        "error.html", status=status, title=title, message=detail or message
+    ), status
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
-        return render_error(400, _l("The form has expired or was not sent from this site. "
-                                    "Please reload the page and try again."))
+        return render_error(
+            400,
+            _l(
+                "The form has expired or was not sent from this site. "
+                "Please reload the page and try again."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

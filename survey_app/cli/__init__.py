@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from survey_app.cli.codes import codes
     from survey_app.cli.demo import demo
     from survey_app.cli.orgs import orgs
     from survey_app.cli.users import user
 
-    for group in (user, orgs, demo):
+    for group in (user, orgs, demo, codes):
         app.cli.add_command(group)

@@ -6,13 +6,13 @@ Importing this package registers every model with the metadata, which Alembic an
 
 from survey_app.models.audit import AuditEntry
 from survey_app.models.campaign import (
-    OpenLink,
     AccessCode,
     Assignment,
     Campaign,
     CampaignKind,
     CampaignStatus,
     CampaignTarget,
+    OpenLink,
     RaterGroup,
 )
 from survey_app.models.organisation import Organisation, OrgKind

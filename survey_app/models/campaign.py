@@ -6,6 +6,7 @@ import enum
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey_app.extensions import db
 from survey_app.models.organisation import Organisation
 from survey_app.models.questionnaire import QuestionnaireVersion
+from survey_app.models.user import User
 
 
 class CampaignKind(enum.StrEnum):
@@ -55,6 +57,9 @@ class Campaign(db.Model):
     allow_open_link: Mapped[bool] = mapped_column(Boolean, default=False)
     # The unit that runs the campaign; its admins manage it.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # How the targets were chosen, kept for editing: {"mode": "subtree"|"level"|"list",
+    # "root": code, "kind": org kind, "codes": [...]} (see docs/campaigns.md).
+    target_spec: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(UTC)
     )
@@ -100,6 +105,8 @@ class RaterGroup(db.Model):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     # How raters are assigned: members | upper | lower | peer | third_party | named
     rule: Mapped[str] = mapped_column(String(32), default="members")
+    # The rule's parameters (peers per target, seed, assessors, conflicts, named accounts).
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
 
     campaign: Mapped[Campaign] = relationship(back_populates="rater_groups")
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
@@ -119,10 +126,15 @@ class Assignment(db.Model):
     target_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     rater_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     rater_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The rater's deadline; None means the campaign's closing date.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    # "rule" (generated) or "manual" (added by hand); regenerating replaces only rule rows.
+    source: Mapped[str] = mapped_column(String(16), default="rule")
 
     rater_group: Mapped[RaterGroup] = relationship()
     target: Mapped[Organisation] = relationship(foreign_keys=[target_id])
     rater_org: Mapped[Organisation | None] = relationship(foreign_keys=[rater_org_id])
+    rater_user: Mapped[User | None] = relationship(foreign_keys=[rater_user_id])
 
 
 class AccessCode(db.Model):

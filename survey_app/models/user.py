@@ -15,6 +15,16 @@ from survey_app.extensions import db
 from survey_app.models.organisation import Organisation
 
 _hasher = PasswordHasher()
+#: The test suite hashes many passwords; cheap parameters there (never outside testing).
+_test_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _password_hasher() -> PasswordHasher:
+    from flask import current_app, has_app_context
+
+    if has_app_context() and current_app.testing:
+        return _test_hasher
+    return _hasher
 
 
 class Role(enum.StrEnum):
@@ -52,11 +62,11 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = _password_hasher().hash(password)
 
     def check_password(self, password: str) -> bool:
         try:
-            return _hasher.verify(self.password_hash, password)
+            return _password_hasher().verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 

@@ -37,11 +37,17 @@ KIND_LABELS = {
 
 #: Chinese column headers accepted as aliases of the English ones.
 HEADER_ALIASES = {
-    "代码": "code", "单位代码": "code", "编码": "code",
-    "名称": "name", "单位名称": "name",
-    "类型": "kind", "级别": "kind",
-    "上级代码": "parent_code", "上级单位代码": "parent_code",
-    "会员数": "members", "会员人数": "members",
+    "代码": "code",
+    "单位代码": "code",
+    "编码": "code",
+    "名称": "name",
+    "单位名称": "name",
+    "类型": "kind",
+    "级别": "kind",
+    "上级代码": "parent_code",
+    "上级单位代码": "parent_code",
+    "会员数": "members",
+    "会员人数": "members",
 }
 
 
@@ -85,8 +91,13 @@ def read_rows(data: bytes, filename: str) -> list[dict[str, str]]:
         table = _read_csv(data)
     else:
         raise ImportFailed(
-            [ImportIssue(None, None, str(_l("Unsupported file type %(ext)s: use CSV or Excel.",
-                                             ext=suffix)))]
+            [
+                ImportIssue(
+                    None,
+                    None,
+                    str(_l("Unsupported file type %(ext)s: use CSV or Excel.", ext=suffix)),
+                )
+            ]
         )
     if not table:
         raise ImportFailed([ImportIssue(None, None, str(_l("The file is empty.")))])
@@ -94,12 +105,17 @@ def read_rows(data: bytes, filename: str) -> list[dict[str, str]]:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ImportFailed(
-            [ImportIssue(1, c, str(_l("missing column (expected: %(cols)s)",
-                                      cols=",".join(COLUMNS)))) for c in missing]
+            [
+                ImportIssue(
+                    1, c, str(_l("missing column (expected: %(cols)s)", cols=",".join(COLUMNS)))
+                )
+                for c in missing
+            ]
         )
     if len(table) - 1 > MAX_ROWS:
-        raise ImportFailed([ImportIssue(None, None, str(_l("Too many rows (at most %(n)s).",
-                                                           n=MAX_ROWS)))])
+        raise ImportFailed(
+            [ImportIssue(None, None, str(_l("Too many rows (at most %(n)s).", n=MAX_ROWS)))]
+        )
     rows = []
     for values in table[1:]:
         cells = [("" if v is None else str(v)).strip() for v in values]
@@ -119,9 +135,20 @@ def _read_csv(data: bytes) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ImportFailed([ImportIssue(None, None, str(_l(
-            "The file is neither UTF-8 nor GBK/GB18030 text; save it as CSV (UTF-8) and retry."
-        )))])
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    None,
+                    None,
+                    str(
+                        _l(
+                            "The file is neither UTF-8 nor GBK/GB18030 text; "
+                            "save it as CSV (UTF-8) and retry."
+                        )
+                    ),
+                )
+            ]
+        )
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -135,8 +162,15 @@ def _read_xlsx(data: bytes) -> list[list[object]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
-        raise ImportFailed([ImportIssue(None, None, str(_l(
-            "The Excel file cannot be read (%(error)s).", error=type(exc).__name__)))]) from exc
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    None,
+                    None,
+                    str(_l("The Excel file cannot be read (%(error)s).", error=type(exc).__name__)),
+                )
+            ]
+        ) from exc
     sheet = book.worksheets[0]
     rows = []
     for i, row in enumerate(sheet.iter_rows(values_only=True)):
@@ -153,8 +187,15 @@ def _read_xls(data: bytes) -> list[list[object]]:
     try:
         book = xlrd.open_workbook(file_contents=data)
     except Exception as exc:  # xlrd raises many types for broken files
-        raise ImportFailed([ImportIssue(None, None, str(_l(
-            "The Excel file cannot be read (%(error)s).", error=type(exc).__name__)))]) from exc
+        raise ImportFailed(
+            [
+                ImportIssue(
+                    None,
+                    None,
+                    str(_l("The Excel file cannot be read (%(error)s).", error=type(exc).__name__)),
+                )
+            ]
+        ) from exc
     sheet = book.sheet_by_index(0)
     return [[_cell(v) for v in sheet.row_values(i)] for i in range(min(sheet.nrows, MAX_ROWS + 2))]
 
@@ -189,11 +230,24 @@ def check_rows(
             issues.append(ImportIssue(index, "code", str(_l("the code is empty"))))
             ok = False
         elif len(code) > 64:
-            issues.append(ImportIssue(index, "code", str(_l("the code is longer than 64 characters"))))
+            issues.append(
+                ImportIssue(index, "code", str(_l("the code is longer than 64 characters")))
+            )
             ok = False
         elif code in seen:
-            issues.append(ImportIssue(index, "code", str(_l(
-                "duplicate code %(code)s (also in row %(other)s)", code=code, other=seen[code]))))
+            issues.append(
+                ImportIssue(
+                    index,
+                    "code",
+                    str(
+                        _l(
+                            "duplicate code %(code)s (also in row %(other)s)",
+                            code=code,
+                            other=seen[code],
+                        )
+                    ),
+                )
+            )
             ok = False
         else:
             seen[code] = index
@@ -201,12 +255,24 @@ def check_rows(
             issues.append(ImportIssue(index, "name", str(_l("the name is empty"))))
             ok = False
         elif len(name) > 200:
-            issues.append(ImportIssue(index, "name", str(_l("the name is longer than 200 characters"))))
+            issues.append(
+                ImportIssue(index, "name", str(_l("the name is longer than 200 characters")))
+            )
             ok = False
         if kind not in kinds:
-            issues.append(ImportIssue(index, "kind", str(_l(
-                "unknown kind %(kind)s (allowed: %(allowed)s)", kind=kind,
-                allowed=", ".join(sorted(kinds))))))
+            issues.append(
+                ImportIssue(
+                    index,
+                    "kind",
+                    str(
+                        _l(
+                            "unknown kind %(kind)s (allowed: %(allowed)s)",
+                            kind=kind,
+                            allowed=", ".join(sorted(kinds)),
+                        )
+                    ),
+                )
+            )
             ok = False
         members = row["members"] or "0"
         try:
@@ -214,13 +280,26 @@ def check_rows(
             if members_n < 0:
                 raise ValueError(members)
         except ValueError:
-            issues.append(ImportIssue(index, "members", str(_l(
-                "members must be a whole number ≥ 0, not %(value)s", value=members))))
+            issues.append(
+                ImportIssue(
+                    index,
+                    "members",
+                    str(_l("members must be a whole number ≥ 0, not %(value)s", value=members)),
+                )
+            )
             ok = False
             members_n = 0
         if ok:
-            clean.append({"row": index, "code": code, "name": name, "kind": kind,
-                          "parent_code": row["parent_code"] or None, "members": members_n})
+            clean.append(
+                {
+                    "row": index,
+                    "code": code,
+                    "name": name,
+                    "kind": kind,
+                    "parent_code": row["parent_code"] or None,
+                    "members": members_n,
+                }
+            )
 
     # The tree after the import: existing units, overridden by the file's rows.
     parent_of = {c: (o.parent.code if o.parent else None) for c, o in existing.items()}
@@ -233,15 +312,29 @@ def check_rows(
         if parent is None:
             continue
         if parent == r["code"]:
-            issues.append(ImportIssue(r["row"], "parent_code", str(_l("a unit cannot be its own parent"))))
+            issues.append(
+                ImportIssue(r["row"], "parent_code", str(_l("a unit cannot be its own parent")))
+            )
         elif parent not in parent_of:
-            issues.append(ImportIssue(r["row"], "parent_code", str(_l(
-                "unknown parent %(code)s", code=parent))))
+            issues.append(
+                ImportIssue(
+                    r["row"], "parent_code", str(_l("unknown parent %(code)s", code=parent))
+                )
+            )
         elif OrgKind(kind_of[parent]) not in ALLOWED_PARENTS[OrgKind(r["kind"])]:
-            issues.append(ImportIssue(r["row"], "kind", str(_l(
-                "a %(kind)s cannot be under a %(parent_kind)s",
-                kind=KIND_LABELS[OrgKind(r["kind"])],
-                parent_kind=KIND_LABELS[OrgKind(kind_of[parent])]))))
+            issues.append(
+                ImportIssue(
+                    r["row"],
+                    "kind",
+                    str(
+                        _l(
+                            "a %(kind)s cannot be under a %(parent_kind)s",
+                            kind=KIND_LABELS[OrgKind(r["kind"])],
+                            parent_kind=KIND_LABELS[OrgKind(kind_of[parent])],
+                        )
+                    ),
+                )
+            )
     cycle_issues = list(_cycles(clean, parent_of))
     issues.extend(cycle_issues)
     if scope is not None and not cycle_issues:
@@ -258,10 +351,13 @@ def _cycles(clean: list[dict], parent_of: dict[str, str | None]) -> Iterable[Imp
             chain.append(node)
             node = parent_of.get(node)
         if node is not None and node in chain and r["code"] not in reported:
-            cycle = chain[chain.index(node):] + [node]
+            cycle = chain[chain.index(node) :] + [node]
             reported.update(cycle)
-            yield ImportIssue(r["row"], "parent_code", str(_l(
-                "the parents form a cycle: %(cycle)s", cycle=" → ".join(cycle))))
+            yield ImportIssue(
+                r["row"],
+                "parent_code",
+                str(_l("the parents form a cycle: %(cycle)s", cycle=" → ".join(cycle))),
+            )
 
 
 def _outside_scope(clean, parent_of, existing, scope: Organisation) -> Iterable[ImportIssue]:
@@ -275,9 +371,17 @@ def _outside_scope(clean, parent_of, existing, scope: Organisation) -> Iterable[
                 node = parent_of.get(node)
             inside = node == scope.code
         if not inside:
-            yield ImportIssue(r["row"], "parent_code", str(_l(
-                "unit %(code)s would be outside your organisation %(scope)s",
-                code=r["code"], scope=scope.code)))
+            yield ImportIssue(
+                r["row"],
+                "parent_code",
+                str(
+                    _l(
+                        "unit %(code)s would be outside your organisation %(scope)s",
+                        code=r["code"],
+                        scope=scope.code,
+                    )
+                ),
+            )
 
 
 def import_rows(
@@ -307,8 +411,14 @@ def import_rows(
             by_code[r["code"]].parent = parent
         db.session.flush()
         recompute_paths(by_code.values())
-        record("orgs.import", "organisation", None, user,
-               created=result.created, updated=result.updated)
+        record(
+            "orgs.import",
+            "organisation",
+            None,
+            user,
+            created=result.created,
+            updated=result.updated,
+        )
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -342,8 +452,15 @@ def export_rows(orgs: Iterable[Organisation]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for o in sorted(orgs, key=lambda o: (o.depth, o.code)):
-        writer.writerow([_neutralise(o.code), _neutralise(o.name), o.kind,
-                         _neutralise(o.parent.code) if o.parent else "", o.members])
+        writer.writerow(
+            [
+                _neutralise(o.code),
+                _neutralise(o.name),
+                o.kind,
+                _neutralise(o.parent.code) if o.parent else "",
+                o.members,
+            ]
+        )
     return out.getvalue()
 
 

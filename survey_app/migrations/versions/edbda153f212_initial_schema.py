@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5651daa1f73a
+Revision ID: edbda153f212
 Revises: 
-Create Date: 2026-11-24 10:33:48.886423
+Create Date: 2026-11-24 10:46:53.526885
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5651daa1f73a'
+revision = 'edbda153f212'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -63,6 +63,7 @@ def upgrade():
     sa.Column('min_group_size', sa.Integer(), nullable=False),
     sa.Column('allow_open_link', sa.Boolean(), nullable=False),
     sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('target_spec', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['organisations.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -115,6 +116,7 @@ def upgrade():
     sa.Column('questionnaire_version_id', sa.Integer(), nullable=False),
     sa.Column('anonymous', sa.Boolean(), nullable=False),
     sa.Column('rule', sa.String(length=32), nullable=False),
+    sa.Column('settings', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ),
     sa.ForeignKeyConstraint(['questionnaire_version_id'], ['questionnaire_versions.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -148,6 +150,8 @@ def upgrade():
     sa.Column('target_id', sa.Integer(), nullable=False),
     sa.Column('rater_org_id', sa.Integer(), nullable=True),
     sa.Column('rater_user_id', sa.Integer(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('source', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], ),
     sa.ForeignKeyConstraint(['rater_group_id'], ['rater_groups.id'], ),
     sa.ForeignKeyConstraint(['rater_org_id'], ['organisations.id'], ),

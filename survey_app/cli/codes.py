@@ -1,0 +1,36 @@
+"""``flask codes issue``: one-time access codes, printed one per line and nothing else."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from survey_app.extensions import db
+from survey_app.models import Campaign, Organisation
+from survey_app.surveys.operations import SurveyError, issue_codes
+
+
+@click.group("codes", help="Access codes (参评码).")
+def codes() -> None:
+    pass
+
+
+@codes.command("issue")
+@click.option("--campaign", "campaign_code", required=True)
+@click.option("--unit", "unit_code", required=True)
+@click.option("--count", type=click.IntRange(1, 10_000), required=True)
+@with_appcontext
+def issue(campaign_code: str, unit_code: str, count: int) -> None:
+    """Print COUNT new codes for UNIT in CAMPAIGN, one per line. Only hashes are stored."""
+    campaign = db.session.scalar(select(Campaign).where(Campaign.code == campaign_code))
+    if campaign is None:
+        raise click.UsageError(f"unknown campaign {campaign_code!r}")
+    unit = db.session.scalar(select(Organisation).where(Organisation.code == unit_code))
+    if unit is None:
+        raise click.UsageError(f"unknown unit {unit_code!r}")
+    try:
+        issued = issue_codes(campaign, unit, count)
+    except SurveyError as refusal:
+        raise click.UsageError(str(refusal)) from None
+    click.echo("\n".join(issued))

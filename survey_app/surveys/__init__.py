@@ -1,0 +1,302 @@
+"""The member's survey path (/s/<code>, open links /o/<token>) and code administration."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import IntegerField, SelectField, SubmitField
+from wtforms.validators import DataRequired, NumberRange
+
+from questionnaires import Questionnaire, validate_answers
+from survey_app.access import require_org_in_scope, roles_required
+from survey_app.extensions import db, limiter
+from survey_app.models import Campaign, CampaignTarget, OpenLink, Organisation, Role
+from survey_app.surveys import codes as code_tools
+from survey_app.surveys.forms import answers_from, fill, form_class, text_in
+from survey_app.surveys.operations import (
+    MAX_CODES_PER_REQUEST,
+    Ballot,
+    CodeAlreadyUsed,
+    SurveyError,
+    check_accepting,
+    issue_codes,
+    load_draft,
+    pack_item_values,
+    save_draft,
+    submit_open,
+    submit_with_code,
+)
+from survey_app.surveys.util import (
+    campaign_questionnaire,
+    find_code,
+    participation,
+    relevance_rules,
+)
+
+bp = Blueprint("surveys", __name__)
+
+#: Answer errors from ``questionnaires.validate_answers``, in the member's language.
+ANSWER_ERRORS = {
+    "required": _l("Please answer this question."),
+    "invalid_choice": _l("Choose one of the offered options."),
+    "invalid_type": _l("This answer has the wrong form."),
+    "not_a_number": _l("Enter a number."),
+    "not_an_integer": _l("Enter a whole number."),
+    "too_small": _l("The number is too small."),
+    "too_large": _l("The number is too large."),
+    "too_long": _l("The text is too long."),
+    "too_few_choices": _l("Choose more options."),
+    "too_many_choices": _l("Choose fewer options."),
+    "duplicate_choice": _l("An option was chosen twice."),
+    "unknown_field": _l("This field is not part of the questionnaire."),
+}
+
+REFUSALS = {
+    404: (_l("This access code is not valid"),
+          _l("Check the code on your slip. Codes have 14 letters and digits; 0, O, 1, I and L "
+             "are never used.")),
+    409: (_l("This access code has already been used"),
+          _l("Each code opens one submission only. If you did not submit with it, ask your "
+             "union for a new code.")),
+    403: (_l("This evaluation has not opened yet"),
+          _l("Please come back when the evaluation opens.")),
+    410: (_l("This evaluation has closed"),
+          _l("Answers are no longer accepted. Thank you for your interest.")),
+    400: (_l("This request cannot be processed"), _l("Please go back and try again.")),
+}
+
+
+def code_limit() -> str:
+    return current_app.config.get("CODE_RATE_LIMIT", "30 per minute")
+
+
+def refuse(status: int, campaign: Campaign | None = None):
+    title, message = REFUSALS[status]
+    return render_template("surveys/refused.html", title=title, message=message,
+                           campaign=campaign, status=status), status
+
+
+def _lang() -> str:
+    return str(get_locale() or "zh")
+
+
+def _submitted_marker(hashed: str) -> str:
+    """What this browser's signed session remembers of its own submission: a digest of
+    the code's hash, so a double-clicked submit shows the thank-you page, not an error."""
+    return hashlib.sha256(("submitted:" + hashed).encode()).hexdigest()[:32]
+
+
+def _questionnaire_page(questionnaire: Questionnaire, form: FlaskForm, campaign: Campaign,
+                        target: Organisation, errors: dict[str, str], status: int = 200,
+                        saved: bool = False):
+    for field_id, key in errors.items():
+        if field_id in form:
+            form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
+    return render_template(
+        "surveys/form.html", questionnaire=questionnaire, form=form, campaign=campaign,
+        target=target, rules=relevance_rules(questionnaire), lang=_lang(), text_in=text_in,
+        error_count=len(errors), saved=saved,
+        scale_values={sid: {p.code: p.value for p in sc.points}
+                      for sid, sc in questionnaire.scales.items()},
+    ), status
+
+
+@bp.route("/s/<code>", methods=["GET", "POST"])
+@limiter.limit(code_limit)
+def member_survey(code: str):
+    normalised = code_tools.normalise(code)
+    if not code_tools.is_well_formed(normalised):
+        return refuse(404)
+    hashed = code_tools.code_hash(normalised)
+    access = find_code(hashed)
+    if access is None:
+        return refuse(404)
+    campaign = access.campaign
+    if access.used:
+        if session.get("submitted") == _submitted_marker(hashed):
+            return redirect(url_for("surveys.thanks"))
+        return refuse(409, campaign)
+    try:
+        check_accepting(campaign)
+    except SurveyError as refusal:
+        return refuse(refusal.status, campaign)
+    group, target = access.rater_group, access.target
+    questionnaire = campaign_questionnaire(group)
+    form = form_class(questionnaire, _lang())()
+
+    if request.method == "GET":
+        fill(form, load_draft(hashed))
+        return _questionnaire_page(questionnaire, form, campaign, target, {},
+                                   saved=bool(request.args.get("saved")))[0]
+
+    if not form.validate():  # CSRF and field parsing; answers stay in the form
+        return _questionnaire_page(questionnaire, form, campaign, target, {}, 400)
+    raw = answers_from(form, questionnaire)
+    cleaned, errors = validate_answers(questionnaire, raw)
+    if request.form.get("action") == "save":
+        save_draft(hashed, raw)
+        return redirect(url_for("surveys.member_survey", code=normalised, saved=1))
+    if errors:
+        save_draft(hashed, raw)  # nothing the member entered is lost
+        return _questionnaire_page(questionnaire, form, campaign, target, errors, 422)
+    ballot = Ballot(campaign.id, target.id, group.id, group.questionnaire_version_id,
+                    cleaned, pack_item_values(questionnaire, cleaned))
+    try:
+        submit_with_code(hashed, ballot)
+    except CodeAlreadyUsed:
+        if session.get("submitted") == _submitted_marker(hashed):
+            return redirect(url_for("surveys.thanks"))
+        return refuse(409, campaign)
+    except SurveyError as refusal:
+        return refuse(refusal.status, campaign)
+    session["submitted"] = _submitted_marker(hashed)
+    return redirect(url_for("surveys.thanks"))
+
+
+@bp.get("/thanks")
+def thanks():
+    """Shows nothing that links back to the code: no code, number, time or receipt id."""
+    return render_template("surveys/thanks.html")
+
+
+@bp.route("/o/<token>", methods=["GET", "POST"])
+@limiter.limit(code_limit)
+def open_survey(token: str):
+    """An open link (poster QR code, or a daily-evaluation service point)."""
+    link = db.session.scalar(select(OpenLink).where(OpenLink.token == token[:64]))
+    if link is None:
+        return refuse(404)
+    campaign = link.campaign
+    try:
+        check_accepting(campaign)
+    except SurveyError as refusal:
+        return refuse(refusal.status, campaign)
+    repeat_allowed = campaign.kind == "daily"
+    answered = set(session.get("open_answered", []))
+    if not repeat_allowed and link.token in answered:
+        return refuse(409, campaign)
+    group, target = link.rater_group, link.target
+    questionnaire = campaign_questionnaire(group)
+    form = form_class(questionnaire, _lang())()
+    if request.method == "GET":
+        return _questionnaire_page(questionnaire, form, campaign, target, {})[0]
+    if not form.validate():
+        return _questionnaire_page(questionnaire, form, campaign, target, {}, 400)
+    cleaned, errors = validate_answers(questionnaire, answers_from(form, questionnaire))
+    if errors:
+        return _questionnaire_page(questionnaire, form, campaign, target, errors, 422)
+    submit_open(Ballot(campaign.id, target.id, group.id, group.questionnaire_version_id,
+                       cleaned, pack_item_values(questionnaire, cleaned)))
+    if not repeat_allowed:
+        session["open_answered"] = sorted(answered | {link.token})[-50:]
+    return redirect(url_for("surveys.thanks"))
+
+
+# ---------------------------------------------------------------- administration
+
+MANAGERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+
+
+class IssueCodesForm(FlaskForm):
+    target = SelectField(_l("Unit"), validators=[DataRequired()], coerce=int)
+    count = IntegerField(_l("Number of codes"), default=50,
+                         validators=[DataRequired(), NumberRange(1, MAX_CODES_PER_REQUEST)])
+    fmt = SelectField(_l("Format"), choices=[("pdf", _l("Printable sheet (PDF)")),
+                                             ("csv", "CSV")], default="pdf")
+    submit = SubmitField(_l("Issue codes"))
+
+
+def managed_campaign(campaign_id: int) -> Campaign:
+    """A campaign the current admin may manage: its owner lies in their subtree."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if current_user.role != Role.PLATFORM_ADMIN:
+        if campaign.owner is None:
+            abort(403)
+        require_org_in_scope(campaign.owner)
+    return campaign
+
+
+def _scope() -> Organisation | None:
+    return None if current_user.role == Role.PLATFORM_ADMIN else current_user.organisation
+
+
+@bp.route("/surveys/<int:campaign_id>/codes", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def codes_admin(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    rows = participation(campaign, _scope())
+    form = IssueCodesForm()
+    form.target.choices = [(r.target.id, f"{r.target.code} {r.target.name}") for r in rows]
+    if form.validate_on_submit():
+        target = require_org_in_scope(db.session.get(Organisation, form.target.data))
+        try:
+            codes = issue_codes(campaign, target, form.count.data, user=current_user)
+        except SurveyError as refusal:
+            flash(str(refusal), "error")
+            return redirect(url_for("surveys.codes_admin", campaign_id=campaign.id))
+        return codes_download(campaign, target, codes, form.fmt.data)
+    status = 422 if form.errors else 200
+    return render_template("surveys/codes_admin.html", campaign=campaign, rows=rows,
+                           form=form), status
+
+
+def member_url(code: str) -> str:
+    return url_for("surveys.member_survey", code=code, _external=True)
+
+
+def codes_download(campaign: Campaign, target: Organisation, codes: list[str], fmt: str):
+    stem = f"codes-{campaign.code}-{target.code}"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["code", "url", "unit_code", "unit_name"])
+        for code in codes:
+            writer.writerow([code_tools.display(code), member_url(code), target.code, target.name])
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={stem}.csv",
+                                 "Cache-Control": "no-store"})
+    from survey_app.surveys.sheets import code_sheet_pdf
+
+    pdf = code_sheet_pdf(campaign, target, [(c, member_url(c)) for c in codes])
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={stem}.pdf",
+                             "Cache-Control": "no-store"})
+
+
+@bp.get("/surveys/<int:campaign_id>/participation")
+@roles_required(*MANAGERS)
+def participation_view(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    return render_template("surveys/participation.html", campaign=campaign,
+                           rows=participation(campaign, _scope()))
+
+
+def targets_of(campaign: Campaign) -> list[Organisation]:
+    return list(db.session.scalars(
+        select(Organisation).join(CampaignTarget, CampaignTarget.organisation_id == Organisation.id)
+        .where(CampaignTarget.campaign_id == campaign.id)))
+
+
+__all__ = ["bp", "_"]

@@ -1,0 +1,218 @@
+"""Writes of the survey path: issuing codes, saving drafts, storing responses.
+
+The code is consumed and the response stored in one transaction, and the response keeps
+nothing that identifies the rater (see ``models.response.Response``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from questionnaires.model import NA_CODE, Questionnaire
+from survey_app.extensions import db
+from survey_app.models import (
+    AccessCode,
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    Draft,
+    Organisation,
+    RaterGroup,
+    Response,
+)
+from survey_app.models.audit import record
+from survey_app.surveys.codes import code_hash, new_code
+
+MAX_CODES_PER_REQUEST = 10_000
+#: ``item_values`` markers, beside the scale values themselves.
+UNANSWERED, NOT_APPLICABLE = -1, -2
+
+
+class SurveyError(Exception):
+    """A refusal with an HTTP status, shown to the user as a clear page."""
+
+    status = 400
+
+
+class CodeAlreadyUsed(SurveyError):
+    status = 409
+
+
+class CampaignNotOpen(SurveyError):
+    status = 403
+
+
+class CampaignClosed(SurveyError):
+    status = 410
+
+
+class InvalidRequest(SurveyError):
+    status = 400
+
+
+def today() -> date:
+    """The local date (the platform's time zone): the only time a response keeps."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return datetime.now(zone).date()
+
+
+def check_accepting(campaign: Campaign) -> None:
+    """Raise unless ``campaign`` takes answers today."""
+    status = CampaignStatus(campaign.status)
+    day = today()
+    if status == CampaignStatus.DRAFT or (campaign.opens_on and day < campaign.opens_on):
+        raise CampaignNotOpen(campaign.code)
+    if status in (CampaignStatus.CLOSED, CampaignStatus.PUBLISHED) or (
+        campaign.closes_on and day > campaign.closes_on
+    ):
+        raise CampaignClosed(campaign.code)
+
+
+def pack_item_values(questionnaire: Questionnaire, answers: dict[str, object]) -> bytes:
+    """One signed byte per scored item: the scale value, -1 unanswered, -2 not applicable."""
+    out = bytearray()
+    for item in questionnaire.scored_items():
+        code = answers.get(item.id)
+        if code is None:
+            value = UNANSWERED
+        elif code == NA_CODE:
+            value = NOT_APPLICABLE
+        else:
+            point = item.scale.point(str(code))
+            if point is None:
+                raise ValueError(f"{item.id}: {code!r} is not a point of scale {item.scale.id}")
+            value = point.value
+        if not -128 <= value <= 127:
+            raise ValueError(f"{item.id}: scale value {value} does not fit one byte")
+        out.append(value & 0xFF)
+    return bytes(out)
+
+
+def anonymous_group(campaign: Campaign) -> RaterGroup:
+    for group in campaign.rater_groups:
+        if group.anonymous:
+            return group
+    raise InvalidRequest(f"campaign {campaign.code} has no anonymous rater group")
+
+
+def issue_codes(
+    campaign: Campaign, target: Organisation, count: int, group: RaterGroup | None = None,
+    user=None,
+) -> list[str]:
+    """Create ``count`` one-time codes for ``target``; only their hashes are stored."""
+    if not 1 <= count <= MAX_CODES_PER_REQUEST:
+        raise InvalidRequest(f"count must be between 1 and {MAX_CODES_PER_REQUEST}")
+    if group is None:
+        group = anonymous_group(campaign)
+    if not group.anonymous or group.campaign_id != campaign.id:
+        raise InvalidRequest("codes are for an anonymous rater group of this campaign")
+    if not is_target(campaign, target):
+        raise InvalidRequest(f"{target.code} is not a target of campaign {campaign.code}")
+    codes = {new_code() for _ in range(count)}
+    while len(codes) < count:  # a collision at 69 bits: practically never
+        codes.add(new_code())
+    db.session.add_all(
+        AccessCode(campaign_id=campaign.id, rater_group_id=group.id, target_id=target.id,
+                   code_hash=code_hash(c))
+        for c in codes
+    )
+    record("codes.issue", "campaign", campaign.code, user, target=target.code, count=count)
+    db.session.commit()
+    return sorted(codes)
+
+
+def is_target(campaign: Campaign, org: Organisation) -> bool:
+    return db.session.scalar(
+        select(CampaignTarget.id).where(
+            CampaignTarget.campaign_id == campaign.id, CampaignTarget.organisation_id == org.id
+        )
+    ) is not None
+
+
+def save_draft(hashed: str, answers: dict[str, object]) -> None:
+    """Keep the answers given so far under a code (replaced on each save)."""
+    draft = db.session.scalar(select(Draft).where(Draft.code_hash == hashed))
+    if draft is None:
+        db.session.add(Draft(code_hash=hashed, answers=answers, updated_on=today()))
+    else:
+        draft.answers = answers
+        draft.updated_on = today()
+    db.session.commit()
+
+
+def load_draft(hashed: str) -> dict[str, object]:
+    draft = db.session.scalar(select(Draft).where(Draft.code_hash == hashed))
+    return dict(draft.answers) if draft is not None else {}
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """What a submission stores, gathered before the write transaction starts."""
+
+    campaign_id: int
+    target_id: int
+    rater_group_id: int
+    questionnaire_version_id: int
+    answers: dict
+    item_values: bytes
+
+
+def submit_with_code(hashed: str, ballot: Ballot) -> None:
+    """Consume the code and store the response in one transaction.
+
+    The conditional UPDATE is the first statement of its transaction: on PostgreSQL the row
+    lock makes concurrent submissions of one code queue, and all but the first see the code
+    used; on SQLite the first write takes the database's write lock. Exactly one response
+    is stored, and nothing is acknowledged before the commit.
+    """
+    db.session.commit()  # end any read transaction: the write below must come first
+    open_campaign = select(Campaign.id).where(Campaign.status == CampaignStatus.OPEN.value)
+    try:
+        consumed = db.session.execute(
+            update(AccessCode)
+            .where(AccessCode.code_hash == hashed, AccessCode.used.is_(False),
+                   AccessCode.campaign_id.in_(open_campaign))
+            .values(used=True)
+            .execution_options(synchronize_session=False)
+        )
+        if consumed.rowcount != 1:
+            db.session.rollback()
+            code = db.session.scalar(select(AccessCode).where(AccessCode.code_hash == hashed))
+            if code is not None and not code.used:
+                raise CampaignClosed("campaign no longer open")
+            raise CodeAlreadyUsed("code already used")
+        db.session.add(_response(ballot))
+        db.session.execute(delete(Draft).where(Draft.code_hash == hashed))
+        db.session.commit()
+    except SurveyError:
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def submit_open(ballot: Ballot) -> None:
+    """Store a response that came through an open link (no code to consume)."""
+    try:
+        db.session.add(_response(ballot))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def _response(ballot: Ballot) -> Response:
+    return Response(
+        campaign_id=ballot.campaign_id,
+        target_id=ballot.target_id,
+        rater_group_id=ballot.rater_group_id,
+        questionnaire_version_id=ballot.questionnaire_version_id,
+        submitted_on=today(),
+        answers=ballot.answers,
+        item_values=ballot.item_values,
+    )

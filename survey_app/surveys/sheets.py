@@ -1,0 +1,65 @@
+"""Printable code sheets: each code with its QR code and URL, for cutting and handing out."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from fpdf import FPDF
+
+from analysis.fonts import cjk_font_path
+from survey_app.models import Campaign, Organisation
+from survey_app.surveys.codes import display
+
+COLUMNS, ROWS = 2, 4  # eight slips per A4 page
+SLIP_W, SLIP_H = 95.0, 68.0
+MARGIN_X, MARGIN_Y = 10.0, 12.0
+
+
+def _qr_png(url: str) -> io.BytesIO:
+    image = qrcode.make(
+        url, box_size=6, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def code_sheet_pdf(campaign: Campaign, target: Organisation, codes: list[tuple[str, str]]) -> bytes:
+    """A4 sheets, eight slips a page: campaign, unit, QR code, code in groups, URL."""
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_font("cjk", fname=str(cjk_font_path()))
+    pdf.set_title(f"参评码 {campaign.code} {target.code}")
+    for index, (code, url) in enumerate(codes):
+        slot = index % (COLUMNS * ROWS)
+        if slot == 0:
+            pdf.add_page()
+        x = MARGIN_X + (slot % COLUMNS) * SLIP_W
+        y = MARGIN_Y + (slot // COLUMNS) * SLIP_H
+        pdf.set_draw_color(160)
+        pdf.set_line_width(0.2)
+        pdf.set_dash_pattern(dash=2, gap=2)
+        pdf.line(x, y, x + SLIP_W, y)
+        pdf.line(x, y, x, y + SLIP_H)
+        pdf.set_dash_pattern()
+        pdf.image(_qr_png(url), x=x + 3, y=y + 6, w=38, h=38)
+        pdf.set_xy(x + 44, y + 6)
+        pdf.set_font("cjk", size=10)
+        pdf.multi_cell(SLIP_W - 47, 5, f"{campaign.name}\n{target.name}")
+        pdf.set_xy(x + 44, y + 24)
+        pdf.set_font("cjk", size=9)
+        pdf.cell(SLIP_W - 47, 5, "参评码 Access code")
+        pdf.set_xy(x + 44, y + 30)
+        pdf.set_font("cjk", size=13)
+        pdf.cell(SLIP_W - 47, 7, display(code))
+        pdf.set_xy(x + 3, y + 47)
+        pdf.set_font("cjk", size=7)
+        pdf.multi_cell(
+            SLIP_W - 6,
+            4,
+            f"{url}\n扫码或打开网址匿名填写，本码只能使用一次。"
+            "Scan or open the link; the code works once, anonymously.",
+        )
+    return bytes(pdf.output())

@@ -1,0 +1,74 @@
+"""Publishing questionnaire definitions as immutable versions, and reading them back."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from questionnaires.model import Questionnaire
+from survey_app.extensions import db
+from survey_app.models import QuestionnaireVersion
+from survey_app.models.audit import record
+
+
+def publish_questionnaire(questionnaire: Questionnaire, user=None) -> QuestionnaireVersion:
+    """Store ``questionnaire`` as a published version; the same content returns the same row.
+
+    A version is identified by the hash of its canonical content, so publishing an unchanged
+    definition twice is a no-op, and any edit yields a new version.
+    """
+    content_hash = questionnaire.content_hash()
+    existing = db.session.scalar(
+        select(QuestionnaireVersion).where(QuestionnaireVersion.content_hash == content_hash)
+    )
+    if existing is not None:
+        return existing
+    version = QuestionnaireVersion(
+        key=questionnaire.key,
+        version=questionnaire.version,
+        content_hash=content_hash,
+        title_zh=questionnaire.title.zh,
+        title_en=questionnaire.title.en,
+        definition=questionnaire.to_dict(),
+    )
+    db.session.add(version)
+    db.session.flush()
+    record("questionnaire.publish", "questionnaire_version", version.id, user,
+           key=questionnaire.key, version=questionnaire.version, hash=content_hash)
+    return version
+
+
+def content_hash_of(questionnaire: Questionnaire) -> str:
+    """The questionnaire's content hash, computed once per object."""
+    cached = questionnaire.__dict__.get("_pingjia_hash")
+    if cached is None:
+        cached = questionnaire.content_hash()
+        object.__setattr__(questionnaire, "_pingjia_hash", cached)
+    return cached
+
+
+def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
+    """The typed questionnaire of a stored version (parsed once per process and hash)."""
+    return _parse(version.content_hash, _Frozen(version.definition))
+
+
+class _Frozen:
+    """Carries the definition into the cache without making the dict part of the key."""
+
+    def __init__(self, definition: dict):
+        self.definition = definition
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Frozen)
+
+
+@lru_cache(maxsize=256)
+def _parse(content_hash: str, frozen: _Frozen) -> Questionnaire:
+    questionnaire = Questionnaire.from_dict(frozen.definition)
+    if questionnaire.content_hash() != content_hash:
+        raise ValueError(f"stored questionnaire {content_hash[:12]} does not match its hash")
+    return questionnaire
