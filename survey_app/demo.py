@@ -60,6 +60,7 @@ DEMO_USERS = [
 class DemoReport:
     units_created: int = 0
     users_created: int = 0
+    responses_created: int = 0
 
 
 def demo_units() -> list[tuple[str, str, OrgKind, str | None, int]]:
@@ -113,8 +114,11 @@ def demo_units() -> list[tuple[str, str, OrgKind, str | None, int]]:
     return [(c, n, k, p, totals.get(c, m)) for c, n, k, p, m in units]
 
 
-def load_demo() -> DemoReport:
-    """Create whatever of the demo is missing. Idempotent."""
+def load_demo(campaigns: bool = True) -> DemoReport:
+    """Create whatever of the demo is missing. Idempotent.
+
+    ``campaigns=False`` loads only the tree and the accounts (the test suite's fixture).
+    """
     report = DemoReport()
     existing = {
         o.code: o
@@ -150,4 +154,16 @@ def load_demo() -> DemoReport:
         db.session.add(user)
         report.users_created += 1
     db.session.commit()
+    if not campaigns:
+        return report
+
+    from survey_app.demo_surveys import load_demo_surveys
+
+    report.responses_created += load_demo_surveys()
+    try:  # the multi-party demo campaigns, where that part is installed
+        from survey_app.demo_campaigns import load_demo_campaigns
+    except ImportError:
+        load_demo_campaigns = None
+    if load_demo_campaigns is not None:
+        report.responses_created += load_demo_campaigns() or 0
     return report

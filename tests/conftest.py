@@ -71,11 +71,11 @@ def runner(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo tree and accounts."""
+    """The demo tree and accounts (without the demo campaigns: see full_demo)."""
     from survey_app.demo import load_demo
 
     with app.app_context():
-        load_demo()
+        load_demo(campaigns=False)
     return app
 
 

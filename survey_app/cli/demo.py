@@ -18,7 +18,10 @@ def demo() -> None:
 def load() -> None:
     """Load the demo data (idempotent: a second run changes nothing)."""
     report = load_demo()
-    click.echo(f"demo: {report.units_created} units and {report.users_created} accounts created")
+    click.echo(
+        f"demo: {report.units_created} units, {report.users_created} accounts and "
+        f"{report.responses_created} responses created"
+    )
     click.echo("demo accounts (for the demo only):")
     for username, role, org_code, password in DEMO_USERS:
         click.echo(f"  {username:15} {password:20} {role.value:15} {org_code or ''}")

@@ -24,13 +24,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, SubmitField
-from wtforms.validators import DataRequired, NumberRange
+from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from questionnaires import Questionnaire, validate_answers
 from survey_app.access import require_org_in_scope, roles_required
 from survey_app.extensions import db, limiter
-from survey_app.models import Campaign, CampaignTarget, OpenLink, Organisation, Role
+from survey_app.models import Campaign, OpenLink, Organisation, Role
 from survey_app.surveys import codes as code_tools
 from survey_app.surveys.forms import answers_from, fill, form_class, text_in
 from survey_app.surveys.operations import (
@@ -39,6 +39,7 @@ from survey_app.surveys.operations import (
     CodeAlreadyUsed,
     SurveyError,
     check_accepting,
+    create_open_link,
     issue_codes,
     load_draft,
     pack_item_values,
@@ -293,10 +294,44 @@ def participation_view(campaign_id: int):
                            rows=participation(campaign, _scope()))
 
 
-def targets_of(campaign: Campaign) -> list[Organisation]:
-    return list(db.session.scalars(
-        select(Organisation).join(CampaignTarget, CampaignTarget.organisation_id == Organisation.id)
-        .where(CampaignTarget.campaign_id == campaign.id)))
+class OpenLinkForm(FlaskForm):
+    target = SelectField(_l("Unit"), validators=[DataRequired()], coerce=int)
+    label = StringField(_l("Where the QR code is posted"), validators=[DataRequired(),
+                                                                       Length(max=200)])
+    submit = SubmitField(_l("Create link"))
 
 
-__all__ = ["bp", "_"]
+def qr_data_uri(url: str) -> str:
+    import base64
+
+    import qrcode
+
+    buffer = io.BytesIO()
+    qrcode.make(url, box_size=5, border=2).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@bp.route("/surveys/<int:campaign_id>/links", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def links_admin(campaign_id: int):
+    """Open links: one per poster or service point. Weaker than codes, and the page says so."""
+    campaign = managed_campaign(campaign_id)
+    scope = _scope()
+    targets = [r.target for r in participation(campaign, scope)]
+    form = OpenLinkForm()
+    form.target.choices = [(t.id, f"{t.code} {t.name}") for t in targets]
+    if form.validate_on_submit():
+        target = require_org_in_scope(db.session.get(Organisation, form.target.data))
+        if target not in targets:
+            abort(404)
+        create_open_link(campaign, target, form.label.data, user=current_user)
+        flash(_("Link created."), "success")
+        return redirect(url_for("surveys.links_admin", campaign_id=campaign.id))
+    links = [link for link in db.session.scalars(
+        select(OpenLink).where(OpenLink.campaign_id == campaign.id).order_by(OpenLink.id))
+        if scope is None or link.target.is_within(scope)]
+    shown = [(link, url_for("surveys.open_survey", token=link.token, _external=True))
+             for link in links]
+    return render_template("surveys/links_admin.html", campaign=campaign, form=form,
+                           links=[(link, url, qr_data_uri(url)) for link, url in shown],
+                           status=422 if form.errors else 200), 422 if form.errors else 200

@@ -6,6 +6,7 @@ nothing that identifies the rater (see ``models.response.Response``).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from survey_app.models import (
     CampaignStatus,
     CampaignTarget,
     Draft,
+    OpenLink,
     Organisation,
     RaterGroup,
     Response,
@@ -132,6 +134,18 @@ def is_target(campaign: Campaign, org: Organisation) -> bool:
             CampaignTarget.campaign_id == campaign.id, CampaignTarget.organisation_id == org.id
         )
     ) is not None
+
+
+def create_open_link(campaign: Campaign, target: Organisation, label: str, user=None) -> OpenLink:
+    """A reusable link for a poster or a service point of ``target``."""
+    if not is_target(campaign, target):
+        raise InvalidRequest(f"{target.code} is not a target of campaign {campaign.code}")
+    link = OpenLink(token=secrets.token_urlsafe(12), campaign_id=campaign.id,
+                    rater_group_id=anonymous_group(campaign).id, target_id=target.id, label=label)
+    db.session.add(link)
+    record("links.create", "campaign", campaign.code, user, target=target.code, label=label)
+    db.session.commit()
+    return link
 
 
 def save_draft(hashed: str, answers: dict[str, object]) -> None:

@@ -10,7 +10,7 @@ def test_demo_load_is_idempotent(app, runner):
         count = db.session.scalar(db.select(db.func.count(Organisation.id)))
         users = db.session.scalar(db.select(db.func.count(User.id)))
     second = runner.invoke(args=["demo", "load"])
-    assert "0 units and 0 accounts created" in second.output
+    assert "0 units, 0 accounts and 0 responses created" in second.output
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Organisation.id))) == count
         assert db.session.scalar(db.select(db.func.count(User.id))) == users

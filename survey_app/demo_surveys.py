@@ -1,0 +1,124 @@
+"""Demo member and daily-evaluation campaigns, with synthetic responses.
+
+``DEMO-MEMBER-2026`` is open: its target ``DEMO-G01`` has no responses yet (issue codes for
+it and answer on a phone); the other grassroots units have synthetic responses.
+``DEMO-MEMBER-2025`` is last year's published campaign, for trends. ``DEMO-DAILY-2026``
+is a rolling daily evaluation with an open link per service point.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+
+import numpy as np
+from sqlalchemy import insert, select
+
+from questionnaires import library
+from survey_app.extensions import db
+from survey_app.models import (
+    Campaign,
+    CampaignTarget,
+    OpenLink,
+    Organisation,
+    OrgKind,
+    RaterGroup,
+    Response,
+)
+from survey_app.surveys.operations import pack_item_values
+from survey_app.synthetic import synthetic_answers
+from survey_app.versions import publish_questionnaire
+
+SERVICE_POINTS = [
+    ("DEMO-CITY", "市总工会职工服务中心 法律援助窗口"),
+    ("DEMO-CITY", "市总工会职工服务中心 困难帮扶窗口"),
+    ("DEMO-D01", "江滨区职工服务站 就业服务窗口"),
+    ("DEMO-D02", "青山区职工服务站 劳动保护咨询"),
+]
+
+
+def _unit_effects(units: list[Organisation], seed: int) -> dict[int, float]:
+    rng = np.random.default_rng(seed)
+    return {u.id: float(rng.normal(0.0, 0.45)) for u in units}
+
+
+def _member_campaign(code: str, year: int, status: str, seed: int, skip: set[str]) -> int:
+    if db.session.scalar(select(Campaign.id).where(Campaign.code == code)):
+        return 0
+    questionnaire = library()["member_evaluation"]
+    version = publish_questionnaire(questionnaire)
+    units = list(db.session.scalars(
+        select(Organisation).where(Organisation.code.startswith("DEMO-"),
+                                   Organisation.kind == OrgKind.GRASSROOTS_UNION.value)
+        .order_by(Organisation.code)))
+    city = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-CITY"))
+    campaign = Campaign(code=code, name=f"{year}年度会员评家（演示）", kind="member", cycle="annual",
+                        year=year, opens_on=date(year, 10, 1), closes_on=date(year, 12, 31),
+                        status=status, min_group_size=5, owner=city)
+    group = RaterGroup(key="members", name="会员", weight=1.0, questionnaire_version=version,
+                       anonymous=True, rule="members")
+    campaign.rater_groups.append(group)
+    campaign.targets.extend(CampaignTarget(organisation=u) for u in units)
+    db.session.add(campaign)
+    db.session.flush()
+
+    rng = np.random.default_rng(seed)
+    effects = _unit_effects(units, seed=7)  # the same units are strong in both years
+    rows = []
+    for unit in units:
+        if unit.code in skip:
+            continue
+        # 3 % to 25 % of members answer; a few small units stay under the reporting minimum.
+        n = int(min(unit.members, max(3, rng.integers(3, 60))))
+        trend = 0.15 if year >= 2026 else 0.0
+        for _ in range(n):
+            answers = synthetic_answers(questionnaire, rng, effects[unit.id] + trend)
+            rows.append({
+                "campaign_id": campaign.id, "target_id": unit.id, "rater_group_id": group.id,
+                "questionnaire_version_id": version.id,
+                "submitted_on": date(year, 10, 8) + timedelta(days=int(rng.integers(0, 45))),
+                "answers": answers, "item_values": pack_item_values(questionnaire, answers),
+            })
+    order = rng.permutation(len(rows))  # storage order says nothing about units or dates
+    if rows:
+        db.session.execute(insert(Response), [rows[i] | {"id": _uuid()} for i in order])
+    return len(rows)
+
+
+def _uuid() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _daily_campaign(year: int) -> None:
+    code = f"DEMO-DAILY-{year}"
+    if db.session.scalar(select(Campaign.id).where(Campaign.code == code)):
+        return
+    questionnaire = library()["daily_service"]
+    version = publish_questionnaire(questionnaire)
+    city = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-CITY"))
+    campaign = Campaign(code=code, name=f"{year}年日常服务评价（演示）", kind="daily",
+                        cycle="rolling", year=year, opens_on=date(year, 1, 1),
+                        closes_on=date(year, 12, 31), status="open", owner=city,
+                        allow_open_link=True)
+    group = RaterGroup(key="service_users", name="服务对象", weight=1.0,
+                       questionnaire_version=version, anonymous=True, rule="members")
+    campaign.rater_groups.append(group)
+    db.session.add(campaign)
+    db.session.flush()
+    for unit_code, label in SERVICE_POINTS:
+        unit = db.session.scalar(select(Organisation).where(Organisation.code == unit_code))
+        if not any(t.organisation_id == unit.id for t in campaign.targets):
+            campaign.targets.append(CampaignTarget(organisation=unit))
+        db.session.add(OpenLink(token=secrets.token_urlsafe(12), campaign=campaign,
+                                rater_group=group, target=unit, label=label))
+
+
+def load_demo_surveys() -> int:
+    """Create the demo member and daily campaigns if missing; return responses created."""
+    created = _member_campaign("DEMO-MEMBER-2025", 2025, "published", seed=2025, skip=set())
+    created += _member_campaign("DEMO-MEMBER-2026", 2026, "open", seed=2026, skip={"DEMO-G01"})
+    _daily_campaign(2026)
+    db.session.commit()
+    return created
