@@ -52,7 +52,8 @@ def _member_campaign(code: str, year: int, status: str, seed: int, skip: set[str
                                    Organisation.kind == OrgKind.GRASSROOTS_UNION.value)
         .order_by(Organisation.code)))
     city = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-CITY"))
-    campaign = Campaign(code=code, name=f"{year}年度会员评家（演示）", kind="member", cycle="annual",
+    campaign = Campaign(code=code, name=f"{year}年度会员评家（演示）", kind="member",
+                        cycle="annual",
                         year=year, opens_on=date(year, 10, 1), closes_on=date(year, 12, 31),
                         status=status, min_group_size=5, owner=city)
     group = RaterGroup(key="members", name="会员", weight=1.0, questionnaire_version=version,

@@ -1,14 +1,11 @@
 """The demo member and daily campaigns, and open links (posters, service points)."""
 
-import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignTarget, OpenLink, Organisation, Response
 from tests.conftest import csrf_token_from
 from tests.surveys.conftest import VALID, make_campaign
-
-
 
 
 def test_full_demo_has_member_and_daily_campaigns(app, runner):
