@@ -62,7 +62,17 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
 
     from flask_babel import get_locale
 
-    from survey_app import access, auth, errors, main, orgs, security, surveys  # noqa: F401
+    from survey_app import (  # noqa: F401
+        access,
+        auth,
+        campaigns,
+        errors,
+        main,
+        orgs,
+        questionnaire_admin,
+        security,
+        surveys,
+    )
 
     app.jinja_env.globals["get_locale"] = get_locale
     security.init_app(app)
@@ -71,6 +81,8 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(orgs.bp)
     app.register_blueprint(surveys.bp)
+    app.register_blueprint(questionnaire_admin.bp)
+    app.register_blueprint(campaigns.bp)
 
     from survey_app.cli import register_commands
 
