@@ -9,7 +9,8 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.codes import codes
     from survey_app.cli.demo import demo
     from survey_app.cli.orgs import orgs
+    from survey_app.cli.questionnaire import questionnaire
     from survey_app.cli.users import user
 
-    for group in (user, orgs, demo, codes):
+    for group in (user, orgs, demo, codes, questionnaire):
         app.cli.add_command(group)
