@@ -31,13 +31,15 @@ from .model import (
     Section,
     Text,
 )
+from .xlsform import export_xlsform, import_xlsform
 from .yamlio import dump_yaml
 
 __all__ = [
     "MESSAGES", "NA_CODE", "QUESTION_TYPES", "ChecklistItem", "Choice", "Expression",
     "ExpressionError", "FormField", "MatrixItem", "Question", "Questionnaire",
     "QuestionnaireError", "Scale", "ScalePoint", "ScoredItem", "Section", "Text",
-    "ValidationError", "build_questionnaire", "dump_yaml", "library", "library_dir",
+    "ValidationError", "build_questionnaire", "dump_yaml", "export_xlsform", "import_xlsform",
+    "library", "library_dir",
     "library_scales", "load_questionnaire", "load_questionnaire_text", "parse",
     "validate_answers", "validate_paths",
 ]

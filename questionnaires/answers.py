@@ -38,14 +38,15 @@ def _empty(v: object) -> bool:
 def _number(v: object) -> float | None:
     if isinstance(v, bool):
         return None
-    if isinstance(v, int | float):
-        return float(v) if math.isfinite(v) else None
-    if isinstance(v, str) and len(v) <= 40:
-        try:
-            d = Decimal(v.strip())
-        except InvalidOperation:
-            return None
-        return float(d) if d.is_finite() else None
+    try:
+        if isinstance(v, int | float):
+            f = float(v)
+            return f if math.isfinite(f) else None
+        if isinstance(v, str) and len(v) <= 40:
+            f = float(Decimal(v.strip()))
+            return f if math.isfinite(f) else None
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
     return None
 
 

@@ -18,6 +18,7 @@ unanswered field is ``None`` and every comparison with ``None`` is False.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -356,14 +357,14 @@ def _is_number(x: object) -> bool:
 
 
 def _to_number(x: object) -> float | None:
-    if _is_number(x):
-        return float(x)  # type: ignore[arg-type]
-    if isinstance(x, str):
-        try:
-            d = Decimal(x.strip())
-        except (InvalidOperation, ValueError):
-            return None
-        return float(d) if d.is_finite() else None
+    try:
+        if _is_number(x):
+            return float(x)  # type: ignore[arg-type]
+        if isinstance(x, str) and len(x) <= 40:
+            f = float(Decimal(x.strip()))
+            return f if math.isfinite(f) else None
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
     return None
 
 

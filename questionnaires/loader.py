@@ -19,7 +19,6 @@ from .model import (
     DEFAULT_MAX_LENGTH,
     EVIDENCE_SUFFIX,
     NA_CODE,
-    NA_LABEL,
     QUESTION_TYPES,
     ChecklistItem,
     Choice,
@@ -254,7 +253,7 @@ def _satisfied_codes(c: _Checker, raw: Any, codes: set[str], path: str,
         return None
     ok = True
     for i, code in enumerate(raw):
-        if code not in codes:
+        if not isinstance(code, str) or code not in codes:
             c.err(f"{path}[{i}]", _line_of(raw, i), f"unknown point code {code!r}")
             ok = False
     return frozenset(raw) if ok else None
@@ -266,7 +265,7 @@ def _parse_scales(c: _Checker, raw: Any, path: str, line: int | None) -> dict[st
     if d is None:
         return out
     for sid, sraw in d.items():
-        if not ID_RE.match(sid):
+        if not isinstance(sid, str) or not ID_RE.match(sid):
             c.err(_join(path, sid), _line_of(d, sid), f"invalid scale id {sid!r}")
             continue
         sc = _parse_scale(c, sid, sraw, _join(path, sid), _line_of(d, sid))
@@ -366,7 +365,7 @@ class _Build:
             cl = c.mapping(d["choice_lists"], "choice_lists", _line_of(d, "choice_lists"),
                            "'choice_lists'")
             for name, raw in (cl or {}).items():
-                if not ID_RE.match(name):
+                if not isinstance(name, str) or not ID_RE.match(name):
                     c.err(_join("choice_lists", name), _line_of(cl, name),
                           f"invalid choice list name {name!r}")
                     continue
@@ -426,13 +425,12 @@ class _Build:
                       f"dimension weights of scored sections must sum to 1, got {total:g} ("
                       + ", ".join(f"{p}={w:g}" for p, w, _ in scored_weights) + ")")
 
-        if c.errors or key is None or title is None or version is None:
-            return None
         used = {sid: scales[sid] for sid in sorted(self.used_scales) if sid in scales}
-        q = Questionnaire(key, version, title, description, tuple(sections),
-                          MappingProxyType(used))
+        # Built even when there are errors, so conditions are checked too (all errors at once).
+        q = Questionnaire(key or "invalid", version or "", title or Text("?"), description,
+                          tuple(sections), MappingProxyType(used))
         self.check_relevant(q)
-        if c.errors:
+        if c.errors or key is None or title is None or version is None:
             return None
         return _canonical_relevant(q)
 
@@ -442,7 +440,7 @@ class _Build:
                         "'satisfied' (scale id -> codes)")
         for sid, codes in (sat or {}).items():
             p = _join("satisfied", sid)
-            if sid not in scales:
+            if not isinstance(sid, str) or sid not in scales:
                 c.err(p, _line_of(sat, sid), f"unknown scale '{sid}'")
                 continue
             base = scales[sid]
@@ -497,7 +495,7 @@ class _Build:
             scale = d.get("scale")
             if scale is None:
                 c.err(_join(path, "scale"), _line_of(d), f"a {qtype} question needs a 'scale'")
-            elif scale not in self.scales:
+            elif not isinstance(scale, str) or scale not in self.scales:
                 near = difflib.get_close_matches(str(scale), sorted(self.scales), n=1)
                 hint_txt = f" (did you mean '{near[0]}'?)" if near else ""
                 c.err(_join(path, "scale"), _line_of(d, "scale"),
@@ -701,7 +699,8 @@ def build_questionnaire(data: Any, filename: str = "<dict>", *,
     b = _Build(data, filename, shared, require_en)
     q = b.run()
     if b.c.errors or q is None:
-        raise QuestionnaireError(b.c.errors or [ValidationError(filename, None, "", "invalid")])
+        errors = sorted(b.c.errors, key=lambda e: (e.line is None, e.line or 0))
+        raise QuestionnaireError(errors or [ValidationError(filename, None, "", "invalid")])
     return q
 
 

@@ -209,7 +209,9 @@ class Questionnaire:
         return [q for s in self.sections for q in s.questions]
 
     def fields(self) -> list[FormField]:
-        """Every answerable field in form order (matrix and checklist items expanded)."""
+        """Every answerable field in form order: questions (not notes), matrix and checklist
+        items expanded, each checklist item with ``evidence`` followed by its
+        ``<item>_evidence`` text field."""
         out: list[FormField] = []
         for s in self.sections:
             for q in s.questions:
@@ -223,18 +225,15 @@ class Questionnaire:
                     for it in q.items:
                         out.append(FormField(it.id, "item", "checklist", q, s, None, it))
                         if isinstance(it, ChecklistItem) and it.evidence:
-                            out.append(
-                                FormField(it.id + EVIDENCE_SUFFIX, "evidence", "text", q, s, None, it)
-                            )
+                            eid = it.id + EVIDENCE_SUFFIX
+                            out.append(FormField(eid, "evidence", "text", q, s, None, it))
                 else:
                     out.append(FormField(q.id, "question", q.type, q, s, scale))
         return out
 
     def field(self, field_id: str) -> FormField | None:
-        for f in self.fields():
-            if f.id == field_id:
-                return f
-        return None
+        """The field with this id (question, item or evidence note), or None."""
+        return self._field_index().get(field_id)
 
     def answer_options(self, field_id: str) -> tuple[tuple[str, int | None, str, str], ...] | None:
         """(code, value, zh, en) per option of a coded field; used by expressions."""
@@ -324,7 +323,14 @@ class Questionnaire:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def content_hash(self) -> str:
-        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+        cached = self.__dict__.get("_hash_cache")
+        if cached is None:
+            cached = hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+            object.__setattr__(self, "_hash_cache", cached)
+        return cached
+
+    def __hash__(self) -> int:  # the scales mapping is unhashable; the content hash is not
+        return hash(self.content_hash())
 
 
 def _question_dict(q: Question) -> dict[str, Any]:

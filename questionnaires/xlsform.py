@@ -161,8 +161,11 @@ class _Importer:
             parse_file_to_json(str(self.path))
             raw = get_xlsform(str(self.path))
         except PyXFormError as exc:
+            m = re.search(r"\[row\s*:\s*(\d+)\]", str(exc))
+            row = int(m.group(1)) if m else None
+            where = f"survey row {row}" if row is not None else ""
             raise QuestionnaireError(
-                [ValidationError(self.file, None, "", f"pyxform rejected the form: {exc}")]
+                [ValidationError(self.file, row, where, f"pyxform rejected the form: {exc}")]
             ) from None
         except Exception as exc:  # noqa: BLE001 - pyxform raises many kinds on bad files
             raise QuestionnaireError(
@@ -292,6 +295,11 @@ class _Importer:
         for s in sections:
             s.pop("_row", None)
             s.pop("_implicit", None)
+        scored = [s for s in sections
+                  if any(q.get("type") in ("likert", "matrix") for q in s["questions"])]
+        if scored and not any("weight" in s for s in sections):
+            for s in scored:  # no weights in the form: equal dimension weights
+                s["weight"] = 1 / len(scored)
         return sections
 
     def number(self, text: str, rowno: int) -> float | int | None:
@@ -369,20 +377,17 @@ class _Importer:
 
     def question(self, row: dict, rtype: str, name: str, rowno: int) -> dict | None:
         base, _, arg = rtype.partition(" ")
-        if base not in ("select one", "select multiple", "rank", "integer", "decimal", "range",
-                        "text", "note") and rtype not in ("select one", "select multiple"):
-            if rtype.startswith("select one ") or rtype.startswith("select multiple "):
-                pass
-            else:
-                self.err("survey", rowno, f"type '{_cell(row.get('type'))}' is not supported")
-                return None
+        is_select = rtype.startswith(("select one ", "select multiple ")) or base == "rank"
+        if not is_select and rtype not in ("integer", "decimal", "range", "text", "note"):
+            self.err("survey", rowno, f"type '{_cell(row.get('type'))}' is not supported")
+            return None
         if not name or not ID_RE.match(name):
             self.err("survey", rowno, f"name {name!r} is not a valid question id "
                                       "(lower-case letters, digits, '_', at most 40)")
             return None
         q = self.common(row, name, rowno)
         pj_type = _cell(row.get(PJ + "type"))
-        if rtype.startswith("select one ") or rtype.startswith("select multiple ") or base == "rank":
+        if is_select:
             if rtype.startswith("select one "):
                 kind, list_name = "select_one", rtype[len("select one ") :].strip()
             elif rtype.startswith("select multiple "):
@@ -473,9 +478,15 @@ class _Importer:
         if rtype.startswith("begin"):
             self.err("survey", rowno, "groups cannot be nested inside a matrix or checklist")
             return
-        if _cell(row.get("relevant")):
-            self.err("survey", rowno, "relevant is not supported on a single matrix or "
-                                      "checklist item (put it on the group)")
+        for col in ("relevant", "constraint", "parameters"):
+            if _cell(row.get(col)):
+                self.err("survey", rowno, f"{col} is not supported on a single matrix or "
+                                          "checklist item (put it on the group)")
+        if any(col.startswith("hint") and _cell(v) for col, v in row.items()):
+            self.err("survey", rowno, "hints are not supported on matrix or checklist items")
+        if rtype != "text" and self.flag(row, "required", rowno) != bool(q.get("required")):
+            self.err("survey", rowno, "required must be the same on every item of a matrix or "
+                                      "checklist (set it on the group)")
         label = self.text(row, "label", "survey", rowno) or {"zh": name, "en": ""}
         if q["type"] == "checklist" and rtype == "text":
             items = block["items"]

@@ -67,7 +67,9 @@ class _Loader(yaml.SafeLoader):
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
-                raise YamlProblem(f"mapping keys must be text, got {key!r}", key_node.start_mark.line + 1)
+                raise YamlProblem(
+                    f"mapping keys must be text, got {key!r}", key_node.start_mark.line + 1
+                )
             if key in out:
                 raise YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
             out[key] = self.construct_object(value_node, deep=True)
@@ -127,7 +129,8 @@ def load_yaml(text: str | bytes) -> Any:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data) -> bool:  # our loader rejects anchors, so never write them
+        return True
 
 
 def _str_repr(dumper, value: str):

@@ -180,3 +180,20 @@ def test_arbitrary_text_only_raises_expression_error(src):
     # anything that parses evaluates to a bool and serialises
     assert isinstance(e.evaluate({"q1": "a", "ab": 3}), bool)
     json.dumps(e.to_json())
+
+
+ANSWER = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
+                   st.sampled_from([10**400, -(10**400), "1e999", "NaN", "9" * 50]), st.text(max_size=5),
+                   st.lists(st.text(max_size=3), max_size=3),
+                   st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([
+    "q1 == '不满意'", "q1 >= 2", "q1 < '满意'", "score in [1, 2.5, 'x']", "m1 != 'na'",
+    "selected(picks, 'aid')", "not (q2 == '法律援助' or more <= 3)", "q4 not in ['满意']",
+]), st.dictionaries(st.sampled_from(["q1", "q2", "m1", "q4", "picks", "more", "score"]),
+                    ANSWER))
+def test_evaluate_never_raises_on_odd_answers(src, answers):
+    q = demo()
+    assert isinstance(parse(src).evaluate(answers, q), bool)

@@ -278,3 +278,17 @@ def test_package_is_pure():
 
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_questionnaire_is_hashable_and_equal_by_content():
+    a, b = demo(), demo()
+    assert a == b and hash(a) == hash(b)
+    assert len({a, b}) == 1
+
+
+def test_condition_errors_reported_alongside_other_errors():
+    text = BASE.replace("scale: sat5", "scale: nope").replace(
+        "relevant: q1 == '不满意'", "relevant: score > 3")
+    msgs = [e.message for e in errors_of(text)]
+    assert any("unknown scale" in m for m in msgs)
+    assert any("not an earlier question" in m for m in msgs)
