@@ -115,7 +115,8 @@ def load_yaml(text: str | bytes) -> Any:
         except UnicodeDecodeError as exc:
             raise YamlProblem(f"not UTF-8 text: {exc}") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader subclass
+        # _Loader subclasses yaml.SafeLoader: no arbitrary objects are constructed.
+        return yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:

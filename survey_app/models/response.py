@@ -36,6 +36,9 @@ class Response(db.Model):
     """
 
     __tablename__ = "responses"
+    # On SQLite, rows live in primary-key order (random UUIDs), not in an implicit rowid
+    # that would number the responses in the order they arrived.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid4)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)

@@ -1,0 +1,1 @@
+from tests.surveys.conftest import campaign, codes  # noqa: F401  (shared fixtures)
