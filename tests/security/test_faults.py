@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Response
-from tests.conftest import SERVER_DB_URL, csrf_token_from
+from survey_app.models import Response
+from tests.conftest import csrf_token_from
 from tests.surveys.conftest import VALID
 
 ROOT = Path(__file__).parents[2]
@@ -85,9 +85,9 @@ def test_sigkill_mid_load_loses_no_acknowledged_submission(app, runner, tmp_path
     """Submit from 8 threads, kill -9 the server in the middle, restart it: every submission
     that got its thank-you redirect is in the database, and the app starts cleanly."""
     from survey_app.demo import load_demo
-    from tests.surveys.conftest import make_campaign
-    from survey_app.surveys.operations import issue_codes
     from survey_app.models import Organisation
+    from survey_app.surveys.operations import issue_codes
+    from tests.surveys.conftest import make_campaign
 
     with app.app_context():
         load_demo(campaigns=False)
