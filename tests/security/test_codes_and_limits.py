@@ -63,3 +63,34 @@ def test_upload_size_is_capped(database_url):
                            content_type="multipart/form-data")
     assert response.status_code == 413
     assert "文件过大" in response.get_data(as_text=True)
+
+
+def _redis_up() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+def test_rate_limits_are_shared_through_redis(database_url):
+    """With RATELIMIT_STORAGE_URI set, two app instances (two workers) share one budget."""
+    import uuid
+
+    apps = []
+    for _ in range(2):
+        config = TestConfig(database_url)
+        config.RATELIMIT_ENABLED = True
+        config.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+        config.RATELIMIT_KEY_PREFIX = f"pingjia-test-{uuid.uuid4().hex}"
+        config.CODE_RATE_LIMIT = "4 per minute"
+        apps.append(create_app(config))
+    with apps[0].app_context():
+        db.create_all()
+    first, second = (a.test_client() for a in apps)
+    statuses = [first.get(f"/s/{code_tools.new_code()}").status_code for _ in range(2)]
+    statuses += [second.get(f"/s/{code_tools.new_code()}").status_code for _ in range(3)]
+    assert statuses == [404, 404, 404, 404, 429]
