@@ -65,6 +65,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     from survey_app import (  # noqa: F401
         access,
         auth,
+        campaigns,
         errors,
         main,
         orgs,
@@ -81,6 +82,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(orgs.bp)
     app.register_blueprint(surveys.bp)
     app.register_blueprint(questionnaire_admin.bp)
+    app.register_blueprint(campaigns.bp)
 
     from survey_app.cli import register_commands
 

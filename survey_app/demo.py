@@ -160,10 +160,7 @@ def load_demo(campaigns: bool = True) -> DemoReport:
     from survey_app.demo_surveys import load_demo_surveys
 
     report.responses_created += load_demo_surveys()
-    try:  # the multi-party demo campaigns, where that part is installed
-        from survey_app.demo_campaigns import load_demo_campaigns
-    except ImportError:
-        load_demo_campaigns = None
-    if load_demo_campaigns is not None:
-        report.responses_created += load_demo_campaigns() or 0
+    from survey_app.demo_campaigns import load_demo_campaigns
+
+    report.responses_created += load_demo_campaigns() or 0
     return report

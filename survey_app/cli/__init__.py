@@ -6,11 +6,12 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from survey_app.cli.campaigns import assignments, campaign
     from survey_app.cli.codes import codes
     from survey_app.cli.demo import demo
     from survey_app.cli.orgs import orgs
     from survey_app.cli.questionnaire import questionnaire
     from survey_app.cli.users import user
 
-    for group in (user, orgs, demo, codes, questionnaire):
+    for group in (user, orgs, demo, codes, questionnaire, campaign, assignments):
         app.cli.add_command(group)

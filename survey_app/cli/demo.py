@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from survey_app.demo import DEMO_USERS, load_demo
+from survey_app.demo_campaigns import DEMO_CAMPAIGN_USERS
 
 
 @click.group("demo", help="Demo data.")
@@ -23,5 +24,5 @@ def load() -> None:
         f"{report.responses_created} responses created"
     )
     click.echo("demo accounts (for the demo only):")
-    for username, role, org_code, password in DEMO_USERS:
+    for username, role, org_code, password in DEMO_USERS + DEMO_CAMPAIGN_USERS:
         click.echo(f"  {username:15} {password:20} {role.value:15} {org_code or ''}")

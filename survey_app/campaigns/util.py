@@ -1,0 +1,329 @@
+"""Reads of the campaigns area: which campaigns and assignments a user may see, statuses,
+progress, the assignment table and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from survey_app.extensions import db
+from survey_app.models import (
+    Assignment,
+    Campaign,
+    CampaignStatus,
+    Draft,
+    Organisation,
+    Response,
+    Role,
+    Submission,
+    User,
+)
+from survey_app.surveys.operations import today
+
+NOT_STARTED, DRAFT, SUBMITTED = "not_started", "draft", "submitted"
+EXPORT_COLUMNS = ("rater_code", "target_code", "rater_group")
+
+
+class TargetError(ValueError):
+    status = 400
+
+
+def campaign_accepts_answers(campaign: Campaign) -> bool:
+    """True while ``campaign`` takes answers: open, and today within its window.
+
+    Closing freezes the answers: the survey path and the evaluators' pages both ask here.
+    """
+    if campaign.status != CampaignStatus.OPEN.value:
+        return False
+    day = today()
+    if campaign.opens_on and day < campaign.opens_on:
+        return False
+    return not (campaign.closes_on and day > campaign.closes_on)
+
+
+def tree_edges() -> tuple[list[tuple[int, int | None]], dict[str, int]]:
+    """The whole tree as (id, parent_id) pairs, and unit code → id (one query)."""
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.parent_id, Organisation.code)).all()
+    return [(r.id, r.parent_id) for r in rows], {r.code: r.id for r in rows}
+
+
+def resolve_targets(spec: dict, owner: Organisation | None = None) -> list[Organisation]:
+    """The units a target specification selects (see docs/campaigns.md).
+
+    - ``subtree``: the root unit and every unit below it;
+    - ``level``: every unit of one kind within ``root`` (or the owner's subtree, or all);
+    - ``list``: the units with the given codes.
+    """
+    from survey_app.campaigns.operations import CampaignError
+
+    mode = spec.get("mode")
+    if mode == "list":
+        codes = list(dict.fromkeys(spec.get("codes", ())))
+        found = {o.code: o for o in db.session.scalars(
+            select(Organisation).where(Organisation.code.in_(codes)))}
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise CampaignError(f"no unit with code {', '.join(missing)}")
+        return [found[c] for c in codes]
+    root = owner
+    if spec.get("root"):
+        root = db.session.scalar(select(Organisation).where(Organisation.code == spec["root"]))
+        if root is None:
+            raise CampaignError(f"no unit with code {spec['root']!r}")
+    if mode == "subtree":
+        if root is None:
+            raise CampaignError("a subtree needs a root unit")
+        return list(db.session.scalars(root.subtree_query().order_by(Organisation.path)))
+    if mode == "level":
+        query = select(Organisation).where(Organisation.kind == spec.get("kind"))
+        if root is not None:
+            query = query.where(Organisation.path.startswith(root.path))
+        return list(db.session.scalars(query.order_by(Organisation.path)))
+    raise CampaignError(f"unknown target mode {mode!r}")
+
+
+def managed_campaigns_query(user: User):
+    """The campaigns ``user`` may manage: all for platform admins, else those owned in
+    their subtree."""
+    query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    if user.role == Role.PLATFORM_ADMIN:
+        return query
+    scope = user.organisation
+    if user.role != Role.UNION_ADMIN or scope is None:
+        return query.where(False)
+    return query.join(Organisation, Campaign.owner_id == Organisation.id).where(
+        Organisation.path.startswith(scope.path))
+
+
+def can_manage(user: User, campaign: Campaign) -> bool:
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    return (user.role == Role.UNION_ADMIN and campaign.owner is not None
+            and user.organisation is not None and campaign.owner.is_within(user.organisation))
+
+
+def rater_filter(user: User):
+    """SQL condition: the assignments ``user`` fills.
+
+    An account named as a rater (an assessor, or a management or Party representative in a
+    four-party campaign) fills only the rows that name it. Any other evaluator account acts
+    for its unit and fills the rows where its unit is the rater.
+    """
+    condition = Assignment.rater_user_id == user.id
+    named = db.session.scalar(select(Assignment.id).where(
+        Assignment.rater_user_id == user.id).limit(1)) is not None
+    if user.role == Role.EVALUATOR and user.organisation_id is not None and not named:
+        condition = condition | (
+            (Assignment.rater_org_id == user.organisation_id) & Assignment.rater_user_id.is_(None))
+    return condition
+
+
+def rater_assignment(assignment_id: int, user: User) -> Assignment | None:
+    """The assignment if ``user`` is its rater; None otherwise (the caller answers 404)."""
+    if user.role not in (Role.EVALUATOR, Role.ASSESSOR):
+        return None
+    return db.session.scalar(select(Assignment).where(
+        Assignment.id == assignment_id, rater_filter(user)))
+
+
+@dataclass(frozen=True)
+class MyEvaluation:
+    assignment: Assignment
+    campaign: Campaign
+    status: str
+    due_on: date | None
+    revision: int
+    accepting: bool
+
+
+def my_evaluations(user: User) -> list[MyEvaluation]:
+    """The assignments ``user`` fills, in open or closed-but-unpublished or published
+    campaigns (never drafts), with their status."""
+    if user.role not in (Role.EVALUATOR, Role.ASSESSOR):
+        return []
+    rows = db.session.scalars(
+        select(Assignment).join(Campaign, Campaign.id == Assignment.campaign_id)
+        .where(rater_filter(user), Campaign.status != CampaignStatus.DRAFT.value)
+        .options(joinedload(Assignment.target), joinedload(Assignment.rater_group))
+        .order_by(Campaign.closes_on, Assignment.campaign_id, Assignment.target_id)).all()
+    ids = [a.id for a in rows]
+    revisions = dict(db.session.execute(
+        select(Submission.assignment_id, Submission.revision)
+        .where(Submission.assignment_id.in_(ids), Submission.current.is_(True))).all())
+    drafts = set(db.session.scalars(select(Draft.assignment_id)
+                                    .where(Draft.assignment_id.in_(ids))))
+    campaigns = {c.id: c for c in db.session.scalars(
+        select(Campaign).where(Campaign.id.in_({a.campaign_id for a in rows})))}
+    out = []
+    for a in rows:
+        c = campaigns[a.campaign_id]
+        status = DRAFT if a.id in drafts else SUBMITTED if a.id in revisions else NOT_STARTED
+        out.append(MyEvaluation(a, c, status, a.due_on or c.closes_on, revisions.get(a.id, 0),
+                                campaign_accepts_answers(c)))
+    return out
+
+
+def current_answers(assignment: Assignment) -> dict:
+    """The answers to start the form from: the draft, else the current submission."""
+    draft = db.session.scalar(select(Draft).where(Draft.assignment_id == assignment.id))
+    if draft is not None:
+        return dict(draft.answers)
+    response = db.session.scalar(
+        select(Response).join(Submission, Submission.response_id == Response.id)
+        .where(Submission.assignment_id == assignment.id, Submission.current.is_(True)))
+    return dict(response.answers) if response is not None else {}
+
+
+def history(assignment: Assignment) -> list[Submission]:
+    """All revisions of an assignment's submission, newest first."""
+    return list(db.session.scalars(select(Submission).where(
+        Submission.assignment_id == assignment.id).order_by(Submission.revision.desc())))
+
+
+def rater_label(a: Assignment) -> tuple[str, str]:
+    """(code, name) of the rater: the unit's code, or an account's username."""
+    if a.rater_org is not None:
+        return a.rater_org.code, a.rater_org.name
+    user = a.rater_user
+    return (user.username, user.username) if user is not None else ("", "")
+
+
+@dataclass(frozen=True)
+class AssignmentRow:
+    assignment: Assignment
+    rater_code: str
+    rater_name: str
+    status: str
+
+
+def assignment_rows(campaign: Campaign, *, scope: Organisation | None = None
+                    ) -> list[AssignmentRow]:
+    """Every assignment of a campaign (targets within ``scope``), with its status."""
+    query = (select(Assignment).where(Assignment.campaign_id == campaign.id)
+             .options(joinedload(Assignment.target), joinedload(Assignment.rater_org),
+                      joinedload(Assignment.rater_user), joinedload(Assignment.rater_group))
+             .join(Organisation, Organisation.id == Assignment.target_id)
+             .order_by(Assignment.rater_group_id, Organisation.path, Assignment.id))
+    if scope is not None:
+        query = query.where(Organisation.path.startswith(scope.path))
+    rows = db.session.scalars(query).all()
+    submitted = set(db.session.scalars(
+        select(Submission.assignment_id).join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.campaign_id == campaign.id, Submission.current.is_(True))))
+    drafts = set(db.session.scalars(
+        select(Draft.assignment_id).join(Assignment, Assignment.id == Draft.assignment_id)
+        .where(Assignment.campaign_id == campaign.id)))
+    out = []
+    for a in rows:
+        code, name = rater_label(a)
+        status = SUBMITTED if a.id in submitted else DRAFT if a.id in drafts else NOT_STARTED
+        out.append(AssignmentRow(a, code, name, status))
+    return out
+
+
+def export_csv(campaign: Campaign) -> str:
+    """The assignments as CSV: rater_code,target_code,rater_group (assessors: username)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in assignment_rows(campaign):
+        writer.writerow([_neutralise(row.rater_code), _neutralise(row.assignment.target.code),
+                         _neutralise(row.assignment.rater_group.key)])
+    return out.getvalue()
+
+
+def _neutralise(value: str) -> str:
+    """Keep spreadsheet programs from reading a cell as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    key: str
+    name: str
+    weight: float
+    anonymous: bool
+    assigned: int
+    submitted: int
+    drafts: int
+
+
+def progress(campaign: Campaign, rows: list[AssignmentRow] | None = None):
+    """Progress per rater group, and per target × group (assigned, submitted)."""
+    rows = assignment_rows(campaign) if rows is None else rows
+    anonymous_counts = Counter(db.session.execute(
+        select(Response.rater_group_id).where(Response.campaign_id == campaign.id)).scalars())
+    groups = []
+    per_target: dict[int, dict[str, list[int]]] = defaultdict(dict)
+    for g in campaign.rater_groups:
+        mine = [r for r in rows if r.assignment.rater_group_id == g.id]
+        if g.anonymous:
+            groups.append(GroupProgress(g.key, g.name, g.weight, True, 0,
+                                        anonymous_counts.get(g.id, 0), 0))
+            continue
+        groups.append(GroupProgress(
+            g.key, g.name, g.weight, False, len(mine),
+            sum(r.status == SUBMITTED for r in mine), sum(r.status == DRAFT for r in mine)))
+        for r in mine:
+            cell = per_target[r.assignment.target_id].setdefault(g.key, [0, 0])
+            cell[0] += 1
+            cell[1] += r.status == SUBMITTED
+    return groups, per_target
+
+
+def can_see_results(user: User, campaign: Campaign, target: Organisation) -> bool:
+    """Targets see their (aggregate) results only once the campaign is published."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    if campaign.status != CampaignStatus.PUBLISHED.value:
+        return False
+    if user.role not in (Role.UNION_ADMIN, Role.ANALYST) or user.organisation is None:
+        return False
+    return target.is_within(user.organisation) or can_manage(user, campaign)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    key: str
+    name: str
+    weight: float
+    responses: int
+    mean: float | None  # mean scale value over answered scored items; None when suppressed
+    suppressed: bool
+
+
+def target_results(campaign: Campaign, target: Organisation) -> list[GroupResult]:
+    """Aggregates only: per rater group, the number of counted responses and the mean item
+    value over all scored items. Named groups count current revisions only. An anonymous
+    group below the campaign's minimum reporting size shows no figure; named groups (units
+    and accounts that rate openly) show the mean even for one rater, never the answers."""
+    from sqlalchemy import exists
+
+    out = []
+    for g in campaign.rater_groups:
+        query = select(Response.item_values).where(
+            Response.campaign_id == campaign.id, Response.target_id == target.id,
+            Response.rater_group_id == g.id)
+        if not g.anonymous:
+            query = query.where(exists().where(Submission.response_id == Response.id,
+                                               Submission.current.is_(True)))
+        values = db.session.scalars(query).all()
+        n = len(values)
+        suppressed = n == 0 or (g.anonymous and n < campaign.min_group_size)
+        mean = None
+        if not suppressed:
+            answered = [v for blob in values for v in _signed(blob) if v >= 0]
+            mean = sum(answered) / len(answered) if answered else None
+        out.append(GroupResult(g.key, g.name, g.weight, n, mean, suppressed))
+    return out
+
+
+def _signed(blob: bytes) -> list[int]:
+    return [b - 256 if b > 127 else b for b in blob]

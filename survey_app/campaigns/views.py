@@ -1,0 +1,428 @@
+"""Campaign pages (admins) and my evaluations (evaluators, assessors).
+
+Every view loads its object and checks it on the server: a union admin reaches only the
+campaigns owned in their subtree (403 otherwise), an evaluator only their own assignments
+(404 for anyone else's, so ids reveal nothing).
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from questionnaires import library, validate_answers
+from survey_app.access import require_org_in_scope, roles_required, visible_orgs_query
+from survey_app.campaigns import operations as ops
+from survey_app.campaigns.forms import (
+    GROUP_ROWS,
+    KIND_LABELS,
+    RULE_LABELS,
+    STATUS_LABELS,
+    ActionForm,
+    AddAssignmentForm,
+    CampaignForm,
+    EditForm,
+    StateForm,
+)
+from survey_app.campaigns.util import (
+    assignment_rows,
+    campaign_accepts_answers,
+    can_manage,
+    can_see_results,
+    current_answers,
+    export_csv,
+    history,
+    managed_campaigns_query,
+    my_evaluations,
+    progress,
+    rater_assignment,
+    target_results,
+)
+from survey_app.errors import render_error
+from survey_app.extensions import db
+from survey_app.models import (
+    Assignment,
+    Campaign,
+    CampaignStatus,
+    CampaignTarget,
+    Organisation,
+    Role,
+    User,
+)
+from survey_app.models import (
+    Response as ResponseRow,
+)
+from survey_app.surveys.forms import answers_from, fill, form_class, text_in
+from survey_app.surveys.util import relevance_rules
+from survey_app.versions import questionnaire_of
+
+bp = Blueprint("campaigns", __name__)
+
+MANAGERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+RATERS = (Role.EVALUATOR, Role.ASSESSOR)
+RESULT_READERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
+STATUS_ACTIONS = {
+    "draft": [("open", "open")],
+    "open": [("closed", "close")],
+    "closed": [("published", "publish"), ("open", "reopen")],
+    "published": [],
+}
+
+
+def _scope() -> Organisation | None:
+    return None if current_user.role == Role.PLATFORM_ADMIN else current_user.organisation
+
+
+def managed_campaign(campaign_id: int) -> Campaign:
+    """404 for a missing campaign, 403 for one not owned in the admin's subtree."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not can_manage(current_user, campaign):
+        abort(403)
+    return campaign
+
+
+def _refused(error: ops.CampaignError):
+    return render_error(error.status, str(error))
+
+
+def _lang() -> str:
+    return str(get_locale() or "zh")
+
+
+@bp.app_context_processor
+def _labels():
+    return {"campaign_status_labels": STATUS_LABELS}
+
+
+# ---------------------------------------------------------------- administration
+
+
+@bp.get("/campaigns/")
+@roles_required(*MANAGERS)
+def index():
+    campaigns = db.session.scalars(managed_campaigns_query(current_user)).all()
+    return render_template("campaigns/index.html", campaigns=campaigns, kinds=KIND_LABELS)
+
+
+def _campaign_form() -> CampaignForm:
+    form = CampaignForm()
+    owners = db.session.scalars(visible_orgs_query().order_by(Organisation.path)).all()
+    form.owner.choices = [(o.code, f"{o.code} {o.name}") for o in owners]
+    if current_user.role == Role.PLATFORM_ADMIN:
+        form.owner.choices.insert(0, ("", "—"))
+    keys = sorted(library())
+    for entry in form.groups:
+        entry.form.questionnaire.choices = [(k, k) for k in keys]
+    return form
+
+
+@bp.route("/campaigns/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new():
+    form = _campaign_form()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            campaign = ops.create_campaign(form.as_spec(), current_user, scope=_scope())
+        except ops.CampaignSpecError as error:
+            problems = error.problems
+        else:
+            flash(_("Campaign %(code)s created as a draft.", code=campaign.code), "success")
+            return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    status = 422 if problems or form.errors else 200
+    return render_template("campaigns/new.html", form=form, problems=problems,
+                           group_rows=GROUP_ROWS), status
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@roles_required(*MANAGERS)
+def detail(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    rows = assignment_rows(campaign, scope=_scope())
+    groups, per_target = progress(campaign, rows)
+    targets = db.session.scalars(
+        select(Organisation).join(CampaignTarget, CampaignTarget.organisation_id == Organisation.id)
+        .where(CampaignTarget.campaign_id == campaign.id).order_by(Organisation.path)).all()
+    actions = [(to, label) for to, label in STATUS_ACTIONS[campaign.status]
+               if label != "reopen" or current_user.role == Role.PLATFORM_ADMIN]
+    return render_template(
+        "campaigns/detail.html", campaign=campaign, groups=groups, per_target=per_target,
+        targets=targets, actions=actions, state_form=StateForm(), kinds=KIND_LABELS,
+        rules=RULE_LABELS, named_groups=[g for g in campaign.rater_groups if not g.anonymous])
+
+
+def _edit_form(campaign: Campaign):
+    class CampaignEditForm(EditForm):
+        pass
+
+    for group in campaign.rater_groups if campaign.status == CampaignStatus.DRAFT.value else ():
+        setattr(CampaignEditForm, f"weight_{group.id}", StringField(
+            group.name, validators=[DataRequired(), Length(max=20)], default=f"{group.weight:g}"))
+    return CampaignEditForm(obj=campaign)
+
+
+@bp.route("/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    if campaign.status not in (CampaignStatus.DRAFT.value, CampaignStatus.OPEN.value):
+        return render_error(409, _("A closed or published campaign cannot be edited."))
+    form = _edit_form(campaign)
+    problems: list[str] = []
+    if form.validate_on_submit():
+        changes: dict = {"name": form.name.data.strip(), "closes_on": form.closes_on.data}
+        if campaign.status == CampaignStatus.DRAFT.value:
+            changes["opens_on"] = form.opens_on.data
+            if form.min_group_size.data:
+                changes["min_group_size"] = form.min_group_size.data
+            weights = {}
+            for group in campaign.rater_groups:
+                raw = form[f"weight_{group.id}"].data.strip()
+                try:
+                    weights[group.key] = float(raw)
+                except ValueError:
+                    problems.append(_("%(group)s: %(value)s is not a number",
+                                      group=group.name, value=raw))
+            changes["weights"] = weights
+        if not problems:
+            try:
+                ops.update_campaign(campaign, changes, current_user)
+            except ops.CampaignSpecError as error:
+                problems = error.problems
+            except ops.CampaignError as error:
+                return _refused(error)
+            else:
+                flash(_("Saved."), "success")
+                return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    status = 422 if problems or form.errors else 200
+    return render_template("campaigns/edit.html", campaign=campaign, form=form,
+                           problems=problems), status
+
+
+@bp.post("/campaigns/<int:campaign_id>/state")
+@roles_required(*MANAGERS)
+def change_state(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    form = StateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if form.to.data not in {s.value for s in CampaignStatus}:
+        abort(400)
+    try:
+        ops.transition(campaign, form.to.data, current_user, reason=form.reason.data)
+    except (ops.IllegalTransition, ops.NotAllowed) as error:
+        return _refused(error)
+    except ops.CampaignError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("The campaign is now: %(status)s.",
+                status=STATUS_LABELS.get(campaign.status, campaign.status)), "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/assignments")
+@roles_required(*MANAGERS)
+def assignments(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    rows = assignment_rows(campaign, scope=_scope())
+    status_filter = request.args.get("status")
+    if status_filter in ("not_started", "draft", "submitted", "pending"):
+        rows = [r for r in rows if r.status == status_filter
+                or (status_filter == "pending" and r.status != "submitted")]
+    add_form = AddAssignmentForm()
+    add_form.group.choices = [(g.id, g.name) for g in campaign.rater_groups if not g.anonymous]
+    return render_template("campaigns/assignments.html", campaign=campaign, rows=rows,
+                           add_form=add_form, action_form=ActionForm(),
+                           editable=campaign.status == CampaignStatus.DRAFT.value,
+                           status_filter=status_filter)
+
+
+@bp.post("/campaigns/<int:campaign_id>/assignments/generate")
+@roles_required(*MANAGERS)
+def generate(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        report = ops.generate_assignments(campaign, current_user)
+    except ops.IllegalTransition as error:
+        return _refused(error)
+    except ops.CampaignError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("%(count)d assignments generated.", count=report.total), "success")
+    return redirect(url_for("campaigns.assignments", campaign_id=campaign.id))
+
+
+def _find_rater(text: str) -> tuple[Organisation | None, User | None]:
+    org = db.session.scalar(select(Organisation).where(Organisation.code == text))
+    if org is not None:
+        return org, None
+    return None, db.session.scalar(select(User).where(User.username == text))
+
+
+@bp.post("/campaigns/<int:campaign_id>/assignments/add")
+@roles_required(*MANAGERS)
+def add(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    form = AddAssignmentForm()
+    if not form.validate_on_submit():
+        flash(_("Give a rater group, a target unit and a rater."), "error")
+        return redirect(url_for("campaigns.assignments", campaign_id=campaign.id))
+    group = next((g for g in campaign.rater_groups if g.id == form.group.data), None)
+    target = db.session.scalar(select(Organisation).where(
+        Organisation.code == form.target.data.strip()))
+    rater_org, rater_user = _find_rater(form.rater.data.strip())
+    if group is None or target is None or (rater_org is None and rater_user is None):
+        flash(_("Unknown rater group, unit or rater."), "error")
+        return redirect(url_for("campaigns.assignments", campaign_id=campaign.id))
+    require_org_in_scope(target)
+    try:
+        ops.add_assignment(campaign, group, target, rater_org=rater_org, rater_user=rater_user,
+                           user=current_user)
+    except ops.IllegalTransition as error:
+        return _refused(error)
+    except ops.CampaignError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Assignment added."), "success")
+    return redirect(url_for("campaigns.assignments", campaign_id=campaign.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/assignments/<int:assignment_id>/remove")
+@roles_required(*MANAGERS)
+def remove(campaign_id: int, assignment_id: int):
+    campaign = managed_campaign(campaign_id)
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.campaign_id != campaign.id:
+        abort(404)
+    require_org_in_scope(assignment.target)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.remove_assignment(assignment, current_user)
+    except ops.CampaignError as error:
+        return _refused(error)
+    flash(_("Assignment removed."), "success")
+    return redirect(url_for("campaigns.assignments", campaign_id=campaign.id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/assignments.csv")
+@roles_required(*MANAGERS)
+def assignments_csv(campaign_id: int):
+    campaign = managed_campaign(campaign_id)
+    body = "\ufeff" + export_csv(campaign)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=assignments-{campaign.code}.csv"})
+
+
+@bp.get("/campaigns/<int:campaign_id>/assignments/<int:assignment_id>/answers")
+@roles_required(Role.PLATFORM_ADMIN)
+def answers(campaign_id: int, assignment_id: int):
+    """A named rater's answers and revisions: platform admins only."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.campaign_id != campaign_id:
+        abort(404)
+    revisions = [(s, db.session.get(ResponseRow, s.response_id)) for s in history(assignment)]
+    questionnaire = questionnaire_of(assignment.rater_group.questionnaire_version)
+    return render_template("campaigns/answers.html", assignment=assignment,
+                           campaign=db.session.get(Campaign, campaign_id), revisions=revisions,
+                           fields=questionnaire.fields(), lang=_lang(), text_in=text_in)
+
+
+@bp.get("/campaigns/<int:campaign_id>/results/<int:org_id>")
+@roles_required(*RESULT_READERS)
+def results(campaign_id: int, org_id: int):
+    """A target's aggregate results: after publishing only (platform admins any time)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    target = db.session.get(Organisation, org_id)
+    if campaign is None or target is None or not db.session.scalar(select(CampaignTarget.id).where(
+            CampaignTarget.campaign_id == campaign_id, CampaignTarget.organisation_id == org_id)):
+        abort(404)
+    if not can_see_results(current_user, campaign, target):
+        abort(403)
+    return render_template("campaigns/results.html", campaign=campaign, target=target,
+                           groups=target_results(campaign, target))
+
+
+# ---------------------------------------------------------------- my evaluations
+
+
+@bp.get("/evaluations/")
+@roles_required(*RATERS)
+def my():
+    return render_template("campaigns/my.html", rows=my_evaluations(current_user))
+
+
+def _fill_page(assignment: Assignment, questionnaire, form, errors: dict, status: int = 200,
+               saved: bool = False):
+    from survey_app.surveys import ANSWER_ERRORS
+
+    for field_id, key in errors.items():
+        if field_id in form:
+            form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
+    campaign = db.session.get(Campaign, assignment.campaign_id)
+    revisions = history(assignment)
+    return render_template(
+        "campaigns/evaluate.html", assignment=assignment, campaign=campaign,
+        questionnaire=questionnaire, form=form, rules=relevance_rules(questionnaire),
+        lang=_lang(), text_in=text_in, error_count=len(errors), saved=saved,
+        revisions=revisions, accepting=campaign_accepts_answers(campaign),
+        scale_values={sid: {p.code: p.value for p in sc.points}
+                      for sid, sc in questionnaire.scales.items()},
+    ), status
+
+
+@bp.route("/evaluations/<int:assignment_id>", methods=["GET", "POST"])
+@roles_required(*RATERS)
+def evaluate(assignment_id: int):
+    assignment = rater_assignment(assignment_id, current_user)
+    if assignment is None:
+        abort(404)
+    campaign = db.session.get(Campaign, assignment.campaign_id)
+    if campaign.status == CampaignStatus.DRAFT.value:
+        abort(404)
+    questionnaire = questionnaire_of(assignment.rater_group.questionnaire_version)
+    form = form_class(questionnaire, _lang())()
+    if request.method == "GET":
+        fill(form, current_answers(assignment))
+        return _fill_page(assignment, questionnaire, form, {},
+                          saved=bool(request.args.get("saved")))[0]
+    if not campaign_accepts_answers(campaign):
+        return render_error(409, _("This evaluation no longer accepts answers."))
+    if not form.validate():  # CSRF and parsing; the answers stay in the form
+        return _fill_page(assignment, questionnaire, form, {}, 400)
+    raw = answers_from(form, questionnaire)
+    if request.form.get("action") == "save":
+        ops.save_evaluation_draft(assignment, raw)
+        return redirect(url_for("campaigns.evaluate", assignment_id=assignment.id, saved=1))
+    cleaned, errors = validate_answers(questionnaire, raw)
+    if errors:
+        ops.save_evaluation_draft(assignment, raw)  # nothing entered is lost
+        return _fill_page(assignment, questionnaire, form, errors, 422)
+    try:
+        submission = ops.submit_evaluation(assignment, cleaned,
+                                           ops.pack_item_values(questionnaire, cleaned),
+                                           current_user)
+    except ops.NotAccepting:
+        return render_error(409, _("This evaluation no longer accepts answers."))
+    flash(_("Submitted (revision %(revision)d). You may revise it until the evaluation closes.",
+            revision=submission.revision), "success")
+    return redirect(url_for("campaigns.my"))
+
