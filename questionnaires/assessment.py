@@ -14,8 +14,8 @@ Rules
 shares ``s`` in [0, 1]. For ``x1 <= v <= xn`` the share is interpolated linearly between the
 two breakpoints around ``v`` (a breakpoint's own share applies at exactly ``x``); below ``x1``
 the share is ``below`` (default ``s1``), above ``xn`` it is ``above`` (default ``sn``).
-Points = share × the indicator's points. A step is written as two breakpoints with the same
-``x`` is not allowed; use ``tiers`` for steps.
+Points = share × the indicator's points. Two breakpoints may not share an ``x``: write steps
+with ``tiers``.
 
 ``tiers``: ``[[t1, p1], [t2, p2], ...]`` with thresholds strictly decreasing; a value gets
 the points of the first (highest) threshold it reaches (``v >= t``), else ``otherwise``
@@ -466,6 +466,11 @@ def _parse_source(c: _Check, d: Mapping, path: str, slots: Mapping[str, Campaign
         if group is not None:
             c.err(_join(p, "group"), _line(s, "group"), f"a {typ} source takes no group")
         return Source(typ, campaign=camp, measure=fixed[typ])
+    if typ == "checklist":
+        if measure not in (None, "checklist_total"):
+            c.err(_join(p, "measure"), _line(s, "measure"),
+                  "a checklist source measures checklist_total (0-100)")
+        return Source(typ, campaign=camp, measure="checklist_total")
     measure = measure or "overall_index"
     if measure not in SATISFACTION_MEASURES and not (
         isinstance(measure, str) and measure.startswith("dim:") and len(measure) > 4

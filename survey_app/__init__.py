@@ -64,6 +64,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
 
     from survey_app import (  # noqa: F401
         access,
+        assessment,
         auth,
         campaigns,
         errors,
@@ -83,6 +84,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(surveys.bp)
     app.register_blueprint(questionnaire_admin.bp)
     app.register_blueprint(campaigns.bp)
+    app.register_blueprint(assessment.bp)
 
     from survey_app.cli import register_commands
 

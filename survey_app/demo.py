@@ -77,8 +77,9 @@ def demo_units() -> list[tuple[str, str, OrgKind, str | None, int]]:
         nonlocal number
         number += 1
         code = f"DEMO-G{number:02d}"
-        # A deterministic spread of sizes: 40 to about 1,500 members.
-        members = 40 + (number * 379) % 1460
+        # A deterministic spread of sizes, 20 to about 180 members; every fifteenth unit is
+        # tiny (8 members), so that suppression of small groups shows in the demo.
+        members = 8 if number % 15 == 0 else 20 + (number * 37) % 160
         units.append((code, name, OrgKind.GRASSROOTS_UNION, parent, members))
         grassroots.append((code, members))
 
@@ -160,7 +161,9 @@ def load_demo(campaigns: bool = True) -> DemoReport:
     from survey_app.demo_surveys import load_demo_surveys
 
     report.responses_created += load_demo_surveys()
+    from survey_app.demo_assessment import load_demo_assessment
     from survey_app.demo_campaigns import load_demo_campaigns
 
     report.responses_created += load_demo_campaigns() or 0
+    load_demo_assessment()
     return report

@@ -69,8 +69,8 @@ def _member_campaign(code: str, year: int, status: str, seed: int, skip: set[str
     for unit in units:
         if unit.code in skip:
             continue
-        # 3 % to 25 % of members answer; a few small units stay under the reporting minimum.
-        n = int(min(unit.members, max(3, rng.integers(3, 60))))
+        # 30 % to 75 % of members answer; the tiny units stay under the reporting minimum.
+        n = max(2, round(unit.members * rng.uniform(0.3, 0.75)))
         trend = 0.15 if year >= 2026 else 0.0
         for _ in range(n):
             answers = synthetic_answers(questionnaire, rng, effects[unit.id] + trend)

@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
+    from survey_app.cli.assessment import assessment
     from survey_app.cli.campaigns import assignments, campaign
     from survey_app.cli.codes import codes
     from survey_app.cli.demo import demo
@@ -13,5 +14,5 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.questionnaire import questionnaire
     from survey_app.cli.users import user
 
-    for group in (user, orgs, demo, codes, questionnaire, campaign, assignments):
+    for group in (user, orgs, demo, codes, questionnaire, campaign, assignments, assessment):
         app.cli.add_command(group)

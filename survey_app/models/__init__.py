@@ -4,6 +4,7 @@ Importing this package registers every model with the metadata, which Alembic an
 ``db.create_all`` need.
 """
 
+import survey_app.models.assessment  # noqa: F401 - registers the assessment tables
 from survey_app.models.audit import AuditEntry
 from survey_app.models.campaign import (
     AccessCode,

@@ -56,3 +56,17 @@ def test_responses_table_has_no_identifying_columns(empty_database_url):
                  "ip_address", "user_agent", "created_at", "submitted_at", "timestamp"}
     assert columns & forbidden == set()
     assert "submitted_on" in columns
+
+
+def test_migrated_sqlite_responses_have_no_rowid(tmp_path):
+    """Rows must not be numbered in arrival order (see docs/security.md)."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    app = create_app(TestConfig(f"sqlite:///{tmp_path / 'rowid.sqlite'}"))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            with pytest.raises(OperationalError):
+                conn.execute(text("SELECT rowid FROM responses"))
+        db.engine.dispose()

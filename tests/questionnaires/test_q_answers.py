@@ -1,5 +1,5 @@
 import pytest
-from qtest_support import BASE, demo
+from tests.questionnaires.qtest_support import BASE, demo
 
 from questionnaires import MESSAGES, load_questionnaire_text, validate_answers
 

@@ -4,7 +4,7 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from qtest_support import demo
+from tests.questionnaires.qtest_support import demo
 
 from questionnaires.expressions import ExpressionError, parse
 

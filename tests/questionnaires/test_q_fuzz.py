@@ -5,7 +5,7 @@ import copy
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from qtest_support import BASE
+from tests.questionnaires.qtest_support import BASE
 
 from questionnaires import QuestionnaireError, build_questionnaire, load_questionnaire_text
 

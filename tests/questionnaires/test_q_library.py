@@ -1,5 +1,5 @@
 import pytest
-from qtest_support import demo
+from tests.questionnaires.qtest_support import demo
 
 import questionnaires as Q
 from questionnaires import Questionnaire, library, library_dir, validate_paths

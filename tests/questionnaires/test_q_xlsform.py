@@ -1,6 +1,6 @@
 import openpyxl
 import pytest
-from qtest_support import BASE
+from tests.questionnaires.qtest_support import BASE
 
 import questionnaires as Q
 from questionnaires import QuestionnaireError, build_questionnaire, dump_yaml

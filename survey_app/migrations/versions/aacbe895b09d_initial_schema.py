@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: edbda153f212
+Revision ID: aacbe895b09d
 Revises: 
-Create Date: 2026-11-24 10:46:53.526885
+Create Date: 2026-11-24 11:31:45.749097
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'edbda153f212'
+revision = 'aacbe895b09d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -81,6 +81,84 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('username')
     )
+    op.create_table('assessment_evidence_files',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('scheme_key', sa.String(length=40), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('indicator', sa.String(length=40), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('stored_name', sa.String(length=80), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], ),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('stored_name')
+    )
+    with op.batch_alter_table('assessment_evidence_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_evidence_files_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_evidence_files_scheme_key'), ['scheme_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_evidence_files_year'), ['year'], unique=False)
+
+    op.create_table('assessment_objective_values',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('scheme_key', sa.String(length=40), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('indicator', sa.String(length=40), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('scheme_key', 'year', 'organisation_id', 'indicator')
+    )
+    with op.batch_alter_table('assessment_objective_values', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_objective_values_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_objective_values_scheme_key'), ['scheme_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_objective_values_year'), ['year'], unique=False)
+
+    op.create_table('assessment_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('scheme_key', sa.String(length=40), nullable=False),
+    sa.Column('scheme_version', sa.String(length=40), nullable=False),
+    sa.Column('scheme_hash', sa.String(length=64), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('computed_by_id', sa.Integer(), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('provenance', sa.JSON(), nullable=False),
+    sa.Column('results_digest', sa.String(length=64), nullable=False),
+    sa.Column('unit_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['computed_by_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('scheme_key', 'year')
+    )
+    op.create_table('assessment_veto_findings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('scheme_key', sa.String(length=40), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('item', sa.String(length=40), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('scheme_key', 'year', 'organisation_id', 'item')
+    )
+    with op.batch_alter_table('assessment_veto_findings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_veto_findings_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_veto_findings_scheme_key'), ['scheme_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_veto_findings_year'), ['year'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
@@ -143,6 +221,30 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_access_codes_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_access_codes_target_id'), ['target_id'], unique=False)
 
+    op.create_table('assessment_results',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('grade', sa.String(length=40), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=True),
+    sa.Column('peers', sa.Integer(), nullable=False),
+    sa.Column('bottom', sa.Boolean(), nullable=False),
+    sa.Column('veto', sa.Boolean(), nullable=False),
+    sa.Column('veto_reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('honours', sa.String(length=400), nullable=False),
+    sa.Column('flags', sa.Text(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], ),
+    sa.ForeignKeyConstraint(['run_id'], ['assessment_runs.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('run_id', 'organisation_id')
+    )
+    with op.batch_alter_table('assessment_results', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_results_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_results_run_id'), ['run_id'], unique=False)
+
     op.create_table('assignments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -196,7 +298,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['questionnaire_version_id'], ['questionnaire_versions.id'], ),
     sa.ForeignKeyConstraint(['rater_group_id'], ['rater_groups.id'], ),
     sa.ForeignKeyConstraint(['target_id'], ['organisations.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_responses_campaign_id'), ['campaign_id'], unique=False)
@@ -257,6 +360,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assignments_campaign_id'))
 
     op.drop_table('assignments')
+    with op.batch_alter_table('assessment_results', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_results_run_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_results_organisation_id'))
+
+    op.drop_table('assessment_results')
     with op.batch_alter_table('access_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_access_codes_target_id'))
         batch_op.drop_index(batch_op.f('ix_access_codes_campaign_id'))
@@ -274,6 +382,25 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
 
     op.drop_table('audit_log')
+    with op.batch_alter_table('assessment_veto_findings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_veto_findings_year'))
+        batch_op.drop_index(batch_op.f('ix_assessment_veto_findings_scheme_key'))
+        batch_op.drop_index(batch_op.f('ix_assessment_veto_findings_organisation_id'))
+
+    op.drop_table('assessment_veto_findings')
+    op.drop_table('assessment_runs')
+    with op.batch_alter_table('assessment_objective_values', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_objective_values_year'))
+        batch_op.drop_index(batch_op.f('ix_assessment_objective_values_scheme_key'))
+        batch_op.drop_index(batch_op.f('ix_assessment_objective_values_organisation_id'))
+
+    op.drop_table('assessment_objective_values')
+    with op.batch_alter_table('assessment_evidence_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_evidence_files_year'))
+        batch_op.drop_index(batch_op.f('ix_assessment_evidence_files_scheme_key'))
+        batch_op.drop_index(batch_op.f('ix_assessment_evidence_files_organisation_id'))
+
+    op.drop_table('assessment_evidence_files')
     op.drop_table('users')
     op.drop_table('campaigns')
     with op.batch_alter_table('questionnaire_versions', schema=None) as batch_op:

@@ -1,0 +1,495 @@
+"""Writes of the assessment area: inputs entered by upper unions, evidence uploads, the
+computation and its publication. Every write records an audit entry in the same transaction.
+
+Who may do what (checked here, on the server, for every object):
+
+- objective indicators, veto findings and evidence of a unit are entered by a platform admin
+  or by a union admin of a unit *strictly above* it (never for the admin's own unit);
+- results of a unit are seen by platform admins, and by union admins and analysts whose
+  subtree holds it: units strictly below them at any time, their own unit only once the
+  assessment is published (``flask assessment publish``), so a unit does not watch its own
+  score move while the upper union is still entering inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import secrets
+import zipfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+
+from analysis.assessment import (
+    POINTS,
+    VALUE,
+    assess,
+    campaign_figures,
+    checklist_totals,
+    result_digest,
+)
+from analysis.data import load_campaign
+from questionnaires.assessment import Scheme
+from survey_app.extensions import db
+from survey_app.models import Campaign, CampaignStatus, CampaignTarget, Organisation, Role
+from survey_app.models.assessment import (
+    AssessmentResult,
+    AssessmentRun,
+    EvidenceFile,
+    ObjectiveValue,
+    VetoFinding,
+)
+from survey_app.models.audit import record
+
+#: Accepted evidence types, recognised by content (not by the file name).
+EVIDENCE_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_STATUS_PREFERENCE = {CampaignStatus.PUBLISHED.value: 0, CampaignStatus.CLOSED.value: 1,
+                      CampaignStatus.OPEN.value: 2}
+
+
+class AssessmentError(ValueError):
+    """A request the assessment area refuses; the message is for the user."""
+
+
+class NotAllowed(AssessmentError):
+    """The account may not act on this unit."""
+
+
+# --- authorisation --------------------------------------------------------------------------
+
+def can_enter_for(user: Any, org: Organisation) -> bool:
+    """Platform admins; union admins for units strictly below their own unit."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    return (user.role == Role.UNION_ADMIN and own is not None and org.id != own.id
+            and org.is_within(own))
+
+
+def can_view_result(user: Any, org: Organisation, run: AssessmentRun | None) -> bool:
+    """Platform admins; union admins and analysts for their subtree (own unit once published)."""
+    if user is None:
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    if user.role not in (Role.UNION_ADMIN, Role.ANALYST) or own is None:
+        return False
+    if not org.is_within(own):
+        return False
+    return org.id != own.id or (run is not None and run.published)
+
+
+def _require_entry(user: Any, org: Organisation) -> None:
+    if user is not None and not can_enter_for(user, org):
+        raise NotAllowed("only an upper-level union may enter this unit's assessment inputs")
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+def set_objective(scheme: Scheme, year: int, org: Organisation, key: str,
+                  value: float | None, note: str = "", user: Any = None) -> ObjectiveValue | None:
+    """Enter (or clear, with ``value`` None) an objective indicator of ``org``."""
+    _require_entry(user, org)
+    try:
+        spec = scheme.objective(key)
+    except KeyError:
+        raise AssessmentError(f"unknown objective indicator {key!r}") from None
+    if value is not None:
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(
+                value):
+            raise AssessmentError("the value must be a number")
+        if spec.kind in ("boolean", "count") and value != int(value):
+            raise AssessmentError(f"{key}: a {spec.kind} is a whole number"
+                                  + (" (1 yes, 0 no)" if spec.kind == "boolean" else ""))
+        if (spec.min is not None and value < spec.min) or (
+                spec.max is not None and value > spec.max):
+            raise AssessmentError(
+                f"{key}: {value:g} is outside {spec.min if spec.min is not None else '-∞'}.."
+                f"{spec.max if spec.max is not None else '∞'}")
+    row = db.session.scalar(select(ObjectiveValue).where(
+        ObjectiveValue.scheme_key == scheme.key, ObjectiveValue.year == year,
+        ObjectiveValue.organisation_id == org.id, ObjectiveValue.indicator == key))
+    before = None if row is None else {"value": row.value, "note": row.note}
+    if value is None:
+        if row is not None:
+            db.session.delete(row)
+            record("assessment.objective_cleared", "organisation", org.id, user,
+                   scheme=scheme.key, year=year, indicator=key, before=before)
+        return None
+    if row is None:
+        row = ObjectiveValue(scheme_key=scheme.key, year=year, organisation_id=org.id,
+                             indicator=key)
+        db.session.add(row)
+    row.value = float(value)
+    row.note = (note or "").strip()[:4000]
+    row.entered_by_id = getattr(user, "id", None)
+    row.entered_at = datetime.now(UTC)
+    record("assessment.objective_set", "organisation", org.id, user, scheme=scheme.key,
+           year=year, indicator=key, value=float(value), note=row.note, before=before)
+    return row
+
+
+def set_veto(scheme: Scheme, year: int, org: Organisation, item: str, failed: bool,
+             reason: str = "", user: Any = None) -> VetoFinding | None:
+    """Record (``failed``) or withdraw a veto finding; a failed item needs a reason."""
+    _require_entry(user, org)
+    if item not in {v.key for v in scheme.veto}:
+        raise AssessmentError(f"unknown veto item {item!r}")
+    reason = (reason or "").strip()[:4000]
+    row = db.session.scalar(select(VetoFinding).where(
+        VetoFinding.scheme_key == scheme.key, VetoFinding.year == year,
+        VetoFinding.organisation_id == org.id, VetoFinding.item == item))
+    if not failed:
+        if row is not None:
+            record("assessment.veto_withdrawn", "organisation", org.id, user, scheme=scheme.key,
+                   year=year, item=item, before=row.reason, reason=reason)
+            db.session.delete(row)
+        return None
+    if not reason:
+        raise AssessmentError("a veto finding needs a reason")
+    if row is None:
+        row = VetoFinding(scheme_key=scheme.key, year=year, organisation_id=org.id, item=item)
+        db.session.add(row)
+    row.reason = reason
+    row.entered_by_id = getattr(user, "id", None)
+    row.entered_at = datetime.now(UTC)
+    record("assessment.veto_set", "organisation", org.id, user, scheme=scheme.key, year=year,
+           item=item, reason=reason)
+    return row
+
+
+def sniff_type(data: bytes) -> str | None:
+    """The evidence type of ``data`` by its content (pdf, png, jpg, xlsx), or None."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, ValueError):
+            return None
+        if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+            return "xlsx"
+    return None
+
+
+def _clean_name(name: str) -> str:
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    return base[:200] or "evidence"
+
+
+def save_evidence(scheme: Scheme, year: int, org: Organisation, filename: str, data: bytes,
+                  *, folder: str, max_bytes: int, indicator: str = "",
+                  user: Any = None) -> EvidenceFile:
+    """Store an attachment under ``folder`` with a random name, after checking it."""
+    _require_entry(user, org)
+    if indicator and indicator not in {i.key for i in scheme.indicators} | {
+            o.key for o in scheme.objectives} | {v.key for v in scheme.veto}:
+        raise AssessmentError(f"unknown indicator {indicator!r}")
+    if not data:
+        raise AssessmentError("the file is empty")
+    if len(data) > max_bytes:
+        raise AssessmentError(f"the file is larger than {max_bytes // 1024} KiB")
+    kind = sniff_type(data)
+    if kind is None:
+        raise AssessmentError("only PDF, PNG, JPEG and XLSX files are accepted")
+    stored = f"{secrets.token_hex(16)}.{kind}"
+    os.makedirs(os.path.join(folder, "assessment"), exist_ok=True)
+    path = os.path.join(folder, "assessment", stored)
+    with open(path, "xb") as fh:
+        fh.write(data)
+    row = EvidenceFile(scheme_key=scheme.key, year=year, organisation_id=org.id,
+                       indicator=indicator, original_name=_clean_name(filename),
+                       stored_name=stored, content_type=EVIDENCE_TYPES[kind], size=len(data),
+                       sha256=hashlib.sha256(data).hexdigest(),
+                       uploaded_by_id=getattr(user, "id", None))
+    db.session.add(row)
+    db.session.flush()
+    record("assessment.evidence_added", "organisation", org.id, user, scheme=scheme.key,
+           year=year, evidence_id=row.id, name=row.original_name, size=row.size,
+           sha256=row.sha256, indicator=indicator)
+    return row
+
+
+def evidence_path(folder: str, evidence: EvidenceFile) -> str:
+    if not re.fullmatch(r"[0-9a-f]{32}\.(pdf|png|jpg|xlsx)", evidence.stored_name):
+        raise AssessmentError("bad stored name")
+    return os.path.join(folder, "assessment", evidence.stored_name)
+
+
+def delete_evidence(evidence: EvidenceFile, *, folder: str, user: Any = None) -> None:
+    _require_entry(user, evidence.organisation)
+    path = evidence_path(folder, evidence)
+    record("assessment.evidence_deleted", "organisation", evidence.organisation_id, user,
+           scheme=evidence.scheme_key, year=evidence.year, evidence_id=evidence.id,
+           name=evidence.original_name, sha256=evidence.sha256)
+    db.session.delete(evidence)
+    if os.path.exists(path):
+        os.remove(path)
+
+
+# --- computation ----------------------------------------------------------------------------
+
+def resolve_campaigns(scheme: Scheme, year: int,
+                      overrides: Mapping[str, str] | None = None) -> dict[str, Campaign | None]:
+    """The campaign of each scheme slot for ``year``.
+
+    An override (slot → campaign code) wins. Otherwise the campaign of the slot's kind and of
+    ``year`` that is not a draft, preferring published, then closed, then open; two equally
+    preferred campaigns are ambiguous (pass an override). None: no campaign (missing inputs).
+    """
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(scheme.campaign_slots)
+    if unknown:
+        raise AssessmentError(f"unknown campaign slots {sorted(unknown)} "
+                              f"(the scheme has {sorted(scheme.campaign_slots)})")
+    out: dict[str, Campaign | None] = {}
+    for slot in scheme.campaigns:
+        if slot.key in overrides:
+            camp = db.session.scalar(select(Campaign).where(Campaign.code == overrides[slot.key]))
+            if camp is None:
+                raise AssessmentError(f"no campaign with code {overrides[slot.key]!r}")
+            out[slot.key] = camp
+            continue
+        found = db.session.scalars(select(Campaign).where(
+            Campaign.kind == slot.kind, Campaign.year == year,
+            Campaign.status != CampaignStatus.DRAFT.value)).all()
+        found.sort(key=lambda c: (_STATUS_PREFERENCE.get(c.status, 9), c.code))
+        if len(found) > 1 and _STATUS_PREFERENCE.get(found[0].status) == \
+                _STATUS_PREFERENCE.get(found[1].status):
+            raise AssessmentError(
+                f"several {slot.kind} campaigns in {year} ({', '.join(c.code for c in found)}):"
+                f" choose one with --campaign {slot.key}=CODE")
+        out[slot.key] = found[0] if found else None
+    return out
+
+
+def objective_frame(scheme: Scheme, year: int) -> pd.DataFrame:
+    rows = db.session.execute(
+        select(Organisation.code, ObjectiveValue.indicator, ObjectiveValue.value)
+        .join(Organisation, Organisation.id == ObjectiveValue.organisation_id)
+        .where(ObjectiveValue.scheme_key == scheme.key, ObjectiveValue.year == year)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["unit_code", "indicator", "value"])
+    if frame.empty:
+        return pd.DataFrame(columns=["unit_code"])
+    return frame.pivot(index="unit_code", columns="indicator", values="value").reset_index()
+
+
+def veto_frame(scheme: Scheme, year: int) -> pd.DataFrame:
+    rows = db.session.execute(
+        select(Organisation.code, VetoFinding.item, VetoFinding.reason)
+        .join(Organisation, Organisation.id == VetoFinding.organisation_id)
+        .where(VetoFinding.scheme_key == scheme.key, VetoFinding.year == year)
+    ).all()
+    return pd.DataFrame(rows, columns=["unit_code", "item", "reason"])
+
+
+def _plain(v: Any) -> Any:
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+        return None if isinstance(v, float) and math.isnan(v) else v
+    return v
+
+
+def _split(v: Any) -> list[str]:
+    return [p for p in str(v or "").split(";") if p]
+
+
+def compute(scheme: Scheme, year: int, *, user: Any = None,
+            overrides: Mapping[str, str] | None = None) -> AssessmentRun:
+    """Compute and store the assessment of ``scheme`` for ``year`` (replacing a previous run).
+
+    Each campaign is read once with :func:`analysis.data.load_campaign` (committed data on
+    the app's engine). The assessed units are the targets of the scheme's campaigns and the
+    units with entered inputs. Recomputing the same inputs gives the same results digest.
+    """
+    camps = resolve_campaigns(scheme, year, overrides)
+    checklist_slots = {i.source.campaign for i in scheme.indicators
+                       if i.source.type == "checklist" and i.source.campaign}
+    datas: dict[str, Any] = {}
+    provenance: dict[str, Any] = {}
+    target_ids: set[int] = set()
+    for slot, camp in camps.items():
+        if camp is None:
+            datas[slot] = None
+            provenance[slot] = None
+            continue
+        if slot in checklist_slots:
+            data = checklist_totals(db.engine, camp.code)
+            n_responses = int(data["n"].sum())
+        else:
+            data = load_campaign(db.engine, camp.code)
+            n_responses = int(len(data.responses))
+        datas[slot] = data
+        provenance[slot] = {"code": camp.code, "status": camp.status, "responses": n_responses}
+        target_ids |= set(db.session.scalars(
+            select(CampaignTarget.organisation_id).where(CampaignTarget.campaign_id == camp.id)))
+    figures = campaign_figures(scheme, datas)
+    objective = objective_frame(scheme, year)
+    vetoes = veto_frame(scheme, year)
+    codes = set(figures.index) | set(objective["unit_code"]) | set(vetoes["unit_code"])
+    orgs = db.session.scalars(select(Organisation)).all()
+    by_id = {o.id: o for o in orgs}
+    units = [o for o in orgs if o.id in target_ids or o.code in codes]
+    inputs = pd.DataFrame({
+        "unit_code": [o.code for o in units],
+        "unit_name": [o.name for o in units],
+        "parent_code": [by_id[o.parent_id].code if o.parent_id in by_id else "" for o in units],
+        "kind": [o.kind for o in units],
+    })
+    inputs = inputs.join(figures, on="unit_code") if len(figures.columns) else inputs
+    results = assess(scheme, inputs, objective, vetoes)
+
+    digest_src = json.dumps({
+        "objective": objective.sort_values("unit_code").to_csv(index=False),
+        "veto": vetoes.sort_values(["unit_code", "item"]).to_csv(index=False),
+        "campaigns": provenance}, sort_keys=True, ensure_ascii=False)
+    run = db.session.scalar(select(AssessmentRun).where(
+        AssessmentRun.scheme_key == scheme.key, AssessmentRun.year == year))
+    if run is None:
+        run = AssessmentRun(scheme_key=scheme.key, year=year)
+        db.session.add(run)
+    else:
+        db.session.execute(delete(AssessmentResult).where(AssessmentResult.run_id == run.id))
+    run.scheme_version = scheme.version
+    run.scheme_hash = scheme.content_hash
+    run.computed_at = datetime.now(UTC)
+    run.computed_by_id = getattr(user, "id", None)
+    run.published_at = None  # changed results must be published again
+    run.provenance = {"campaigns": provenance,
+                      "inputs_digest": hashlib.sha256(digest_src.encode()).hexdigest()}
+    run.results_digest = result_digest(results)
+    run.unit_count = int(len(results))
+    db.session.flush()
+    org_id = {o.code: o.id for o in units}
+    ind_keys = [i.key for i in scheme.indicators]
+    rows = []
+    for rec in results.to_dict("records"):
+        rows.append({
+            "run_id": run.id, "organisation_id": org_id[rec["unit_code"]],
+            "score": _plain(rec["score"]), "grade": rec["grade"], "rank": _plain(rec["rank"]),
+            "peers": int(rec["peers"]), "bottom": bool(rec["bottom"]), "veto": bool(rec["veto"]),
+            "veto_reason": rec["veto_reason"], "status": rec["status"],
+            "honours": rec["honours_eligible"], "flags": rec["flags"],
+            "details": {
+                "values": {k: _plain(rec[VALUE + k]) for k in ind_keys},
+                "points": {k: _plain(rec[POINTS + k]) for k in ind_keys},
+                "base_score": _plain(rec["base_score"]), "bonus": _plain(rec["bonus"]),
+                "available_max": _plain(rec["available_max"]),
+                "missing": _split(rec["missing"]),
+                "mandatory_failed": _split(rec["mandatory_failed"]),
+            },
+        })
+    if rows:
+        db.session.execute(insert(AssessmentResult), rows)
+    record("assessment.computed", "assessment_run", run.id, user, scheme=scheme.key,
+           scheme_hash=scheme.content_hash, year=year, units=len(rows),
+           campaigns=provenance, results_digest=run.results_digest)
+    return run
+
+
+def publish(run: AssessmentRun, user: Any = None) -> None:
+    """Publish a computed run: units' own admins may then see their results."""
+    if run.published_at is None:
+        run.published_at = datetime.now(UTC)
+        record("assessment.published", "assessment_run", run.id, user, scheme=run.scheme_key,
+               year=run.year, results_digest=run.results_digest)
+
+
+class InputsImportFailed(AssessmentError):
+    """A file of inputs with problems; ``problems`` lists them all (``row N: ...``)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _read_table(data: bytes, filename: str) -> list[list[Any]]:
+    from survey_app.orgs.operations import ImportFailed, _read_csv, _read_xlsx
+
+    try:
+        if filename.lower().endswith(".xlsx"):
+            return _read_xlsx(data)
+        return _read_csv(data)
+    except ImportFailed as failure:
+        raise InputsImportFailed([str(i) for i in failure.issues]) from None
+
+
+def import_inputs(scheme: Scheme, year: int, data: bytes, filename: str,
+                  user: Any = None) -> int:
+    """Enter many inputs from a CSV (UTF-8 or GBK) or XLSX file; all or nothing.
+
+    Columns ``unit_code, indicator, value, note``. ``indicator`` is an objective indicator
+    key (an empty value clears it) or ``veto:<item>`` (value 1 = failed, ``note`` the reason;
+    0 = withdrawn). Each row goes through :func:`set_objective` / :func:`set_veto` (checks,
+    authorisation, audit); any problem rolls the whole file back. Returns the rows applied.
+    """
+    table = _read_table(data, filename)
+    if not table:
+        raise InputsImportFailed(["the file is empty"])
+    header = [str(h or "").strip().lower().lstrip("\ufeff") for h in table[0]]
+    missing = [c for c in ("unit_code", "indicator", "value") if c not in header]
+    if missing:
+        raise InputsImportFailed([f"row 1: missing columns {', '.join(missing)}"])
+    col = {h: i for i, h in enumerate(header)}
+    orgs = {o.code: o for o in db.session.scalars(select(Organisation))}
+    problems: list[str] = []
+    applied = 0
+    nested = db.session.begin_nested()
+    for n, raw in enumerate(table[1:], start=2):
+        cells = [("" if v is None else str(v)).strip() for v in raw] + [""] * len(header)
+        if not any(cells):
+            continue
+        code, key, value = (cells[col["unit_code"]], cells[col["indicator"]],
+                            cells[col["value"]])
+        note = cells[col["note"]] if "note" in col else ""
+        org = orgs.get(code)
+        if org is None:
+            problems.append(f"row {n}: unknown unit {code!r}")
+            continue
+        try:
+            number = None if value == "" else float(value)
+        except ValueError:
+            problems.append(f"row {n}: value {value!r} is not a number")
+            continue
+        try:
+            if key.startswith("veto:"):
+                if number not in (0.0, 1.0):
+                    raise AssessmentError("a veto value is 1 (failed) or 0 (withdrawn)")
+                set_veto(scheme, year, org, key[5:], number == 1.0, note, user)
+            else:
+                set_objective(scheme, year, org, key, number, note, user)
+            applied += 1
+        except AssessmentError as exc:
+            problems.append(f"row {n}: {exc}")
+    if problems:
+        nested.rollback()
+        raise InputsImportFailed(problems)
+    nested.commit()
+    return applied
