@@ -1,0 +1,155 @@
+"""The authorisation matrix, generated from the URL map.
+
+* Every route is either listed as public here, or its view declares the roles it admits
+  (``access.roles_required``): a new route without a rule fails ``test_every_route_has_a_rule``.
+* Every role outside a route's roles gets 403 (anonymous visitors are sent to the login page).
+* Every role inside a route's roles, asking for an object of another federation (another
+  subtree, campaign, rater's assignment, unit, evidence file), gets 403 or 404, never the data.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from survey_app.models import Role
+from tests.conftest import csrf_token_from
+from tests.security.world import FOREIGN_NAME, build_foreign_world
+
+PUBLIC = {
+    "static", "main.index", "main.healthz", "main.set_language", "auth.login", "auth.logout",
+    "surveys.member_survey", "surveys.thanks", "surveys.open_survey",
+}
+
+ACCOUNTS = {
+    Role.PLATFORM_ADMIN: ("admin", "demo-admin-2026"),
+    Role.UNION_ADMIN: ("city_admin", "demo-city-2026"),
+    Role.EVALUATOR: ("evaluator_g01", "demo-eval-2026"),
+    Role.ASSESSOR: ("assessor", "demo-assessor-2026"),
+    Role.ANALYST: ("analyst", "demo-analyst-2026"),
+}
+
+#: Parameters that name nothing secret or scoped (library keys, formats, years...).
+#: Published questionnaire versions are shared by every federation (content-addressed).
+GLOBAL = {"version_id"}
+FIXED = {"key": "member_evaluation", "scheme_key": "default", "year": "2026", "fmt": "csv",
+         "name": "dimensions", "filename": "app.css"}
+
+
+def foreign_values(foreign, endpoint: str) -> dict[str, object]:
+    """URL parameters naming the foreign world's objects for ``endpoint``."""
+    code = foreign.campaign_code if endpoint.startswith("reports.") else foreign.unit_code
+    campaign_id = foreign.cross_campaign_id if endpoint in (
+        "campaigns.answers", "campaigns.remove") else foreign.campaign_id
+    return {
+        "campaign_id": campaign_id, "assignment_id": foreign.assignment_id,
+        "org_id": foreign.unit_id, "unit_code": foreign.unit_code, "code": code,
+        "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
+        "token": foreign.link_token,
+    }
+
+
+def url_for_rule(app, rule, values: dict[str, object]) -> str:
+    path = rule.rule
+    for arg in rule.arguments:
+        value = values.get(arg, FIXED.get(arg))
+        assert value is not None, f"no test value for <{arg}> in {rule.rule}"
+        path = re.sub(rf"<(?:[a-z]+:)?{arg}>", str(value), path)
+    return path
+
+
+def view_roles(app, endpoint: str):
+    return getattr(app.view_functions[endpoint], "required_roles", None)
+
+
+def test_every_route_has_a_rule(app):
+    missing = sorted(
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if rule.endpoint not in PUBLIC and view_roles(app, rule.endpoint) is None
+    )
+    assert missing == [], f"routes without an access rule: {missing}"
+
+
+@pytest.fixture
+def world(demo):
+    with demo.app_context():
+        return build_foreign_world()
+
+
+def _client_as(app, role):
+    client = app.test_client()
+    if role is None:
+        return client
+    username, password = ACCOUNTS[role]
+    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    response = client.post("/auth/login", data={"username": username, "password": password,
+                                                "csrf_token": token})
+    assert response.status_code == 302, username
+    return client
+
+
+def _call(client, method: str, path: str):
+    if method == "GET":
+        return client.get(path)
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token})
+
+
+def _guarded_rules(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        roles = view_roles(app, rule.endpoint)
+        if roles is not None:
+            method = "GET" if "GET" in rule.methods else "POST"
+            yield rule, {r.value for r in roles}, method
+
+
+def test_roles_outside_a_route_are_refused(world, demo):
+    clients = {role: _client_as(demo, role) for role in [None, *ACCOUNTS]}
+    failures = []
+    for rule, roles, method in _guarded_rules(demo):
+        path = url_for_rule(demo, rule, foreign_values(world, rule.endpoint))
+        for role, client in clients.items():
+            if role is not None and role.value in roles:
+                continue
+            response = _call(client, method, path)
+            expected = {302} if role is None else {403}
+            if response.status_code not in expected or FOREIGN_NAME in response.get_data(as_text=True):
+                failures.append((rule.endpoint, role and role.value, response.status_code))
+            if role is None and response.status_code == 302:
+                assert "/auth/login" in response.headers["Location"]
+    assert failures == []
+
+
+def test_objects_outside_the_scope_are_refused(world, demo):
+    clients = {role: _client_as(demo, role) for role in ACCOUNTS if role != Role.PLATFORM_ADMIN}
+    failures, checked = [], 0
+    for rule, roles, method in _guarded_rules(demo):
+        scoped = set(rule.arguments) - set(FIXED) - GLOBAL
+        if not scoped:
+            continue  # lists are filtered by scope; covered by the subtree tests
+        path = url_for_rule(demo, rule, foreign_values(world, rule.endpoint))
+        for role, client in clients.items():
+            if role.value not in roles:
+                continue
+            response = _call(client, method, path)
+            checked += 1
+            body = response.get_data(as_text=True)
+            if response.status_code not in (403, 404) or FOREIGN_NAME in body:
+                failures.append((rule.endpoint, role.value, response.status_code))
+    assert checked > 20
+    assert failures == []
+
+
+def test_platform_admin_reaches_the_foreign_objects(world, demo):
+    """The same URLs work for the one role that sees everything: the refusals above are
+    about scope, not broken URLs."""
+    client = _client_as(demo, Role.PLATFORM_ADMIN)
+    for endpoint, path in [
+        ("surveys.codes_admin", f"/surveys/{world.campaign_id}/codes"),
+        ("campaigns.detail", f"/campaigns/{world.campaign_id}"),
+        ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200, endpoint
+        assert FOREIGN_NAME in response.get_data(as_text=True)

@@ -1,0 +1,85 @@
+"""A second federation, outside every demo account's subtree, with one object of each kind.
+
+The authorisation tests ask for these objects as each role and expect 403 or 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from questionnaires import library
+from survey_app.extensions import db
+from survey_app.models import (
+    Assignment,
+    Campaign,
+    CampaignTarget,
+    OpenLink,
+    Organisation,
+    RaterGroup,
+    Role,
+    User,
+)
+from survey_app.models.assessment import EvidenceFile
+from survey_app.orgs.operations import recompute_paths
+from survey_app.versions import publish_questionnaire
+
+FOREIGN_NAME = "外省隔离测试工会"  # never shown to anyone outside the foreign tree
+
+
+@dataclass
+class Foreign:
+    campaign_id: int
+    campaign_code: str
+    cross_campaign_id: int
+    assignment_id: int
+    unit_id: int
+    unit_code: str
+    evidence_id: int
+    link_token: str
+    version_id: int
+
+
+def build_foreign_world() -> Foreign:
+    fed = Organisation(code="OTHER-FED", name=f"{FOREIGN_NAME}（总）", kind="federation")
+    unit = Organisation(code="OTHER-G1", name=FOREIGN_NAME, kind="grassroots_union", parent=fed,
+                        members=50)
+    peer = Organisation(code="OTHER-G2", name=f"{FOREIGN_NAME}二", kind="grassroots_union",
+                        parent=fed, members=40)
+    db.session.add_all([fed, unit, peer])
+    db.session.flush()
+    recompute_paths(db.session.scalars(select(Organisation)).all())
+    rater = User(username="other_eval", role=Role.EVALUATOR.value, organisation=peer)
+    rater.set_password("other-eval-2026")
+    db.session.add(rater)
+    member_version = publish_questionnaire(library()["member_evaluation"])
+    peer_version = publish_questionnaire(library()["peer_evaluation"])
+    today = date.today()
+    member = Campaign(code="OTHER-MEMBER", name=f"{FOREIGN_NAME}会员评家", kind="member",
+                      year=today.year, status="open", owner=fed,
+                      opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=9))
+    group = RaterGroup(key="members", name="会员", weight=1.0,
+                       questionnaire_version=member_version, anonymous=True)
+    member.rater_groups.append(group)
+    member.targets.append(CampaignTarget(organisation=unit))
+    cross = Campaign(code="OTHER-PEER", name=f"{FOREIGN_NAME}互评", kind="peer",
+                     year=today.year, status="open", owner=fed,
+                     opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=9))
+    peers = RaterGroup(key="peer", name="同级", weight=1.0, questionnaire_version=peer_version,
+                       anonymous=False, rule="peer")
+    cross.rater_groups.append(peers)
+    cross.targets.append(CampaignTarget(organisation=unit))
+    db.session.add_all([member, cross])
+    db.session.flush()
+    assignment = Assignment(campaign_id=cross.id, rater_group_id=peers.id, target_id=unit.id,
+                            rater_org_id=peer.id)
+    link = OpenLink(token="other-poster-token", campaign=member, rater_group=group, target=unit,
+                    label=FOREIGN_NAME)
+    evidence = EvidenceFile(scheme_key="default", year=today.year, organisation_id=unit.id,
+                            original_name="证明.pdf", stored_name="other-evidence.pdf",
+                            content_type="application/pdf", size=4, sha256="0" * 64)
+    db.session.add_all([assignment, link, evidence])
+    db.session.commit()
+    return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
+                   evidence.id, link.token, member_version.id)
