@@ -6,7 +6,7 @@ FLASK := PINGJIA_ENV=development $(BIN)/flask --app survey_app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install install-dev translations db test lint bench clean messages
+.PHONY: run install install-dev translations db test lint bench clean messages system-deps
 
 run: install db
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -36,14 +36,41 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 
-test: install-dev
+test: install-dev system-deps
+	$(BIN)/bandit -q -r survey_app analysis questionnaires --severity-level medium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# System packages for the browser tests (tests/e2e) and PDF checks, from Debian: chromium
+# (driven by Playwright; no browser is ever downloaded), the Noto CJK font and poppler-utils.
+# apt runs only when one of them is missing; sudo only when not root; no apt: a warning.
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# axe-core for the accessibility checks, from the npm registry, vendored into tests/e2e/vendor
+# (git-ignored) here and never fetched while the tests run.
+AXE_VERSION := 4.14.1
+AXE_JS := tests/e2e/vendor/axe-core-$(AXE_VERSION)/axe.min.js
+
+system-deps: $(AXE_JS)
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/pdftoppm ] && [ -f $(CJK_FONT) ]; then :; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "warning: no apt-get: install chromium, fonts-noto-cjk and poppler-utils yourself" >&2; \
+	else \
+	  $(SUDO) apt-get update && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk poppler-utils; \
+	fi
+
+$(AXE_JS):
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(@D) && cd $(@D) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && \
+	  tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 package/axe.min.js package/LICENSE && \
+	  rm axe-core-$(AXE_VERSION).tgz; \
+	else echo "warning: no npm: the accessibility tests will be skipped" >&2; fi
 
 lint: install-dev
 	$(BIN)/ruff check survey_app analysis questionnaires tests benchmarks
 
 bench: install-dev
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

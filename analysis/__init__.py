@@ -12,4 +12,11 @@ Importing ``analysis`` itself is deliberately cheap; import the submodules you n
 - ``analysis.trends``: year-over-year changes and their significance.
 - ``analysis.disclosure``: small-group and complementary suppression; comments.
 - ``analysis.assessment_input``: per-unit inputs of the performance assessment.
+- ``analysis.assessment``: the performance-assessment engine (points, grades, ranks, honours).
+- ``analysis.reliability``, ``analysis.agreement``: Cronbach's alpha, ICC, Krippendorff's alpha.
+- ``analysis.weights``, ``analysis.compare``, ``analysis.drivers``: AHP and entropy weights,
+  Kruskal-Wallis/Dunn/Mann-Whitney/chi-square, driver analysis and IPA.
+- ``analysis.reports``: report tables with disclosure control applied.
+- ``analysis.plots``: charts (``fn(..., ax=None) -> ax``) with a CJK font.
+- ``analysis.exports``: csv, xlsx (台账), sav, parquet and pdf writers.
 """

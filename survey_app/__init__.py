@@ -71,6 +71,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
         main,
         orgs,
         questionnaire_admin,
+        reports,
         security,
         surveys,
     )
@@ -85,6 +86,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(questionnaire_admin.bp)
     app.register_blueprint(campaigns.bp)
     app.register_blueprint(assessment.bp)
+    app.register_blueprint(reports.bp)
 
     from survey_app.cli import register_commands
 

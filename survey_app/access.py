@@ -46,6 +46,25 @@ def require_org_in_scope(org: Organisation | None) -> Organisation:
     return org
 
 
+def current_scope() -> Organisation | None:
+    """The current user's subtree root; None for platform admins (everything)."""
+    return None if current_user.role == Role.PLATFORM_ADMIN else current_user.organisation
+
+
+def managed_campaign(campaign_id: int):
+    """The campaign the current admin may manage: 404 if missing, 403 if its owner is not in
+    the admin's subtree."""
+    from survey_app.campaigns.util import can_manage
+    from survey_app.models import Campaign
+
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not can_manage(current_user, campaign):
+        abort(403)
+    return campaign
+
+
 def visible_orgs_query():
     """A select of the organisations the current user may see."""
     from sqlalchemy import select

@@ -25,7 +25,15 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from questionnaires import library, validate_answers
-from survey_app.access import require_org_in_scope, roles_required, visible_orgs_query
+from survey_app.access import (
+    current_scope as _scope,
+)
+from survey_app.access import (
+    managed_campaign,
+    require_org_in_scope,
+    roles_required,
+    visible_orgs_query,
+)
 from survey_app.campaigns import operations as ops
 from survey_app.campaigns.forms import (
     GROUP_ROWS,
@@ -41,7 +49,6 @@ from survey_app.campaigns.forms import (
 from survey_app.campaigns.util import (
     assignment_rows,
     campaign_accepts_answers,
-    can_manage,
     can_see_results,
     current_answers,
     export_csv,
@@ -81,20 +88,6 @@ STATUS_ACTIONS = {
     "closed": [("published", "publish"), ("open", "reopen")],
     "published": [],
 }
-
-
-def _scope() -> Organisation | None:
-    return None if current_user.role == Role.PLATFORM_ADMIN else current_user.organisation
-
-
-def managed_campaign(campaign_id: int) -> Campaign:
-    """404 for a missing campaign, 403 for one not owned in the admin's subtree."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    if not can_manage(current_user, campaign):
-        abort(403)
-    return campaign
 
 
 def _refused(error: ops.CampaignError):

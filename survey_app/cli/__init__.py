@@ -12,7 +12,9 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.demo import demo
     from survey_app.cli.orgs import orgs
     from survey_app.cli.questionnaire import questionnaire
+    from survey_app.cli.reports import report
     from survey_app.cli.users import user
 
-    for group in (user, orgs, demo, codes, questionnaire, campaign, assignments, assessment):
+    for group in (user, orgs, demo, codes, questionnaire, campaign, assignments, assessment,
+                  report):
         app.cli.add_command(group)

@@ -28,7 +28,8 @@ from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from questionnaires import Questionnaire, validate_answers
-from survey_app.access import require_org_in_scope, roles_required
+from survey_app.access import current_scope as _scope
+from survey_app.access import managed_campaign, require_org_in_scope, roles_required
 from survey_app.extensions import db, limiter
 from survey_app.models import Campaign, OpenLink, Organisation, Role
 from survey_app.surveys import codes as code_tools
@@ -225,22 +226,6 @@ class IssueCodesForm(FlaskForm):
     fmt = SelectField(_l("Format"), choices=[("pdf", _l("Printable sheet (PDF)")),
                                              ("csv", "CSV")], default="pdf")
     submit = SubmitField(_l("Issue codes"))
-
-
-def managed_campaign(campaign_id: int) -> Campaign:
-    """A campaign the current admin may manage: its owner lies in their subtree."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    if current_user.role != Role.PLATFORM_ADMIN:
-        if campaign.owner is None:
-            abort(403)
-        require_org_in_scope(campaign.owner)
-    return campaign
-
-
-def _scope() -> Organisation | None:
-    return None if current_user.role == Role.PLATFORM_ADMIN else current_user.organisation
 
 
 @bp.route("/surveys/<int:campaign_id>/codes", methods=["GET", "POST"])

@@ -21,7 +21,8 @@ def _qr_png(url: str) -> io.BytesIO:
         url, box_size=6, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M
     )
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    # 8-bit greyscale: fpdf2 writes 1-bit PNGs with the wrong row stride (noise, not a code).
+    image.get_image().convert("L").save(buffer, format="PNG")
     buffer.seek(0)
     return buffer
 

@@ -50,7 +50,7 @@ def participation(campaign: Campaign, scope: Organisation | None = None) -> list
         select(Organisation)
         .join(CampaignTarget, CampaignTarget.organisation_id == Organisation.id)
         .where(CampaignTarget.campaign_id == campaign.id)
-        .order_by(Organisation.path)
+        .order_by(Organisation.code)
     )
     if scope is not None:
         targets_q = targets_q.where(Organisation.path.startswith(scope.path))

@@ -129,7 +129,7 @@
 
   restore();
   form.addEventListener("change", function () { refresh(); backup(); });
-  form.addEventListener("input", backup);
+  form.addEventListener("input", function () { refresh(); backup(); });
   refresh();
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }

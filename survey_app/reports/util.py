@@ -1,0 +1,240 @@
+"""Reads for the report pages: who may see which campaign and unit, and the cached report.
+
+Access (checked on the server for every page, chart and export)
+---------------------------------------------------------------
+* Platform admins: every campaign (except drafts, which have no data), every unit.
+* Union admins and analysts: units in their own subtree only. A campaign owned in their
+  subtree or above them (the owner unit's admins and analysts above) is visible while open
+  or closed; any other campaign only once ``published`` (targets see their results only
+  after publishing).
+* Evaluators: the aggregated results of their own unit, only once published. No overview.
+* Assessors: no dashboards.
+* Raw responses (CSV, SPSS, Parquet) are analyst-level exports: platform admins and analysts
+  only, rows of released targets in their scope (:func:`analysis.reports.released_rows`).
+  Union admins get the aggregated exports (台账 xlsx, PDF).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import get_locale
+from sqlalchemy import func, select
+
+from analysis.data import CampaignData, load_campaign, load_comments
+from analysis.reports import CampaignReport, Labels, build_report, labels_from_questionnaires
+from survey_app.extensions import db
+from survey_app.models import (
+    Assignment,
+    Campaign,
+    CampaignStatus,
+    Organisation,
+    Response,
+    Role,
+    Submission,
+    User,
+)
+from survey_app.versions import questionnaire_of
+
+DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
+PAGE_ROLES = (*DASHBOARD_ROLES, Role.EVALUATOR)
+RAW_EXPORT_ROLES = (Role.PLATFORM_ADMIN, Role.ANALYST)
+RAW_FORMATS = ("csv", "sav", "parquet")
+AGGREGATE_FORMATS = ("xlsx", "pdf")
+FORMATS = RAW_FORMATS + AGGREGATE_FORMATS
+
+
+def owner_side(user: User, campaign: Campaign) -> bool:
+    """The user's unit runs the campaign or lies above the unit that does."""
+    org = user.organisation
+    return (org is not None and campaign.owner is not None
+            and campaign.owner.is_within(org))
+
+
+def can_view(user: User, campaign: Campaign, unit: Organisation) -> bool:
+    """Whether ``user`` may see ``campaign``'s aggregated results for ``unit``."""
+    if campaign.status == CampaignStatus.DRAFT.value:
+        return user.role == Role.PLATFORM_ADMIN
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    published = campaign.status == CampaignStatus.PUBLISHED.value
+    if user.role in (Role.UNION_ADMIN, Role.ANALYST):
+        org = user.organisation
+        if org is None or not unit.is_within(org):
+            return False
+        return published or owner_side(user, campaign)
+    if user.role == Role.EVALUATOR:
+        return published and user.organisation_id == unit.id
+    return False
+
+
+def can_download_raw(user: User) -> bool:
+    return user.role in (Role.PLATFORM_ADMIN, Role.ANALYST)
+
+
+def default_root(user: User | None, campaign: Campaign) -> Organisation | None:
+    """The top unit a user's overview covers: their own unit, or for platform admins (and
+    the command line) the campaign's owner, else the root of its first target."""
+    if user is not None and user.role != Role.PLATFORM_ADMIN:
+        return user.organisation
+    if campaign.owner is not None:
+        return campaign.owner
+    first = campaign.targets[0].organisation if campaign.targets else None
+    if first is None:
+        return None
+    root_id = int(first.path.strip("/").split("/")[0])
+    return db.session.get(Organisation, root_id)
+
+
+def visible_campaigns(user: User, year: int | None = None, kind: str | None = None
+                      ) -> list[Campaign]:
+    """Campaigns with something the user may see (newest first), filtered."""
+    query = select(Campaign).where(Campaign.status != CampaignStatus.DRAFT.value)
+    if year:
+        query = query.where(Campaign.year == year)
+    if kind:
+        query = query.where(Campaign.kind == kind)
+    campaigns = db.session.scalars(query.order_by(Campaign.year.desc(), Campaign.code)).all()
+    if user.role == Role.PLATFORM_ADMIN:
+        return list(campaigns)
+    org = user.organisation
+    if org is None:
+        return []
+    return [c for c in campaigns if can_view(user, c, org)]
+
+
+def campaign_by_code(code: str) -> Campaign | None:
+    return db.session.scalar(select(Campaign).where(Campaign.code == code))
+
+
+def org_by_code(code: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.code == code))
+
+
+# ---------------------------------------------------------------- the cached report
+
+
+def data_version(campaign: Campaign) -> tuple:
+    """Changes whenever the campaign's responses or status change (cheap: one count)."""
+    n = db.session.scalar(select(func.count()).select_from(Response)
+                          .where(Response.campaign_id == campaign.id))
+    superseded = db.session.scalar(
+        select(func.count()).select_from(Submission)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.campaign_id == campaign.id, Submission.current.is_(False)))
+    return (campaign.id, n, superseded, campaign.status, campaign.min_group_size)
+
+
+class _LRU:
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_reports = _LRU(8)
+#: Rendered charts per (campaign, data version, chart, unit, filters, language).
+charts = _LRU(256)
+
+
+def lang() -> str:
+    return str(get_locale() or "zh")
+
+
+def campaign_labels(campaign: Campaign, language: str | None = None) -> Labels:
+    groups = {g.key: g.name for g in campaign.rater_groups}
+    qs = [questionnaire_of(g.questionnaire_version) for g in campaign.rater_groups]
+    return labels_from_questionnaires(qs, groups, lang=language or lang())
+
+
+def campaign_data(campaign: Campaign) -> CampaignData:
+    """The campaign's responses, without the superseded revisions of named raters."""
+    data = load_campaign(db.engine, campaign.code)
+    old = set(db.session.scalars(
+        select(Submission.response_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.campaign_id == campaign.id, Submission.current.is_(False))))
+    if old:
+        keep = ~data.responses["response_id"].isin(old)
+        data.responses = data.responses[keep].reset_index(drop=True)
+    return data
+
+
+def campaign_report(campaign: Campaign, rater_group: str | None = None,
+                    language: str | None = None) -> CampaignReport | None:
+    """The campaign's report (cached per data version); None without responses."""
+    language = language or lang()
+    key = (data_version(campaign), rater_group, language)
+
+    def make() -> CampaignReport | None:
+        try:  # no responses, or no scored items (checklist-only third-party assessments)
+            data = campaign_data(campaign)
+            if data.responses.empty:
+                return None
+            return build_report(data, campaign_labels(campaign, language),
+                                rater_group=rater_group)
+        except ValueError:
+            return None
+
+    return _reports.get(key, make)
+
+
+def comments(campaign: Campaign, report: CampaignReport):
+    fields = report.labels.comment_fields
+    if not fields:
+        return None
+    return load_comments(db.engine, campaign.code, fields)
+
+
+def questionnaire_keys(campaign: Campaign) -> set[str]:
+    return {g.questionnaire_version.key for g in campaign.rater_groups}
+
+
+def related_campaigns(campaign: Campaign) -> list[Campaign]:
+    """The same kind of campaign in other years with a questionnaire in common (trends)."""
+    keys = questionnaire_keys(campaign)
+    others = db.session.scalars(select(Campaign).where(
+        Campaign.kind == campaign.kind, Campaign.status != CampaignStatus.DRAFT.value,
+        Campaign.year.is_not(None))).all()
+    return sorted((c for c in others if questionnaire_keys(c) & keys),
+                  key=lambda c: (c.year or 0, c.code))
+
+
+def campaign_meta(campaign: Campaign) -> dict[str, Any]:
+    from survey_app.reports.forms import KIND_ZH as KIND_NAMES
+    from survey_app.reports.forms import STATUS_ZH as STATUS_NAMES
+
+    return {"name": campaign.name, "code": campaign.code,
+            "kind": str(KIND_NAMES.get(campaign.kind, campaign.kind)), "year": campaign.year,
+            "opens_on": campaign.opens_on or "—", "closes_on": campaign.closes_on or "—",
+            "status": str(STATUS_NAMES.get(campaign.status, campaign.status))}
+
+
+def scope_target_ids(user: User | None, report: CampaignReport) -> list[int] | None:
+    """Target ids within the user's scope (None: everything)."""
+    if user is None or user.role == Role.PLATFORM_ADMIN:
+        return None
+    org = user.organisation
+    if org is None:
+        return []
+    orgs = report.data.organisations
+    return [int(i) for i in orgs.loc[orgs["path"].str.startswith(org.path), "id"]]
