@@ -1,0 +1,534 @@
+"""Benchmark 2: members submitting forms through the real app under gunicorn.
+
+    python -m benchmarks.ingest --db sqlite|postgresql --clients 32 --seconds 20 --json
+
+A fresh open member campaign (``BENCH-INGEST-...``) gets one-time codes from
+:func:`survey_app.surveys.operations.issue_codes`, in blocks per unit (a workplace hands
+its codes out at a meeting, so answers come in bursts). gunicorn serves the app with
+production settings (``gunicorn.conf.py``; ``PINGJIA_ENV=production``, a random
+``SECRET_KEY``, ``SESSION_COOKIE_SECURE=0`` because the benchmark speaks plain HTTP,
+``RATELIMIT_ENABLED=0`` so the per-address code limit does not throttle one load generator
+address). Each client (a thread with its own keep-alive connection) takes a fresh code,
+GETs the form (CSRF token and session cookie), and POSTs a complete member form with
+realistic answers (from :mod:`benchmarks.generate`), expecting ``302`` to ``/thanks``.
+
+Reported: ``submissions_per_s`` (acknowledged submissions / measured seconds), ``p50_ms``
+and ``p99_ms`` of the submission (the POST), the same for the form GET and the whole
+member round (GET + POST), ``errors``, ``acknowledged`` (302 to /thanks, warm-up included),
+``stored`` (responses counted in the database afterwards), the access-log check (no code
+may appear in it) and ``floor_inserts_per_s``: plain SQLAlchemy Core inserts of the same
+rows from one process, one transaction per row like a submission (plus a batched variant),
+measured in the same run after the server has stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import queue
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+
+from benchmarks.common import (
+    RESULTS,
+    ROOT,
+    Timer,
+    cpu_seconds,
+    database_url,
+    db_kind,
+    emit,
+    loadavg,
+    percentile,
+)
+from benchmarks.generate import (
+    COMMENTS_IMPROVE,
+    SEED,
+    answer_matrix,
+    ensure_schema,
+    ensure_tree,
+    item_table,
+    make_app,
+    unit_effects,
+)
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CODE_RE = re.compile(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{14}")
+N_TARGETS = 200
+
+
+# ---------------------------------------------------------------- setup
+
+
+def setup_campaign(url: str, n_codes: int, seed: int = SEED) -> dict[str, Any]:
+    """A new open member campaign over 200 units, ``n_codes`` codes issued through the app.
+
+    Returns the campaign id and code, and the codes as ``(target_id, code)`` in issue order.
+    """
+    from sqlalchemy import select
+
+    from benchmarks.generate import _campaign, _publish
+    from survey_app.extensions import db
+    from survey_app.models import Campaign, Organisation
+    from survey_app.surveys.operations import issue_codes
+
+    app = make_app(url)
+    ensure_schema(app)
+    tree = ensure_tree(app, seed)
+    rng = np.random.default_rng([seed, 9])
+    low = tree[tree["depth"] >= 2]
+    targets = low.iloc[np.sort(rng.choice(len(low), min(N_TARGETS, len(low)), replace=False))]
+    today = date.today()
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    with app.app_context():
+        _questionnaire, version = _publish("member_evaluation")
+        campaign = _campaign(f"BENCH-INGEST-{stamp}-{secrets.token_hex(2)}", "基准提交", "member",
+                             int(tree["id"].iloc[0]), [
+                                 {"key": "members", "name": "会员", "weight": 1.0,
+                                  "questionnaire_version_id": version.id, "anonymous": True,
+                                  "rule": "members"}], targets["id"].tolist())
+        campaign.opens_on = today - timedelta(days=2)
+        campaign.closes_on = today + timedelta(days=30)
+        db.session.commit()
+        codes: list[tuple[int, str]] = []
+        per = -(-n_codes // len(targets))
+        with Timer() as tm:
+            for tid in targets["id"]:
+                unit = db.session.get(Organisation, int(tid))
+                camp = db.session.scalar(select(Campaign).where(Campaign.id == campaign.id))
+                codes += [(int(tid), c) for c in issue_codes(camp, unit, per)]
+        return {"campaign_id": campaign.id, "campaign": campaign.code, "codes": codes,
+                "issue_s": tm.s, "version_id": version.id}
+
+
+def form_bodies(codes: list[tuple[int, str]], tree_size: int, seed: int = SEED
+                ) -> list[list[tuple[str, str]]]:
+    """Complete, valid member forms (field, value pairs), one per code, realistic answers."""
+    from questionnaires import library
+
+    q = library()["member_evaluation"]
+    table = item_table(q)
+    rng = np.random.default_rng([seed, 10])
+    tids = np.array([t for t, _c in codes])
+    effects = unit_effects(max(tree_size, int(tids.max()) + 1), seed)
+    # every item is required: no missing answers, "don't know" where the scale offers it
+    matrix = answer_matrix(table, effects[tids % len(effects)], rng, missing_rate=0.0)
+    why = [c.code for c in q.field("overall_why").question.choices]
+    bodies = []
+    for row in matrix:
+        fields = []
+        for j, item_id in enumerate(table.ids):
+            v = int(row[j])
+            fields.append((item_id, "na" if v == -2 else table.codes[j][v]))
+        if row[table.ids.index("overall_sat")] == 1:
+            fields += [("overall_why", why[int(i)]) for i in
+                       sorted(rng.choice(len(why), int(rng.integers(1, 4)), replace=False))]
+        mean = row[row > 0].mean() if (row > 0).any() else 2.0
+        fields.append(("recommend", str(int(np.clip(round(2.2 + 2.7 * mean
+                                                          + rng.normal(0, 1.3)), 0, 10)))))
+        if rng.random() < 0.15:
+            fields.append(("improve", COMMENTS_IMPROVE[int(rng.integers(len(COMMENTS_IMPROVE)))]))
+        fields.append(("action", "submit"))
+        bodies.append(fields)
+    return bodies
+
+
+# ---------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(url: str, port: int, access_log: Path, error_log: Path, workers: int,
+                 threads: int, worker_class: str) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update({
+        "PINGJIA_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": url,
+        "SESSION_COOKIE_SECURE": "0",
+        "RATELIMIT_ENABLED": "0",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "GUNICORN_THREADS": str(threads),
+        "GUNICORN_WORKER_CLASS": worker_class,
+        "GUNICORN_ACCESSLOG": str(access_log),
+        "GUNICORN_ERRORLOG": str(error_log),
+    })
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    proc = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py")], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {error_log}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/thanks")
+            if conn.getresponse().status == 200:
+                conn.close()
+                # every worker imports the app lazily; give them a moment
+                time.sleep(1.0)
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # the master (our own child) stops its workers
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def backend_cpu(url: str) -> float:
+    """CPU seconds of the PostgreSQL backends serving the benchmark's database (their
+    lifetime: they start with the server's first connections); 0 on SQLite."""
+    if db_kind(url) != "postgresql":
+        return 0.0
+    try:
+        import psutil
+    except ImportError:  # optional: only the CPU accounting needs it
+        return 0.0
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                 "current_database() AND pid <> pg_backend_pid()")).scalars()
+        pids = list(pids)
+    eng.dispose()
+    total = 0.0
+    for pid in pids:
+        try:
+            total += sum(psutil.Process(pid).cpu_times()[:2])
+        except psutil.Error:
+            pass
+    return total
+
+
+def server_cpu(proc: subprocess.Popen) -> float:
+    """CPU seconds of gunicorn's master and workers so far (0 without psutil)."""
+    try:
+        import psutil
+    except ImportError:
+        return 0.0
+
+    try:
+        master = psutil.Process(proc.pid)
+        total = sum(master.cpu_times()[:2])
+        for child in master.children(recursive=True):
+            try:
+                total += sum(child.cpu_times()[:2])
+            except psutil.Error:
+                pass
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+# ---------------------------------------------------------------- clients
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.post_ms: list[float] = []
+        self.get_ms: list[float] = []
+        self.round_ms: list[float] = []
+        self.acknowledged = 0
+        self.measured = 0
+        self.errors: dict[str, int] = {}
+
+    def error(self, kind: str) -> None:
+        with self.lock:
+            self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+def _cookie(resp: http.client.HTTPResponse) -> str | None:
+    for header, value in resp.getheaders():
+        if header.lower() == "set-cookie" and value.startswith("session="):
+            return value.split(";", 1)[0]
+    return None
+
+
+def submit_one(conn: http.client.HTTPConnection, host: str, code: str,
+               fields: list[tuple[str, str]]) -> tuple[str | None, float, float]:
+    """One member: GET the form, POST the answers. Returns (error or None, get, post ms)."""
+    path = f"/s/{code}"
+    t0 = time.perf_counter()
+    conn.request("GET", path, headers={"Accept-Language": "zh-CN"})
+    resp = conn.getresponse()
+    page = resp.read().decode("utf-8", "replace")
+    t1 = time.perf_counter()
+    if resp.status != 200:
+        return f"get_{resp.status}", (t1 - t0) * 1000, 0.0
+    match = CSRF_RE.search(page)
+    cookie = _cookie(resp)
+    if match is None or cookie is None:
+        return "get_no_token", (t1 - t0) * 1000, 0.0
+    body = urlencode([("csrf_token", match.group(1)), *fields]).encode()
+    t2 = time.perf_counter()
+    conn.request("POST", path, body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+        # a browser's referrer carries the code: the access log must still not show it
+        "Referer": f"http://{host}{path}", "Accept-Language": "zh-CN"})
+    resp = conn.getresponse()
+    resp.read()
+    t3 = time.perf_counter()
+    location = resp.getheader("Location") or ""
+    if resp.status != 302 or not location.rstrip("/").endswith("/thanks"):
+        return f"post_{resp.status}", (t1 - t0) * 1000, (t3 - t2) * 1000
+    return None, (t1 - t0) * 1000, (t3 - t2) * 1000
+
+
+def client(port: int, work: queue.Queue, stats: Stats, measure_from: float, stop_at: float,
+           warmup_left: list[int]) -> None:
+    host = f"127.0.0.1:{port}"
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    while time.perf_counter() < stop_at:
+        try:
+            code, fields = work.get_nowait()
+        except queue.Empty:
+            stats.error("codes_exhausted")
+            break
+        start = time.perf_counter()
+        try:
+            err, get_ms, post_ms = submit_one(conn, host, code, fields)
+        except (OSError, http.client.HTTPException) as exc:
+            err, get_ms, post_ms = f"exception_{type(exc).__name__}", 0.0, 0.0
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        measured = start >= measure_from
+        if err:
+            stats.error(err)
+            continue
+        with stats.lock:
+            stats.acknowledged += 1
+            if measured:
+                stats.measured += 1
+                stats.get_ms.append(get_ms)
+                stats.post_ms.append(post_ms)
+                stats.round_ms.append(get_ms + post_ms)
+    conn.close()
+
+
+def run_clients(port: int, work: queue.Queue, n_clients: int, seconds: float,
+                warmup: float) -> tuple[Stats, float]:
+    stats = Stats()
+    t0 = time.perf_counter()
+    measure_from = t0 + warmup
+    stop_at = measure_from + seconds
+    threads = [threading.Thread(target=client, args=(port, work, stats, measure_from,
+                                                     stop_at, [0]), daemon=True)
+               for _ in range(n_clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # submissions started in the window, over the time until the last of them finished
+    elapsed = time.perf_counter() - measure_from
+    return stats, elapsed
+
+
+# ---------------------------------------------------------------- checks and floor
+
+
+def count_stored(url: str, campaign_id: int) -> tuple[int, int]:
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM responses WHERE campaign_id = :c"),
+                              {"c": campaign_id}).scalar()
+        used = conn.execute(text("SELECT count(*) FROM access_codes WHERE campaign_id = :c "
+                                 "AND used = :t"), {"c": campaign_id, "t": True}).scalar()
+    eng.dispose()
+    return int(stored), int(used)
+
+
+def check_log(path: Path, codes: list[str]) -> dict[str, int]:
+    """Access-log lines, lines with a redacted member path, and issued codes found."""
+    issued = set(codes)
+    lines = redacted = found = 0
+    if path.exists():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            lines += 1
+            redacted += "/s/[redacted]" in line
+            found += sum(1 for tok in CODE_RE.findall(line) if tok in issued)
+    return {"access_log_lines": lines, "access_log_redacted_lines": redacted,
+            "access_log_codes_found": found}
+
+
+def floor_inserts(url: str, campaign_id: int, seconds: float = 5.0, batch: int = 2000
+                  ) -> dict[str, float]:
+    """Plain SQLAlchemy Core inserts of the same rows (copies of the stored responses,
+    new ids) from one process: one transaction per row, then one batched transaction.
+    The copies are deleted afterwards."""
+    from sqlalchemy import create_engine, delete, event, insert, select
+
+    from survey_app.database import _sqlite_pragmas
+    from survey_app.models import Response
+
+    table = Response.__table__
+    eng = create_engine(url)
+    if eng.dialect.name == "sqlite":  # the app's settings: WAL, synchronous=FULL
+        event.listen(eng, "connect", _sqlite_pragmas)
+    with eng.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            select(table).where(table.c.campaign_id == campaign_id).limit(batch))]
+    if not rows:
+        return {}
+    new_ids: list[str] = []
+
+    def fresh(r: dict) -> dict:
+        rid = str(uuid.uuid4())
+        new_ids.append(rid)
+        return {**r, "id": rid}
+
+    n = 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        with eng.begin() as conn:
+            conn.execute(insert(table), fresh(rows[n % len(rows)]))
+        n += 1
+    single = n / (time.perf_counter() - t0)
+    with Timer() as tm, eng.begin() as conn:
+        conn.execute(insert(table), [fresh(r) for r in rows])
+    batched = len(rows) / tm.s
+    with eng.begin() as conn:
+        for i in range(0, len(new_ids), 500):
+            conn.execute(delete(table).where(table.c.id.in_(new_ids[i:i + 500])))
+    eng.dispose()
+    return {"floor_inserts_per_s": round(single, 1), "floor_batch_inserts_per_s":
+            round(batched, 1), "floor_rows": n}
+
+
+# ---------------------------------------------------------------- the run
+
+
+def run(db: str, clients: int = 32, seconds: float = 20.0, url: str | None = None,
+        warmup: float = 3.0, workers: int = 4, threads: int = 4,
+        worker_class: str = "gthread", codes: int | None = None,
+        seed: int = SEED) -> dict[str, Any]:
+    url = database_url(db, url)
+    kind = db_kind(url)
+    n_codes = codes or int(max(2000, (seconds + warmup) * 700))
+    setup = setup_campaign(url, n_codes, seed)
+    from survey_app.extensions import db as _db  # noqa: F401 - app imported already
+
+    bodies = form_bodies(setup["codes"], 5000, seed)
+    work: queue.Queue = queue.Queue()
+    for (_tid, code), fields in zip(setup["codes"], bodies, strict=True):
+        work.put((code, fields))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    access_log = RESULTS / f"ingest-{kind}-access.log"
+    error_log = RESULTS / f"ingest-{kind}-error.log"
+    for p in (access_log, error_log):
+        p.unlink(missing_ok=True)
+    port = free_port()
+    proc = start_server(url, port, access_log, error_log, workers, threads, worker_class)
+    try:
+        load_before = loadavg()
+        srv0, cli0 = server_cpu(proc), cpu_seconds()
+        stats, elapsed = run_clients(port, work, clients, seconds, warmup)
+        srv1, cli1 = server_cpu(proc), cpu_seconds()
+        load_after = loadavg()
+        db_cpu = backend_cpu(url)
+    finally:
+        stop_server(proc)
+    time.sleep(0.5)
+    stored, used = count_stored(url, setup["campaign_id"])
+    log = check_log(access_log, [c for _t, c in setup["codes"]])
+    floor = floor_inserts(url, setup["campaign_id"])
+    errors = sum(v for k, v in stats.errors.items() if k != "codes_exhausted")
+    total_s = elapsed + warmup
+
+    def ms(xs: list[float], q: float) -> float | None:
+        v = percentile(xs, q)
+        return None if v is None else round(v, 1)
+
+    result: dict[str, Any] = {
+        "benchmark": "ingest",
+        "db": kind,
+        "clients": clients,
+        "seconds": seconds,
+        "submissions_per_s": round(stats.measured / elapsed, 1),
+        "p50_ms": ms(stats.post_ms, 50),
+        "p99_ms": ms(stats.post_ms, 99),
+        "get_p50_ms": ms(stats.get_ms, 50),
+        "get_p99_ms": ms(stats.get_ms, 99),
+        "round_p50_ms": ms(stats.round_ms, 50),
+        "round_p99_ms": ms(stats.round_ms, 99),
+        "errors": errors,
+        "error_kinds": {k: v for k, v in stats.errors.items() if k != "codes_exhausted"},
+        "codes_exhausted": "codes_exhausted" in stats.errors,
+        "acknowledged": stats.acknowledged,
+        "stored": stored,
+        "codes_used": used,
+        "acknowledged_equals_stored": stats.acknowledged == stored,
+        **floor,
+        **log,
+        "measured_submissions": stats.measured,
+        "warmup_s": warmup,
+        "server": f"gunicorn {worker_class} workers={workers} threads={threads}",
+        "server_cpu_util": round((srv1 - srv0) / total_s, 2),
+        "client_cpu_util": round((cli1 - cli0) / total_s, 2),
+        # CPU cost per acknowledged submission (GET + POST), robust to other load: the
+        # 2-core capacity is about 2000 / (app + db) submissions per second
+        "app_cpu_ms_per_submission": round((srv1 - srv0) * 1000 / max(stats.acknowledged, 1),
+                                           2),
+        "db_cpu_ms_per_submission": round(db_cpu * 1000 / max(stats.acknowledged, 1), 2),
+        "codes_issued": len(setup["codes"]),
+        "issue_codes_s": round(setup["issue_s"], 2),
+        "campaign": setup["campaign"],
+        "loadavg_before": load_before,
+        "loadavg_after": load_after,
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="Members submitting forms under gunicorn.")
+    p.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    p.add_argument("--url", help="an explicit SQLAlchemy URL instead of --db")
+    p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--warmup", type=float, default=3.0)
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
+    p.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 4)))
+    p.add_argument("--worker-class", default="gthread")
+    p.add_argument("--codes", type=int, help="codes to issue (default ~700 per second)")
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    a = p.parse_args(argv)
+    result = run(a.db, a.clients, a.seconds, a.url, a.warmup, a.workers, a.threads,
+                 a.worker_class, a.codes, a.seed)
+    emit(result, a.json, name=f"ingest-{result['db']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""gunicorn settings for Pingjia (``gunicorn -c gunicorn.conf.py``).
+
+The app is CPU-bound Python (forms, templates, validation) with short database waits
+(one commit per submission), so each worker process runs a few threads (``gthread``):
+the threads overlap the database waits, the processes use the cores. The defaults suit a
+2-core machine; override with the environment:
+
+``GUNICORN_BIND`` (127.0.0.1:8000), ``WEB_CONCURRENCY`` (worker processes, default
+2 x cores), ``GUNICORN_THREADS`` (threads per worker, default 4), ``GUNICORN_WORKER_CLASS``
+(gthread), ``GUNICORN_ACCESSLOG`` (``-`` = stdout; a path; ``off`` to disable),
+``GUNICORN_ERRORLOG`` (``-`` = stderr).
+
+Keep each worker's database pool at least as large as its thread count (Flask-SQLAlchemy's
+default pool is 5 + 10 overflow). The access log is on: ``survey_app.security`` installs a
+filter on the ``gunicorn.access`` logger that replaces access codes in paths and referrers
+with ``[redacted]``, so the log never holds a code.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "survey_app:create_app()"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# A member may take minutes over a form, but a single request must not hang a worker.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then (with jitter, not all at once) to bound memory growth.
+max_requests = 20_000
+max_requests_jitter = 2_000
+
+_accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+accesslog = None if _accesslog.lower() in {"off", "none", ""} else _accesslog
+errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+# Behind a reverse proxy on the same host, trust its X-Forwarded-* headers only.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

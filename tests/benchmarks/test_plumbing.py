@@ -1,0 +1,84 @@
+"""Benchmark plumbing at tiny sizes (no timing assertions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import analysis as bench_analysis
+from benchmarks import common, ingest, run
+
+
+def test_percentile_and_urls():
+    assert common.percentile([], 50) is None
+    assert common.percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert common.percentile(list(map(float, range(101))), 99) == 99.0
+    assert common.database_url("sqlite").startswith("sqlite:///")
+    assert "pingjia_bench" in common.database_url("postgresql") or common.database_url(
+        "postgresql").startswith("postgresql")
+    assert common.database_url("sqlite", "sqlite:///x.db") == "sqlite:///x.db"
+    with pytest.raises(ValueError):
+        common.database_url("mysql")
+
+
+def test_small_campaign_report_and_floor(tmp_path, monkeypatch):
+    from benchmarks import generate as g
+
+    monkeypatch.setattr(g, "LEVEL_SIZES", (1, 3, 12, 40))
+    url = f"sqlite:///{tmp_path / 'bench.sqlite'}"
+    first = g.ensure_member_campaign(url, 300, seed=11, quiet=True)
+    assert first["generated"] and first["responses"] == 300
+    again = g.ensure_member_campaign(url, 300, seed=11, quiet=True)
+    assert again == {"campaign": g.member_campaign_code(300, 11), "generated": False,
+                     "responses": 300}
+    code = g.member_campaign_code(300, 11)
+    stages, summary, cpu = bench_analysis.campaign_report(url, code)
+    assert set(cpu) == set(stages)
+    assert summary["responses"] == 300 and summary["units"] > 0
+    assert summary["suppressed_units"] >= 0 and summary["alpha_min"] > 0.5
+    assert set(stages) == {"load_s", "score_s", "indices_s", "rollup_s", "reliability_s",
+                           "disclosure_s"}
+    floor = bench_analysis.floor_read(url, code)
+    assert floor["rows"] == 300 and floor["fetchall_s"] >= 0
+    from analysis.data import load_campaign
+
+    assert len(load_campaign(url, "BENCH-CROSS").responses) > 0
+    four = load_campaign(url, "BENCH-FOUR").responses
+    assert set(four["rater_group"]) == {"members", "party", "upper", "management"}
+
+
+def test_ingest_forms_are_valid_and_log_check(tmp_path):
+    from questionnaires import library, validate_answers
+
+    q = library()["member_evaluation"]
+    codes = [(5, "ABCDEFGHJKMNPQ"), (6, "BCDEFGHJKMNPQR")] * 10
+    for fields in ingest.form_bodies(codes, 50):
+        answers: dict = {}
+        for k, v in fields:
+            if k == "action":
+                continue
+            if k == "overall_why":
+                answers.setdefault(k, []).append(v)
+            else:
+                answers[k] = v
+        _cleaned, errors = validate_answers(q, answers)
+        assert errors == {}
+    log = tmp_path / "access.log"
+    log.write_text('127.0.0.1 - - "GET /s/[redacted] HTTP/1.1" 200\n'
+                   '127.0.0.1 - - "POST /s/ABCDEFGHJKMNPQ HTTP/1.1" 302\n')
+    found = ingest.check_log(log, ["ABCDEFGHJKMNPQ"])
+    assert found == {"access_log_lines": 2, "access_log_redacted_lines": 1,
+                     "access_log_codes_found": 1}
+
+
+def test_tables_render():
+    a = {"db": "sqlite", "responses": 1_000_000, "load_s": 3.0, "floor_read_s": 2.0,
+         "load_over_floor": 1.5, "compute_s": 4.0, "total_s": 7.0, "peak_rss_mb": 1200.0,
+         "loadavg_before": [1.0, 1.0, 1.0]}
+    assert "| sqlite | 1,000,000 | 3.00 |" in run.analysis_table([a])
+    assert "yes" in run.analysis_table([a])
+    i = {"db": "postgresql", "clients": 32, "submissions_per_s": 120.0, "p50_ms": 100.0,
+         "p99_ms": 300.0, "errors": 0, "acknowledged": 10, "stored": 10,
+         "floor_inserts_per_s": 500.0, "access_log_codes_found": 0,
+         "loadavg_before": [1.0, 1.0, 1.0]}
+    assert "**no**" in run.ingest_table([i])
+    assert "error" in run.analysis_table([{"db": "sqlite", "responses": 5, "error": "x"}])
