@@ -155,7 +155,7 @@ def load_campaign(
             conn,
             "SELECT r.id, r.target_id, r.rater_group_id, r.questionnaire_version_id, "
             "r.submitted_on, r.item_values FROM responses r "
-            "WHERE r.campaign_id = :cid ORDER BY r.questionnaire_version_id, r.id",
+            "WHERE r.campaign_id = :cid ORDER BY r.questionnaire_version_id",
             {"cid": cid},
         )
         orgs = pd.DataFrame(
@@ -223,20 +223,26 @@ def _responses_frame(
     cols: list, specs: Mapping[int, pd.DataFrame], orgs: pd.DataFrame, groups: pd.DataFrame
 ) -> pd.DataFrame:
     """Build the tidy frame; item blobs are joined per version and read with frombuffer."""
-    target = pd.Series(cols[1], dtype="int64")
-    group_id = pd.Series(cols[2], dtype="int64")
+    n = len(cols[0])
+    target = pd.Series(np.fromiter(cols[1], dtype=np.int64, count=n))
+    group_id = pd.Series(np.fromiter(cols[2], dtype=np.int64, count=n))
+    ids = pd.Series(cols[0], dtype=object)
+    dates = pd.Series(cols[4], dtype=object)
     meta = pd.DataFrame(
         {
-            "response_id": pd.Series(cols[0], dtype=object).astype(str),
+            # ids are text already (String(36)); only a driver returning UUID objects needs str
+            "response_id": ids if n == 0 or isinstance(cols[0][0], str) else ids.astype(str),
             "target_id": target,
             "target_code": target.map(orgs.set_index("id")["code"]),
             "rater_group": group_id.map(groups.set_index("group_id")["key"]),
-            "questionnaire_version_id": pd.Series(cols[3], dtype="int64"),
-            "submitted_on": pd.to_datetime(pd.Series(cols[4], dtype=object)),
+            "questionnaire_version_id": pd.Series(
+                np.fromiter(cols[3], dtype=np.int64, count=n)),
+            # SQLite's raw cursor gives ISO text, PostgreSQL's gives dates
+            "submitted_on": pd.to_datetime(
+                dates, format="ISO8601" if n and isinstance(cols[4][0], str) else None),
         }
     )
     items = list(dict.fromkeys(i for s in specs.values() for i in s.index))
-    n = len(meta)
     matrix = np.full((n, len(items)), MISSING, dtype=np.int8)
     blobs = cols[5]
     vid = meta["questionnaire_version_id"].to_numpy()

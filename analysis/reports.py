@@ -245,11 +245,21 @@ def _item_tables(data: CampaignData, scored: pd.DataFrame, orgs: pd.DataFrame,
         sat = item_satisfaction(grp[list(spec.index)], spec, confidence,
                                 by=grp["target_id"].to_numpy())
         parts.append(sat[["n_valid", "n_satisfied"]])
-        m = grp[list(spec.index)]
-        long = m.assign(target_id=grp["target_id"].to_numpy()).melt(
-            id_vars="target_id", var_name="item", value_name="value")
-        long = long[long["value"] >= 0]
-        counts.append(long.groupby(["target_id", "item", "value"]).size().rename("count"))
+        # Answer counts per (target, item, value): one bincount per item over the int8
+        # column, not a 30x longer melted frame (1M x 30: 0.1 s instead of 6 s).
+        t_codes, t_ids = pd.factorize(grp["target_id"].to_numpy())
+        for item in spec.index:
+            v = grp[item].to_numpy()
+            ok = v >= 0
+            if not ok.any():
+                continue
+            width = int(v[ok].max()) + 1
+            table = np.bincount(t_codes[ok] * width + v[ok].astype(np.int64),
+                                minlength=len(t_ids) * width).reshape(len(t_ids), width)
+            present = np.flatnonzero(table.sum(axis=0))
+            counts.append(pd.DataFrame(table[:, present],
+                                       index=pd.Index(t_ids, name="target_id"),
+                                       columns=[f"{item}|{value}" for value in present]))
     sat = pd.concat(parts).groupby(level=[0, 1]).sum()
     wide = sat.unstack("item").fillna(0)
     wide.columns = [f"{a}|{b}" for a, b in wide.columns]
@@ -266,9 +276,9 @@ def _item_tables(data: CampaignData, scored: pd.DataFrame, orgs: pd.DataFrame,
     items["rate"] = items["n_satisfied"] / items["n_valid"]
     items["ci_low"], items["ci_high"] = low, high
     items[["n_valid", "n_satisfied"]] = items[["n_valid", "n_satisfied"]].astype(np.int64)
-    c = pd.concat(counts).groupby(level=[0, 1, 2]).sum()
-    cw = c.unstack(["item", "value"]).fillna(0)
-    cw.columns = [f"{a}|{b}" for a, b in cw.columns]
+    cw = pd.concat(counts, axis=1).fillna(0)
+    if cw.columns.duplicated().any():  # an item in several questionnaire versions
+        cw = cw.T.groupby(level=0).sum().T
     pooled_c = rollup_stats(cw, orgs)
     vl = pooled_c.stack().rename("count").reset_index()
     vl.columns = ["unit_id", "key", "count"]

@@ -5,15 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from questionnaires import Questionnaire, parse
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Campaign, CampaignTarget, Organisation, Response
+from survey_app.models import (
+    AccessCode,
+    Campaign,
+    CampaignTarget,
+    Organisation,
+    QuestionnaireVersion,
+    Response,
+)
 from survey_app.versions import questionnaire_of
 
 
 def find_code(hashed: str) -> AccessCode | None:
-    return db.session.scalar(select(AccessCode).where(AccessCode.code_hash == hashed))
+    """The code with its campaign, rater group and target, in one query."""
+    return db.session.scalar(
+        select(AccessCode)
+        .options(joinedload(AccessCode.campaign), joinedload(AccessCode.rater_group),
+                 joinedload(AccessCode.target))
+        .where(AccessCode.code_hash == hashed)
+    )
 
 
 def relevance_rules(questionnaire: Questionnaire) -> dict[str, dict]:
@@ -71,5 +85,20 @@ def participation(campaign: Campaign, scope: Organisation | None = None) -> list
     ]
 
 
+#: Questionnaires by content hash. Published versions never change (see versions.py): a
+#: request reads the version's 64-character hash, not its whole definition.
+_BY_HASH: dict[str, Questionnaire] = {}
+
+
 def campaign_questionnaire(group) -> Questionnaire:
-    return questionnaire_of(group.questionnaire_version)
+    """The questionnaire a rater group answers (its pinned version)."""
+    content_hash = db.session.scalar(
+        select(QuestionnaireVersion.content_hash)
+        .where(QuestionnaireVersion.id == group.questionnaire_version_id))
+    questionnaire = _BY_HASH.get(content_hash)
+    if questionnaire is None:
+        questionnaire = questionnaire_of(group.questionnaire_version)
+        if len(_BY_HASH) > 1024:
+            _BY_HASH.clear()
+        _BY_HASH[content_hash] = questionnaire
+    return questionnaire

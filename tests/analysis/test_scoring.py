@@ -194,3 +194,16 @@ def test_score_campaign_scores_each_version_with_its_own_spec():
     assert np.isnan(out.loc["r2", "dim:B"]) and np.isnan(out.loc["r1", "dim:C"])
     assert out.loc["r2", "overall"] == pytest.approx((25 + 300) / 4)
     assert out.loc["r1", "n_valid:C"] == 0
+
+
+def test_scoring_in_row_blocks_gives_the_same_result(monkeypatch):
+    """Blocks are a speed device only: any block size gives identical output."""
+    import analysis.scoring as scoring
+    from analysis._synthetic import synthetic_campaign
+
+    data = synthetic_campaign(5000, 40, 12, seed=3)
+    whole = scoring.score_campaign(data)
+    monkeypatch.setattr(scoring, "BLOCK_ROWS", 777)
+    blocked = scoring.score_campaign(data)
+    pd.testing.assert_frame_equal(whole, blocked)
+    assert whole["overall"].notna().sum() > 4000
