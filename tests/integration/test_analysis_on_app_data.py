@@ -55,3 +55,28 @@ def test_demo_campaign_loads_and_scores(app, runner):
     indices = unit_indices(score_campaign(data))
     assert (indices["overall"].between(0, 100)).all()
     assert pd.notna(indices["satisfaction_rate"]).all()
+
+
+def test_postgresql_copy_path_gives_the_same_frame_as_a_cursor(app, runner, monkeypatch):
+    """On PostgreSQL the campaign is read with a binary COPY; it must equal the cursor read."""
+    import pytest
+
+    from analysis import data as data_module
+    from tests.conftest import on_postgresql
+
+    if not on_postgresql():
+        pytest.skip("the COPY path is PostgreSQL's")
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "DEMO-FOUR-2026"))
+        versions = sorted({g.questionnaire_version_id for g in campaign.rater_groups})
+        with db.engine.connect() as conn:  # the COPY path really is taken
+            assert data_module._copy_binary(conn, campaign.id, versions) is not None
+        copied = load_campaign(db.engine, "DEMO-FOUR-2026")
+        monkeypatch.setattr(data_module, "_copy_binary", lambda conn, cid, versions: None)
+        fetched = load_campaign(db.engine, "DEMO-FOUR-2026")
+    key = ["questionnaire_version_id", "response_id"]
+    a = copied.responses.sort_values(key).reset_index(drop=True)
+    b = fetched.responses.sort_values(key).reset_index(drop=True)
+    assert len(a) > 100 and a["questionnaire_version_id"].nunique() >= 2
+    pd.testing.assert_frame_equal(a, b)
