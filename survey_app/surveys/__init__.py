@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -23,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -54,6 +56,7 @@ from survey_app.surveys.util import (
     participation,
     relevance_rules,
 )
+from survey_app.versions import content_hash_of
 
 bp = Blueprint("surveys", __name__)
 
@@ -108,18 +111,40 @@ def _submitted_marker(hashed: str) -> str:
     return hashlib.sha256(("submitted:" + hashed).encode()).hexdigest()[:32]
 
 
+#: The rendered questions of an unanswered form, by (questionnaire hash, language). A blank
+#: form renders the same for every member: only the CSRF token (outside this block) differs.
+#: Rendering the 30-item form is most of a GET's cost.
+_BLANK_SECTIONS: dict[tuple[str, str], Markup] = {}
+
+
 def _questionnaire_page(questionnaire: Questionnaire, form: FlaskForm, campaign: Campaign,
                         target: Organisation, errors: dict[str, str], status: int = 200,
                         saved: bool = False):
     for field_id, key in errors.items():
         if field_id in form:
             form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
+    lang = _lang()
+    context = {
+        "questionnaire": questionnaire, "form": form, "rules": relevance_rules(questionnaire),
+        "lang": lang, "text_in": text_in,
+        "scale_values": {sid: {p.code: p.value for p in sc.points}
+                         for sid, sc in questionnaire.scales.items()},
+    }
+    blank = not errors and all(not f.data for f in form if f.name != "csrf_token")
+    rendered = None
+    if blank:
+        key = (content_hash_of(questionnaire), lang)
+        rendered = _BLANK_SECTIONS.get(key)
+        if rendered is None:
+            sections = get_template_attribute("surveys/_fields.html", "sections")
+            rendered = sections(*(context[k] for k in (
+                "questionnaire", "form", "rules", "lang", "text_in", "scale_values")))
+            if len(_BLANK_SECTIONS) > 256:
+                _BLANK_SECTIONS.clear()
+            _BLANK_SECTIONS[key] = rendered
     return render_template(
-        "surveys/form.html", questionnaire=questionnaire, form=form, campaign=campaign,
-        target=target, rules=relevance_rules(questionnaire), lang=_lang(), text_in=text_in,
-        error_count=len(errors), saved=saved,
-        scale_values={sid: {p.code: p.value for p in sc.points}
-                      for sid, sc in questionnaire.scales.items()},
+        "surveys/form.html", campaign=campaign, target=target, error_count=len(errors),
+        saved=saved, rendered_sections=rendered, **context,
     ), status
 
 

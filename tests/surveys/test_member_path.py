@@ -173,3 +173,23 @@ def test_forged_values_are_errors_not_500(demo, client, codes):
     html = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert count_responses(demo) == 0
+
+
+def test_blank_form_cache_renders_the_same_page(demo, client, codes, app):
+    """The rendered questions of a blank form are cached; the page must not change by it,
+    and a form with answers (a draft) must never come from the cache."""
+    import survey_app.surveys as surveys
+
+    def page(c, code):
+        html = c.get(f"/s/{code}").get_data(as_text=True)
+        # CSRF tokens (itsdangerous: three dot-separated parts) differ per session
+        return re.sub(r'value="[\w-]+\.[\w-]+\.[\w-]+"', 'value="TOKEN"', html).replace(code, "<code>")
+
+    surveys._BLANK_SECTIONS.clear()
+    first = page(client, codes[0])
+    assert len(surveys._BLANK_SECTIONS) == 1
+    second = page(app.test_client(), codes[1])
+    assert first == second
+    post(client, codes[0], {"keep": "草稿内容", "q1": "basic"}, action="save")
+    draft = client.get(f"/s/{codes[0]}").get_data(as_text=True)
+    assert "草稿内容" in draft
