@@ -567,22 +567,15 @@ class Expression:
 
     def comparisons(self) -> list[Compare]:
         """Every comparison node (for validators)."""
-        out: list[Compare] = []
-
-        def walk(n):
-            if isinstance(n, BoolOp):
-                for a in n.args:
-                    walk(a)
-            elif isinstance(n, Not):
-                walk(n.arg)
-            elif isinstance(n, Compare):
-                out.append(n)
-
-        walk(self.root)
-        return out
+        return self._leaves(Compare)
 
     def selections(self) -> list[Selected]:
-        out: list[Selected] = []
+        """Every ``selected(...)`` node."""
+        return self._leaves(Selected)
+
+    def _leaves(self, kind: type) -> list:
+        """The nodes of type ``kind`` under the boolean operators, left to right."""
+        out: list = []
 
         def walk(n):
             if isinstance(n, BoolOp):
@@ -590,7 +583,7 @@ class Expression:
                     walk(a)
             elif isinstance(n, Not):
                 walk(n.arg)
-            elif isinstance(n, Selected):
+            elif isinstance(n, kind):
                 out.append(n)
 
         walk(self.root)
