@@ -51,8 +51,10 @@ from survey_app.surveys.operations import (
     submit_with_code,
 )
 from survey_app.surveys.util import (
+    Entry,
     campaign_questionnaire,
     find_code,
+    find_link,
     participation,
     relevance_rules,
 )
@@ -117,35 +119,43 @@ def _submitted_marker(hashed: str) -> str:
 _BLANK_SECTIONS: dict[tuple[str, str], Markup] = {}
 
 
-def _questionnaire_page(questionnaire: Questionnaire, form: FlaskForm, campaign: Campaign,
-                        target: Organisation, errors: dict[str, str], status: int = 200,
-                        saved: bool = False):
-    for field_id, key in errors.items():
-        if field_id in form:
-            form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
+def _questionnaire_page(questionnaire: Questionnaire, form: FlaskForm | None, entry: Entry,
+                        errors: dict[str, str], status: int = 200, saved: bool = False):
+    """The form page. ``form`` None means a blank form: its questions come from the cache,
+    and no form object is built (the CSRF token is the page's only per-member part)."""
     lang = _lang()
-    context = {
-        "questionnaire": questionnaire, "form": form, "rules": relevance_rules(questionnaire),
-        "lang": lang, "text_in": text_in,
-        "scale_values": {sid: {p.code: p.value for p in sc.points}
-                         for sid, sc in questionnaire.scales.items()},
-    }
-    blank = not errors and all(not f.data for f in form if f.name != "csrf_token")
     rendered = None
-    if blank:
+    if form is None:
         key = (content_hash_of(questionnaire), lang)
         rendered = _BLANK_SECTIONS.get(key)
         if rendered is None:
+            form = form_class(questionnaire, lang)(formdata=None)
             sections = get_template_attribute("surveys/_fields.html", "sections")
-            rendered = sections(*(context[k] for k in (
-                "questionnaire", "form", "rules", "lang", "text_in", "scale_values")))
+            rendered = sections(questionnaire, form, relevance_rules(questionnaire), lang,
+                                text_in, _scale_values(questionnaire))
             if len(_BLANK_SECTIONS) > 256:
                 _BLANK_SECTIONS.clear()
             _BLANK_SECTIONS[key] = rendered
+    else:
+        for field_id, key in errors.items():
+            if field_id in form:
+                form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
     return render_template(
-        "surveys/form.html", campaign=campaign, target=target, error_count=len(errors),
-        saved=saved, rendered_sections=rendered, **context,
+        "surveys/form.html", campaign=entry.campaign, target=entry.target,
+        error_count=len(errors), saved=saved, rendered_sections=rendered,
+        questionnaire=questionnaire, form=form, rules=relevance_rules(questionnaire),
+        lang=lang, text_in=text_in, scale_values=_scale_values(questionnaire),
     ), status
+
+
+def _scale_values(questionnaire: Questionnaire) -> dict[str, dict[str, int]]:
+    return {sid: {p.code: p.value for p in sc.points} for sid, sc in questionnaire.scales.items()}
+
+
+def _ballot(entry: Entry, questionnaire: Questionnaire, cleaned: dict) -> Ballot:
+    return Ballot(entry.campaign.id, entry.target.id, entry.group_id,
+                  entry.questionnaire_version_id, cleaned,
+                  pack_item_values(questionnaire, cleaned))
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
@@ -155,11 +165,11 @@ def member_survey(code: str):
     if not code_tools.is_well_formed(normalised):
         return refuse(404)
     hashed = code_tools.code_hash(normalised)
-    access = find_code(hashed)
-    if access is None:
+    entry = find_code(hashed)
+    if entry is None:
         return refuse(404)
-    campaign = access.campaign
-    if access.used:
+    campaign = entry.campaign
+    if entry.used:
         if session.get("submitted") == _submitted_marker(hashed):
             return redirect(url_for("surveys.thanks"))
         return refuse(409, campaign)
@@ -167,17 +177,19 @@ def member_survey(code: str):
         check_accepting(campaign)
     except SurveyError as refusal:
         return refuse(refusal.status, campaign)
-    group, target = access.rater_group, access.target
-    questionnaire = campaign_questionnaire(group)
-    form = form_class(questionnaire, _lang())()
+    questionnaire = campaign_questionnaire(entry)
 
     if request.method == "GET":
-        fill(form, load_draft(hashed))
-        return _questionnaire_page(questionnaire, form, campaign, target, {},
+        form = None
+        if entry.has_draft:
+            form = form_class(questionnaire, _lang())(formdata=None)
+            fill(form, load_draft(hashed))
+        return _questionnaire_page(questionnaire, form, entry, {},
                                    saved=bool(request.args.get("saved")))[0]
 
+    form = form_class(questionnaire, _lang())()
     if not form.validate():  # CSRF and field parsing; answers stay in the form
-        return _questionnaire_page(questionnaire, form, campaign, target, {}, 400)
+        return _questionnaire_page(questionnaire, form, entry, {}, 400)
     raw = answers_from(form, questionnaire)
     cleaned, errors = validate_answers(questionnaire, raw)
     if request.form.get("action") == "save":
@@ -185,11 +197,9 @@ def member_survey(code: str):
         return redirect(url_for("surveys.member_survey", code=normalised, saved=1))
     if errors:
         save_draft(hashed, raw)  # nothing the member entered is lost
-        return _questionnaire_page(questionnaire, form, campaign, target, errors, 422)
-    ballot = Ballot(campaign.id, target.id, group.id, group.questionnaire_version_id,
-                    cleaned, pack_item_values(questionnaire, cleaned))
+        return _questionnaire_page(questionnaire, form, entry, errors, 422)
     try:
-        submit_with_code(hashed, ballot)
+        submit_with_code(hashed, _ballot(entry, questionnaire, cleaned))
     except CodeAlreadyUsed:
         if session.get("submitted") == _submitted_marker(hashed):
             return redirect(url_for("surveys.thanks"))
@@ -210,32 +220,30 @@ def thanks():
 @limiter.limit(code_limit)
 def open_survey(token: str):
     """An open link (poster QR code, or a daily-evaluation service point)."""
-    link = db.session.scalar(select(OpenLink).where(OpenLink.token == token[:64]))
-    if link is None:
+    entry = find_link(token[:64])
+    if entry is None:
         return refuse(404)
-    campaign = link.campaign
+    campaign = entry.campaign
     try:
         check_accepting(campaign)
     except SurveyError as refusal:
         return refuse(refusal.status, campaign)
     repeat_allowed = campaign.kind == "daily"
     answered = set(session.get("open_answered", []))
-    if not repeat_allowed and link.token in answered:
+    if not repeat_allowed and token in answered:
         return refuse(409, campaign)
-    group, target = link.rater_group, link.target
-    questionnaire = campaign_questionnaire(group)
-    form = form_class(questionnaire, _lang())()
+    questionnaire = campaign_questionnaire(entry)
     if request.method == "GET":
-        return _questionnaire_page(questionnaire, form, campaign, target, {})[0]
+        return _questionnaire_page(questionnaire, None, entry, {})[0]
+    form = form_class(questionnaire, _lang())()
     if not form.validate():
-        return _questionnaire_page(questionnaire, form, campaign, target, {}, 400)
+        return _questionnaire_page(questionnaire, form, entry, {}, 400)
     cleaned, errors = validate_answers(questionnaire, answers_from(form, questionnaire))
     if errors:
-        return _questionnaire_page(questionnaire, form, campaign, target, errors, 422)
-    submit_open(Ballot(campaign.id, target.id, group.id, group.questionnaire_version_id,
-                       cleaned, pack_item_values(questionnaire, cleaned)))
+        return _questionnaire_page(questionnaire, form, entry, errors, 422)
+    submit_open(_ballot(entry, questionnaire, cleaned))
     if not repeat_allowed:
-        session["open_answered"] = sorted(answered | {link.token})[-50:]
+        session["open_answered"] = sorted(answered | {token})[-50:]
     return redirect(url_for("surveys.thanks"))
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, exists, func, select
 
 from questionnaires import Questionnaire, parse
 from survey_app.extensions import db
@@ -13,21 +13,90 @@ from survey_app.models import (
     AccessCode,
     Campaign,
     CampaignTarget,
+    Draft,
+    OpenLink,
     Organisation,
     QuestionnaireVersion,
+    RaterGroup,
     Response,
 )
 from survey_app.versions import questionnaire_of
 
 
-def find_code(hashed: str) -> AccessCode | None:
-    """The code with its campaign, rater group and target, in one query."""
-    return db.session.scalar(
-        select(AccessCode)
-        .options(joinedload(AccessCode.campaign), joinedload(AccessCode.rater_group),
-                 joinedload(AccessCode.target))
-        .where(AccessCode.code_hash == hashed)
+@dataclass(frozen=True)
+class CampaignRef:
+    """What the member path needs of a campaign, read in the same query as the code."""
+
+    id: int
+    code: str
+    name: str
+    kind: str
+    status: str
+    opens_on: date | None
+    closes_on: date | None
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where a code or an open link leads: campaign, rater group, its questionnaire version
+    (and that version's content hash), the target unit, and whether a draft is saved."""
+
+    campaign: CampaignRef
+    group_id: int
+    questionnaire_version_id: int
+    content_hash: str
+    target: UnitRef
+    used: bool = False
+    has_draft: bool = False
+
+
+def _entry_query(source, *extra):
+    """One SELECT from ``source`` (access codes or open links) through its campaign, rater
+    group, questionnaire version and target: the member path's only read per request.
+    Column reads, not ORM entities: this runs twice per submission, and loading four
+    entities with their identity map costs several times the round trip."""
+    return (
+        select(Campaign.id, Campaign.code, Campaign.name, Campaign.kind, Campaign.status,
+               Campaign.opens_on, Campaign.closes_on, RaterGroup.id,
+               RaterGroup.questionnaire_version_id, QuestionnaireVersion.content_hash,
+               Organisation.id, Organisation.code, Organisation.name, *extra)
+        .select_from(source)
+        .join(Campaign, Campaign.id == source.campaign_id)
+        .join(RaterGroup, RaterGroup.id == source.rater_group_id)
+        .join(QuestionnaireVersion, QuestionnaireVersion.id == RaterGroup.questionnaire_version_id)
+        .join(Organisation, Organisation.id == source.target_id)
     )
+
+
+_CODE_ENTRY = _entry_query(
+    AccessCode, AccessCode.used,
+    exists().where(Draft.code_hash == AccessCode.code_hash).label("has_draft"),
+).where(AccessCode.code_hash == bindparam("hashed"))
+_LINK_ENTRY = _entry_query(OpenLink).where(OpenLink.token == bindparam("token"))
+
+
+def _entry(row) -> Entry:
+    return Entry(CampaignRef(*row[0:7]), row[7], row[8], row[9], UnitRef(*row[10:13]),
+                 *(bool(v) for v in row[13:]))
+
+
+def find_code(hashed: str) -> Entry | None:
+    """Where the code with this hash leads, whether it is used and has a draft; one query."""
+    row = db.session.connection().execute(_CODE_ENTRY, {"hashed": hashed}).first()
+    return None if row is None else _entry(row)
+
+
+def find_link(token: str) -> Entry | None:
+    """Where the open link with this token leads; one query."""
+    row = db.session.connection().execute(_LINK_ENTRY, {"token": token}).first()
+    return None if row is None else _entry(row)
 
 
 def relevance_rules(questionnaire: Questionnaire) -> dict[str, dict]:
@@ -90,15 +159,13 @@ def participation(campaign: Campaign, scope: Organisation | None = None) -> list
 _BY_HASH: dict[str, Questionnaire] = {}
 
 
-def campaign_questionnaire(group) -> Questionnaire:
-    """The questionnaire a rater group answers (its pinned version)."""
-    content_hash = db.session.scalar(
-        select(QuestionnaireVersion.content_hash)
-        .where(QuestionnaireVersion.id == group.questionnaire_version_id))
-    questionnaire = _BY_HASH.get(content_hash)
+def campaign_questionnaire(entry: Entry) -> Questionnaire:
+    """The questionnaire a code or link is answered with (its rater group's pinned version)."""
+    questionnaire = _BY_HASH.get(entry.content_hash)
     if questionnaire is None:
-        questionnaire = questionnaire_of(group.questionnaire_version)
+        questionnaire = questionnaire_of(
+            db.session.get(QuestionnaireVersion, entry.questionnaire_version_id))
         if len(_BY_HASH) > 1024:
             _BY_HASH.clear()
-        _BY_HASH[content_hash] = questionnaire
+        _BY_HASH[entry.content_hash] = questionnaire
     return questionnaire

@@ -35,6 +35,7 @@ def test_database_outage_gives_a_clear_503(demo, client, codes, monkeypatch):
 
     monkeypatch.setattr(db.session, "execute", down)
     monkeypatch.setattr(db.session, "scalar", down)
+    monkeypatch.setattr(db.session, "connection", down)
     response = client.post(f"/s/{codes[0]}", data={"csrf_token": token, "action": "submit", **VALID})
     assert response.status_code == 503
     html = response.get_data(as_text=True)
