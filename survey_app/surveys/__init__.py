@@ -35,7 +35,7 @@ from survey_app.access import managed_campaign, require_org_in_scope, roles_requ
 from survey_app.extensions import db, limiter
 from survey_app.models import Campaign, OpenLink, Organisation, Role
 from survey_app.surveys import codes as code_tools
-from survey_app.surveys.forms import answers_from, fill, form_class, text_in
+from survey_app.surveys.forms import fill, form_class, posted_answers, text_in
 from survey_app.surveys.operations import (
     MAX_CODES_PER_REQUEST,
     Ballot,
@@ -148,6 +148,12 @@ def _questionnaire_page(questionnaire: Questionnaire, form: FlaskForm | None, en
     ), status
 
 
+def _posted_form(questionnaire: Questionnaire) -> FlaskForm:
+    """The member's form bound to what was posted, to show the page again with every
+    answer kept."""
+    return form_class(questionnaire, _lang())()
+
+
 def _scale_values(questionnaire: Questionnaire) -> dict[str, dict[str, int]]:
     return {sid: {p.code: p.value for p in sc.points} for sid, sc in questionnaire.scales.items()}
 
@@ -187,17 +193,15 @@ def member_survey(code: str):
         return _questionnaire_page(questionnaire, form, entry, {},
                                    saved=bool(request.args.get("saved")))[0]
 
-    form = form_class(questionnaire, _lang())()
-    if not form.validate():  # CSRF and field parsing; answers stay in the form
-        return _questionnaire_page(questionnaire, form, entry, {}, 400)
-    raw = answers_from(form, questionnaire)
+    raw = posted_answers(request.form, questionnaire)
     cleaned, errors = validate_answers(questionnaire, raw)
     if request.form.get("action") == "save":
         save_draft(hashed, raw)
         return redirect(url_for("surveys.member_survey", code=normalised, saved=1))
     if errors:
         save_draft(hashed, raw)  # nothing the member entered is lost
-        return _questionnaire_page(questionnaire, form, entry, errors, 422)
+        return _questionnaire_page(questionnaire, _posted_form(questionnaire), entry, errors,
+                                   422)
     try:
         submit_with_code(hashed, _ballot(entry, questionnaire, cleaned))
     except CodeAlreadyUsed:
@@ -235,12 +239,10 @@ def open_survey(token: str):
     questionnaire = campaign_questionnaire(entry)
     if request.method == "GET":
         return _questionnaire_page(questionnaire, None, entry, {})[0]
-    form = form_class(questionnaire, _lang())()
-    if not form.validate():
-        return _questionnaire_page(questionnaire, form, entry, {}, 400)
-    cleaned, errors = validate_answers(questionnaire, answers_from(form, questionnaire))
+    cleaned, errors = validate_answers(questionnaire, posted_answers(request.form, questionnaire))
     if errors:
-        return _questionnaire_page(questionnaire, form, entry, errors, 422)
+        return _questionnaire_page(questionnaire, _posted_form(questionnaire), entry, errors,
+                                   422)
     submit_open(_ballot(entry, questionnaire, cleaned))
     if not repeat_allowed:
         session["open_answered"] = sorted(answered | {token})[-50:]

@@ -36,6 +36,12 @@ def test_form_fields_are_named_by_question_id(demo, client, codes):
 
 
 def test_submit_stores_one_anonymous_response(demo, client, codes):
+    with demo.app_context():
+        code_row = select(AccessCode.__table__).where(
+            AccessCode.code_hash == code_tools.code_hash(codes[0]))
+        before = dict(db.session.execute(code_row).one()._mapping)
+        others = db.session.execute(select(AccessCode.__table__).where(
+            AccessCode.code_hash != before["code_hash"])).all()
     response = post(client, codes[0], VALID)
     assert response.status_code == 302 and response.headers["Location"] == "/thanks"
     thanks = client.get("/thanks").get_data(as_text=True)
@@ -50,8 +56,11 @@ def test_submit_stores_one_anonymous_response(demo, client, codes):
         assert r.item_values == bytes([3, 3, 2])  # q1, m1, m2 scale values
         g01 = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-G01"))
         assert r.target_id == g01.id
-        used = db.session.scalar(select(AccessCode).where(AccessCode.code_hash == code_tools.code_hash(codes[0])))
-        assert used.used is True
+        # consuming the code sets ``used`` and nothing else, on this row only
+        after = dict(db.session.execute(code_row).one()._mapping)
+        assert after == {**before, "used": True} and before["used"] is False
+        assert db.session.execute(select(AccessCode.__table__).where(
+            AccessCode.code_hash != before["code_hash"])).all() == others
 
 
 def test_second_submission_is_409_already_used(demo, client, codes, app):
