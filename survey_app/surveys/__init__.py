@@ -140,11 +140,13 @@ def _questionnaire_page(questionnaire: Questionnaire, form: FlaskForm | None, en
         for field_id, key in errors.items():
             if field_id in form:
                 form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
+    # the questions' own context only when they are rendered here, not from the cache
+    own = {} if rendered is not None else {
+        "rules": relevance_rules(questionnaire), "scale_values": _scale_values(questionnaire)}
     return render_template(
         "surveys/form.html", campaign=entry.campaign, target=entry.target,
         error_count=len(errors), saved=saved, rendered_sections=rendered,
-        questionnaire=questionnaire, form=form, rules=relevance_rules(questionnaire),
-        lang=lang, text_in=text_in, scale_values=_scale_values(questionnaire),
+        questionnaire=questionnaire, form=form, lang=lang, text_in=text_in, **own,
     ), status
 
 
