@@ -229,75 +229,118 @@ def _fetch_raw(conn: Any, sql: str, params: Mapping[str, Any]) -> list[tuple]:
         cursor.close()
 
 
+_COPY_SQL = ("COPY (SELECT id, target_id, rater_group_id, questionnaire_version_id, "
+             "submitted_on, item_values FROM responses WHERE campaign_id = {cid}{extra}) "
+             "TO STDOUT (FORMAT binary)")
+
+
 def _copy_binary(
     conn: Any, cid: int, versions: list[int]
-) -> tuple[list, dict[int, np.ndarray]] | None:
-    """PostgreSQL's own fastest read: ``COPY ... TO STDOUT (FORMAT binary)`` per version.
+) -> tuple[list, dict[int, tuple[np.ndarray, np.ndarray]]] | None:
+    """PostgreSQL's own fastest read: ``COPY ... TO STDOUT (FORMAT binary)``.
 
-    Within one questionnaire version every row has the same width (a 36-character id, four
-    4-byte integers or dates, ``k`` item bytes), so the whole stream is read by one numpy
-    structured dtype: no Python object per row. Returns ``None`` (the caller falls back to
-    a cursor) when the rows are not of one width, or a response names a version that no
+    Every row of one questionnaire version has the same width (a 36-character id, four
+    4-byte integers or dates, ``k`` item bytes), so a stream of such rows is read by one
+    numpy structured dtype: no Python object per row. The whole campaign is copied at once
+    (one scan, as the floor read does); only when its versions differ in width is it copied
+    again version by version. Returns ``None`` (the caller falls back to a cursor) when
+    rows are not of one width within a version, or a response names a version that no
     rater group of the campaign has.
     """
-    from sqlalchemy import text
-
-    others = conn.execute(text(
-        "SELECT count(*) FROM responses WHERE campaign_id = :cid "
-        "AND NOT (questionnaire_version_id = ANY(:versions))"),
-        {"cid": cid, "versions": list(versions)}).scalar()
-    if others:
-        return None
     cursor = conn.connection.dbapi_connection.cursor()
-    parts, blocks = [], {}
     try:
-        for vid in sorted(versions):
-            # COPY takes no bound parameters; both values are integers from the database.
-            sql = ("COPY (SELECT id, target_id, rater_group_id, questionnaire_version_id, "  # noqa: S608  # nosec B608
-                   "submitted_on, item_values FROM responses WHERE campaign_id = "
-                   f"{int(cid)} AND questionnaire_version_id = {int(vid)}) "
-                   "TO STDOUT (FORMAT binary)")
-            buffer = bytearray()
-            with cursor.copy(sql) as copy:
-                for chunk in copy:
-                    buffer += chunk
-            if buffer[:11] != b"PGCOPY\n\xff\r\n\x00" or buffer[-2:] != b"\xff\xff":
+        # COPY takes no bound parameters; the values are integers from the database.
+        whole = _copy_rows(cursor, _COPY_SQL.format(cid=int(cid), extra=""))
+        if whole is not None:
+            present = np.unique(whole["version"]) if len(whole) else np.array([], int)
+            if not set(present.tolist()) <= set(versions):
                 return None
-            start = 19 + int.from_bytes(buffer[15:19], "big")
-            body = memoryview(buffer)[start : len(buffer) - 2]
-            if len(body) == 0:
-                continue
-            # Row width from the first row: the item bytes are the 6th field.
-            k = int.from_bytes(body[74:78], "big", signed=True)
-            row = np.dtype([
-                ("fields", ">i2"), ("l_id", ">i4"), ("id", "S36"), ("l_t", ">i4"),
-                ("target", ">i4"), ("l_g", ">i4"), ("group", ">i4"), ("l_v", ">i4"),
-                ("version", ">i4"), ("l_d", ">i4"), ("day", ">i4"), ("l_i", ">i4"),
-                ("items", "i1", (max(k, 0),)),
-            ])
-            if k < 0 or len(body) % row.itemsize:
+            parts = [whole]
+        else:  # versions of different widths: one copy each (every row must be in one)
+            from sqlalchemy import text
+
+            others = conn.execute(text(
+                "SELECT count(*) FROM responses WHERE campaign_id = :cid "
+                "AND NOT (questionnaire_version_id = ANY(:versions))"),
+                {"cid": cid, "versions": list(versions)}).scalar()
+            if others:
                 return None
-            arr = np.frombuffer(body, dtype=row)
-            widths = (arr["l_id"] == 36) & (arr["l_t"] == 4) & (arr["l_g"] == 4)
-            widths &= (arr["l_v"] == 4) & (arr["l_d"] == 4) & (arr["l_i"] == k)
-            if not widths.all() or (arr["fields"] != 6).any():
-                return None
-            parts.append(arr)
-            blocks[int(vid)] = arr["items"]
+            parts = []
+            for vid in sorted(versions):
+                arr = _copy_rows(cursor, _COPY_SQL.format(
+                    cid=int(cid), extra=f" AND questionnaire_version_id = {int(vid)}"))
+                if arr is None:
+                    return None
+                parts.append(arr)
     finally:
         cursor.close()
+    parts = [p for p in parts if len(p)]
     if not parts:
         return [()] * 6, {}
-    arr = np.concatenate([p[["id", "target", "group", "version", "day"]] for p in parts])
-    days = np.datetime64("2000-01-01") + arr["day"].astype("timedelta64[D]")
-    cols = [arr["id"].astype("U36").astype(object), arr["target"].astype(np.int64),
-            arr["group"].astype(np.int64), arr["version"].astype(np.int64), days, None]
+    blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # version: (row numbers, items)
+    start = 0
+    for arr in parts:
+        for vid in np.unique(arr["version"]).tolist():
+            rows = np.flatnonzero(arr["version"] == vid)
+            blocks[int(vid)] = (start + rows, arr["items"][rows] if len(rows) < len(arr)
+                                else arr["items"])
+        start += len(arr)
+    meta = np.concatenate([p[["id", "target", "group", "version", "day"]] for p in parts])
+    days = np.datetime64("2000-01-01") + meta["day"].astype("timedelta64[D]")
+    cols = [_ids_from_fixed(meta["id"]), meta["target"].astype(np.int64),
+            meta["group"].astype(np.int64), meta["version"].astype(np.int64), days, None]
     return cols, blocks
+
+
+def _copy_rows(cursor: Any, sql: str) -> np.ndarray | None:
+    """One binary COPY as a structured array, or ``None`` when its rows differ in width."""
+    buffer = bytearray()
+    with cursor.copy(sql) as copy:
+        for chunk in copy:
+            buffer += chunk
+    if buffer[:11] != b"PGCOPY\n\xff\r\n\x00" or buffer[-2:] != b"\xff\xff":
+        return None
+    start = 19 + int.from_bytes(buffer[15:19], "big")
+    body = memoryview(buffer)[start : len(buffer) - 2]
+    if len(body) == 0:
+        return np.zeros(0, dtype=_copy_dtype(0))
+    # Row width from the first row: the item bytes are the 6th field.
+    k = int.from_bytes(body[74:78], "big", signed=True)
+    row = _copy_dtype(max(k, 0))
+    if k < 0 or len(body) % row.itemsize:
+        return None
+    arr = np.frombuffer(body, dtype=row)
+    widths = (arr["l_id"] == 36) & (arr["l_t"] == 4) & (arr["l_g"] == 4)
+    widths &= (arr["l_v"] == 4) & (arr["l_d"] == 4) & (arr["l_i"] == k)
+    if not widths.all() or (arr["fields"] != 6).any():
+        return None
+    return arr
+
+
+def _copy_dtype(k: int) -> np.dtype:
+    return np.dtype([
+        ("fields", ">i2"), ("l_id", ">i4"), ("id", "S36"), ("l_t", ">i4"),
+        ("target", ">i4"), ("l_g", ">i4"), ("group", ">i4"), ("l_v", ">i4"),
+        ("version", ">i4"), ("l_d", ">i4"), ("day", ">i4"), ("l_i", ">i4"),
+        ("items", "i1", (k,)),
+    ])
+
+
+def _ids_from_fixed(ids: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """36-byte ASCII ids as Arrow-backed strings, decoded without a Python object per row
+    (a million ids: 0.03 s, against 0.3 s through numpy's unicode and Python ``str``)."""
+    import pyarrow as pa
+
+    fixed = pa.array(ids, type=pa.binary(36))
+    return pd.arrays.ArrowStringArray(fixed.cast(pa.binary()).cast(pa.string()))
+
+
+_ID_DTYPE = pd.StringDtype("pyarrow")
 
 
 def _responses_frame(
     cols: list, specs: Mapping[int, pd.DataFrame], orgs: pd.DataFrame, groups: pd.DataFrame,
-    blocks: Mapping[int, np.ndarray] | None = None,
+    blocks: Mapping[int, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> pd.DataFrame:
     """Build the tidy frame; item blobs are joined per version and read with frombuffer
     (or come already parsed, per version, in ``blocks``)."""
@@ -310,7 +353,10 @@ def _responses_frame(
 
     target = pd.Series(ints(cols[1]))
     group_id = pd.Series(ints(cols[2]))
-    ids = pd.Series(cols[0], dtype=object)
+    # response ids as Arrow-backed strings ("string[pyarrow]") from either path
+    ids = pd.Series(cols[0] if isinstance(cols[0], pd.arrays.ArrowStringArray)
+                    else pd.array([str(i) for i in cols[0]] if n and not isinstance(cols[0][0], str)
+                                  else list(cols[0]), dtype=_ID_DTYPE))
     if isinstance(cols[4], np.ndarray) and cols[4].dtype.kind == "M":  # the COPY path
         submitted = pd.Series(cols[4].astype("datetime64[ns]"))
     else:  # SQLite's raw cursor gives ISO text, PostgreSQL's gives dates
@@ -319,8 +365,7 @@ def _responses_frame(
             format="ISO8601" if n and isinstance(cols[4][0], str) else None)
     meta = pd.DataFrame(
         {
-            # ids are text already (String(36)); only a driver returning UUID objects needs str
-            "response_id": ids if n == 0 or isinstance(cols[0][0], str) else ids.astype(str),
+            "response_id": ids,
             "target_id": target,
             "target_code": target.map(orgs.set_index("id")["code"]),
             "rater_group": group_id.map(groups.set_index("group_id")["key"]),
@@ -333,16 +378,18 @@ def _responses_frame(
     blobs = cols[5]
     vid = meta["questionnaire_version_id"].to_numpy()
     if blocks is not None:
-        for v, block in blocks.items():
+        for v, (sel, block) in blocks.items():
             if v not in specs:
                 raise ValueError(f"no item spec for questionnaire version {v}")
             spec = specs[v]
             if block.shape[1] != len(spec):
                 raise ValueError(f"item_values length differs from the {len(spec)} items "
                                  f"of questionnaire version {v}")
-            sel = np.flatnonzero(vid == v)  # contiguous: the copy is read version by version
             colpos = [items.index(i) for i in spec.index]
-            matrix[np.ix_(sel, colpos)] = block
+            if len(sel) == n and colpos == list(range(len(items))):
+                matrix[:] = block  # the common case: one version, all rows, all items
+            else:
+                matrix[np.ix_(sel, colpos)] = block
         return pd.concat([meta, pd.DataFrame(matrix, columns=items)], axis=1)
     lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=n)
     for v in pd.unique(vid):

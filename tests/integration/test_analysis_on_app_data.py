@@ -3,6 +3,7 @@ store is what analysis.load_campaign reads, and the numbers agree with the answe
 
 import numpy as np
 import pandas as pd
+import pytest
 from sqlalchemy import select
 
 from analysis.data import load_campaign
@@ -57,9 +58,11 @@ def test_demo_campaign_loads_and_scores(app, runner):
     assert pd.notna(indices["satisfaction_rate"]).all()
 
 
-def test_postgresql_copy_path_gives_the_same_frame_as_a_cursor(app, runner, monkeypatch):
+# DEMO-FOUR: four versions of one width (read in one COPY, versions interleaved);
+# DEMO-CROSS: versions of different widths (one COPY per version).
+@pytest.mark.parametrize("code", ["DEMO-FOUR-2026", "DEMO-CROSS-2026"])
+def test_postgresql_copy_path_gives_the_same_frame_as_a_cursor(app, runner, monkeypatch, code):
     """On PostgreSQL the campaign is read with a binary COPY; it must equal the cursor read."""
-    import pytest
 
     from analysis import data as data_module
     from tests.conftest import on_postgresql
@@ -68,13 +71,13 @@ def test_postgresql_copy_path_gives_the_same_frame_as_a_cursor(app, runner, monk
         pytest.skip("the COPY path is PostgreSQL's")
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
-        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "DEMO-FOUR-2026"))
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == code))
         versions = sorted({g.questionnaire_version_id for g in campaign.rater_groups})
         with db.engine.connect() as conn:  # the COPY path really is taken
             assert data_module._copy_binary(conn, campaign.id, versions) is not None
-        copied = load_campaign(db.engine, "DEMO-FOUR-2026")
+        copied = load_campaign(db.engine, code)
         monkeypatch.setattr(data_module, "_copy_binary", lambda conn, cid, versions: None)
-        fetched = load_campaign(db.engine, "DEMO-FOUR-2026")
+        fetched = load_campaign(db.engine, code)
     key = ["questionnaire_version_id", "response_id"]
     a = copied.responses.sort_values(key).reset_index(drop=True)
     b = fetched.responses.sort_values(key).reset_index(drop=True)
