@@ -82,3 +82,22 @@ def test_tables_render():
          "loadavg_before": [1.0, 1.0, 1.0]}
     assert "**no**" in run.ingest_table([i])
     assert "error" in run.analysis_table([{"db": "sqlite", "responses": 5, "error": "x"}])
+
+
+def test_peak_rss_of_a_child_is_its_own_not_its_parents():
+    """A benchmark child started by a parent that holds a lot of memory (data generation)
+    must report its own peak, not the parent's high-water mark carried across exec."""
+    import subprocess
+    import sys
+
+    parent = (
+        "import subprocess, sys\n"
+        "big = bytearray(400 * 2**20)\n"  # 400 MiB resident in the parent
+        "big[::4096] = b'x' * len(big[::4096])\n"
+        "out = subprocess.run([sys.executable, '-c', 'from benchmarks.common import peak_rss_mb;"
+        " print(peak_rss_mb())'], capture_output=True, text=True, check=True).stdout\n"
+        "print(out.strip())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True,
+                          check=True, cwd=common.ROOT)
+    assert 5 < float(done.stdout.strip()) < 200
