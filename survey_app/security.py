@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote
 
 from flask import Flask
 
@@ -17,7 +18,16 @@ _CODE_IN_PATH = re.compile(r"(/s/)[^/\s?\"']+")
 
 
 def redact(text: str) -> str:
-    """Replace any access code in a URL path with a fixed marker."""
+    """Replace any access code in a URL path with a fixed marker.
+
+    A percent-encoded member path (``/%73/<code>``, ``/s%2F<code>``) is routed like the
+    plain one (the server decodes the path once), so the text is decoded once before
+    matching when that reveals a member path.
+    """
+    if "%" in text:
+        decoded = unquote(text)
+        if "/s/" in decoded:
+            text = decoded
     # gunicorn's access log passes every request and response header: most values hold
     # no member path, and a substring test is far cheaper than the substitution
     return _CODE_IN_PATH.sub(r"\1[redacted]", text) if "/s/" in text else text

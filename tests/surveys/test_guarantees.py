@@ -96,6 +96,16 @@ def test_redaction_filter_for_werkzeug_and_gunicorn_records():
     assert code not in werkzeug.getMessage() and "/s/[redacted]" in werkzeug.getMessage()
     assert code not in gunicorn.getMessage() and code not in str(gunicorn.args)
     assert redact(f"Exception on /s/{code} [POST]") == "Exception on /s/[redacted] [POST]"
+    # percent-encoded member paths reach the member page too, so they are redacted as well
+    for path in (f"/%73/{code}", f"/s%2F{code}", f"/s/%{ord(code[0]):02X}{code[1:]}"):
+        assert code[1:] not in redact(f"GET {path} HTTP/1.1"), path
+        assert "/s/[redacted]" in redact(f"GET {path} HTTP/1.1")
+    assert redact("ua 100%25 sure") == "ua 100%25 sure"  # other values are left as they are
+
+
+def test_percent_encoded_member_paths_are_routed_to_the_member_page(demo, client, codes):
+    """Why redaction decodes: the encoded path opens the same form."""
+    assert client.get(f"/%73/{codes[0]}").status_code == 200
 
 
 @pytest.fixture
