@@ -26,6 +26,7 @@ from survey_app.campaigns.util import (
 )
 from survey_app.extensions import db
 from survey_app.models import (
+    AccessCode,
     Assignment,
     Campaign,
     CampaignKind,
@@ -539,10 +540,28 @@ def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
         _check_ready(campaign)
     campaign.status = to.value
     detail: dict[str, Any] = {"from": current.value, "to": to.value}
+    if to == CampaignStatus.CLOSED:
+        detail["drafts_purged"] = purge_used_code_drafts(campaign)
     if reason:
         detail["reason"] = reason.strip()[:1000]
     record(f"campaign.{action}", "campaign", campaign.code, user, **detail)
     db.session.commit()
+
+
+def purge_used_code_drafts(campaign: Campaign) -> int:
+    """Delete drafts kept under codes of ``campaign`` that are already used; the count.
+
+    A submission deletes its code's draft, but a draft saved (in another tab) at the very
+    moment of the submission is written after the submission's statement has read the
+    drafts, and would stay, linking a code to partial answers. Closing the campaign
+    removes any such leftover. Drafts of unused codes stay: a reopened campaign resumes
+    them.
+    """
+    used = select(AccessCode.code_hash).where(AccessCode.campaign_id == campaign.id,
+                                              AccessCode.used.is_(True))
+    result = db.session.execute(delete(Draft).where(Draft.code_hash.in_(used))
+                                .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)
 
 
 def _check_ready(campaign: Campaign) -> None:

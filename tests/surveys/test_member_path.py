@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import AccessCode, Campaign, Draft, Organisation, Response
+from survey_app.models import AccessCode, AuditEntry, Campaign, Draft, Organisation, Response
 from survey_app.surveys import codes as code_tools
 from tests.conftest import csrf_token_from
 from tests.surveys.conftest import VALID
@@ -129,6 +129,26 @@ def test_save_and_resume_then_draft_is_deleted(demo, client, codes, app):
     assert post(later, codes[2], VALID).status_code == 302
     with demo.app_context():
         assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+
+
+def test_closing_the_campaign_purges_drafts_left_under_used_codes(demo, client, codes):
+    """A draft saved in another tab at the instant of the submission can outlive it;
+    closing the campaign removes such drafts and keeps those of unused codes."""
+    from survey_app.campaigns.operations import transition
+
+    assert post(client, codes[0], VALID).status_code == 302
+    assert post(client, codes[1], {"q1": "basic"}, action="save").status_code == 302
+    with demo.app_context():
+        # the race's outcome, written directly: a draft under the used code
+        db.session.add(Draft(code_hash=code_tools.code_hash(codes[0]), answers={"q1": "basic"},
+                             updated_on=date.today()))
+        db.session.commit()
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "TEST-MEMBER"))
+        transition(campaign, "closed")
+        left = db.session.scalars(select(Draft.code_hash)).all()
+        assert left == [code_tools.code_hash(codes[1])]
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "campaign.close"))
+        assert entry.detail["drafts_purged"] == 1
 
 
 def test_unknown_and_malformed_codes_are_404(demo, client, codes):
