@@ -38,6 +38,7 @@ from survey_app.models import (
     Role,
     User,
 )
+from survey_app.models.response import new_response_id
 from survey_app.surveys.codes import code_hash, new_code
 from survey_app.surveys.operations import pack_item_values
 from survey_app.synthetic import synthetic_answers
@@ -179,11 +180,9 @@ def _members(campaign: Campaign, seed: int, effects: dict[int, float]) -> int:
                          "submitted_on": date(year, 4, 1) + timedelta(
                              days=int(rng.integers(0, 90))),
                          "answers": answers, "item_values": pack_item_values(q, answers)})
-    import uuid
-
     order = rng.permutation(len(rows))
     if rows:
-        db.session.execute(insert(Response), [rows[i] | {"id": str(uuid.uuid4())}
+        db.session.execute(insert(Response), [rows[i] | {"id": new_response_id()}
                                               for i in order])
     if codes:
         db.session.execute(insert(AccessCode), codes)

@@ -25,6 +25,7 @@ from survey_app.models import (
     RaterGroup,
     Response,
 )
+from survey_app.models.response import new_response_id
 from survey_app.surveys.operations import pack_item_values
 from survey_app.synthetic import synthetic_answers
 from survey_app.versions import publish_questionnaire
@@ -82,14 +83,8 @@ def _member_campaign(code: str, year: int, status: str, seed: int, skip: set[str
             })
     order = rng.permutation(len(rows))  # storage order says nothing about units or dates
     if rows:
-        db.session.execute(insert(Response), [rows[i] | {"id": _uuid()} for i in order])
+        db.session.execute(insert(Response), [rows[i] | {"id": new_response_id()} for i in order])
     return len(rows)
-
-
-def _uuid() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 def _daily_campaign(year: int) -> None:

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from survey_app.extensions import db
 
 
-def _uuid4() -> str:
+def new_response_id() -> str:
+    """A random response id (UUID4): neither it nor storage order tells when or by whom."""
     return str(uuid.uuid4())
 
 
@@ -40,7 +41,7 @@ class Response(db.Model):
     # that would number the responses in the order they arrived.
     __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid4)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_response_id)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     rater_group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id"))

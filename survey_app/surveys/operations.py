@@ -7,7 +7,6 @@ nothing that identifies the rater (see ``models.response.Response``).
 from __future__ import annotations
 
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -29,6 +28,7 @@ from survey_app.models import (
     Response,
 )
 from survey_app.models.audit import record
+from survey_app.models.response import new_response_id
 from survey_app.surveys.codes import code_hash, new_code
 
 MAX_CODES_PER_REQUEST = 10_000
@@ -227,8 +227,8 @@ _CONSUME = (
 )
 _INSERT_RESPONSE = insert(_responses)
 _DELETE_DRAFT = delete(_drafts).where(_drafts.c.code_hash == bindparam("hashed"))
-_RESPONSE_COLUMNS = ("id", "campaign_id", "target_id", "rater_group_id",
-                     "questionnaire_version_id", "submitted_on", "answers", "item_values")
+#: Every column of ``responses``, as ``_response_row`` fills them.
+_RESPONSE_COLUMNS = tuple(_responses.c.keys())
 
 
 def _consume_and_store() -> Select:
@@ -269,7 +269,7 @@ def submit_open(ballot: Ballot) -> None:
 def _response_row(ballot: Ballot) -> dict[str, object]:
     """The ``responses`` row: a random id, the date, and nothing that identifies the rater."""
     return {
-        "id": str(uuid.uuid4()),
+        "id": new_response_id(),
         "campaign_id": ballot.campaign_id,
         "target_id": ballot.target_id,
         "rater_group_id": ballot.rater_group_id,
