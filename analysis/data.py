@@ -338,10 +338,11 @@ def _ids_from_fixed(ids: np.ndarray) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(fixed.cast(pa.binary()).cast(pa.string()))
 
 
-def _arrow_strings(texts: Any) -> Any:
+def _arrow_strings(texts: Any) -> pd.arrays.ArrowStringArray:
+    """Python strings (a cursor's ids) as Arrow-backed strings, like the COPY path's."""
     import pyarrow as pa
 
-    return pa.array(np.asarray(texts, dtype=object), type=pa.string())
+    return pd.arrays.ArrowStringArray(pa.array(np.asarray(texts, dtype=object), type=pa.string()))
 
 
 def _responses_frame(
@@ -359,12 +360,10 @@ def _responses_frame(
 
     target = pd.Series(ints(cols[1]))
     group_id = pd.Series(ints(cols[2]))
-    # response ids as Arrow-backed strings ("string[pyarrow]") from either path
-    if isinstance(cols[0], pd.arrays.ArrowStringArray):
-        ids = pd.Series(cols[0])
-    else:
-        texts = [str(i) for i in cols[0]] if n and not isinstance(cols[0][0], str) else cols[0]
-        ids = pd.Series(pd.arrays.ArrowStringArray(_arrow_strings(texts)))
+    # response ids as Arrow-backed strings ("string[pyarrow]") from either path; only a
+    # driver returning UUID objects needs str()
+    ids = pd.Series(cols[0] if isinstance(cols[0], pd.arrays.ArrowStringArray) else _arrow_strings(
+        [str(i) for i in cols[0]] if n and not isinstance(cols[0][0], str) else cols[0]))
     if isinstance(cols[4], np.ndarray) and cols[4].dtype.kind == "M":  # the COPY path
         submitted = pd.Series(cols[4].astype("datetime64[ns]"))
     else:  # SQLite's raw cursor gives ISO text, PostgreSQL's gives dates
