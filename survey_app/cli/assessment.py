@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from questionnaires.assessment import SchemeError, load_scheme, schemes
 from survey_app.assessment.operations import (
@@ -19,8 +18,8 @@ from survey_app.assessment.operations import (
 )
 from survey_app.assessment.util import EXPORT_FORMATS, export_bytes, get_run
 from survey_app.assessment.util import load_scheme as shipped_scheme
+from survey_app.cli import actor
 from survey_app.extensions import db
-from survey_app.models import User
 
 
 def _scheme(key: str):
@@ -28,15 +27,6 @@ def _scheme(key: str):
         return shipped_scheme(key)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _actor(username: str | None) -> User | None:
-    if username is None:
-        return None
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"no account named {username!r}")
-    return user
 
 
 def _overrides(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -97,7 +87,7 @@ def import_inputs_command(file: Path, scheme_key: str, year: int, username: str 
     unit_code,indicator,value,note; indicator 'veto:<item>' for a veto finding)."""
     scheme = _scheme(scheme_key)
     try:
-        applied = import_inputs(scheme, year, file.read_bytes(), file.name, _actor(username))
+        applied = import_inputs(scheme, year, file.read_bytes(), file.name, actor(username))
     except InputsImportFailed as failure:
         db.session.rollback()
         for problem in failure.problems:
@@ -119,7 +109,7 @@ def compute_command(scheme_key: str, year: int, campaigns: tuple[str, ...],
     """Compute and store the assessment of a year (replaces an earlier computation)."""
     scheme = _scheme(scheme_key)
     try:
-        run = compute(scheme, year, user=_actor(username), overrides=_overrides(campaigns))
+        run = compute(scheme, year, user=actor(username), overrides=_overrides(campaigns))
     except AssessmentError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
@@ -169,6 +159,6 @@ def publish_command(scheme_key: str, year: int, username: str | None) -> None:
     run = get_run(_scheme(scheme_key).key, year)
     if run is None:
         raise click.ClickException(f"no computed assessment {scheme_key} {year}")
-    publish(run, _actor(username))
+    publish(run, actor(username))
     db.session.commit()
     click.echo(f"published {scheme_key} {year}")

@@ -17,8 +17,9 @@ from survey_app.campaigns.operations import (
     transition,
 )
 from survey_app.campaigns.util import export_csv
+from survey_app.cli import actor
 from survey_app.extensions import db
-from survey_app.models import Campaign, CampaignStatus, User
+from survey_app.models import Campaign, CampaignStatus
 
 
 def _campaign(code: str) -> Campaign:
@@ -26,15 +27,6 @@ def _campaign(code: str) -> Campaign:
     if campaign is None:
         raise click.ClickException(f"no campaign with code {code!r}")
     return campaign
-
-
-def _actor(username: str | None) -> User | None:
-    if username is None:
-        return None
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise click.ClickException(f"no account named {username!r}")
-    return user
 
 
 def read_campaign_file(file: Path) -> object:
@@ -101,7 +93,7 @@ def _state_command(name: str, to: CampaignStatus, help_text: str):
     def command(code: str, reason: str | None, username: str | None) -> None:
         target = _campaign(code)
         try:
-            transition(target, to, _actor(username), reason=reason)
+            transition(target, to, actor(username), reason=reason)
         except CampaignError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"campaign {target.code} is now {target.status}")
