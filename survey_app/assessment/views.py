@@ -252,44 +252,39 @@ def _invalid(scheme, year, org, forms):
         grades={g.key: g.name for g in scheme.grades}), 422
 
 
-@bp.post("/<scheme_key>/<int:year>/unit/<code>/objective")
-@roles_required(Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
-def objective_view(scheme_key: str, year: int, code: str):
+def _save_entry(scheme_key: str, year: int, code: str, kind: str, error_field: str, write):
+    """Validate the unit page's ``kind`` form and ``write(scheme, org, form)`` it. A refusal
+    (``AssessmentError``) shows the page again with the message on ``error_field``."""
     scheme, org = _entry_target(scheme_key, year, code)
     forms = _forms(scheme)
-    form = forms["objective"]
+    form = forms[kind]
     if not form.validate_on_submit():
         return _invalid(scheme, year, org, forms)
     try:
-        set_objective(scheme, year, org, form.indicator.data, form.value.data,
-                      form.note.data or "", current_user)
+        write(scheme, org, form)
     except AssessmentError as exc:
         db.session.rollback()
-        form.value.errors = [str(exc)]
+        form[error_field].errors = [str(exc)]
         return _invalid(scheme, year, org, forms)
     db.session.commit()
     flash(_("Saved."), "success")
     return _back(scheme, year, org)
+
+
+@bp.post("/<scheme_key>/<int:year>/unit/<code>/objective")
+@roles_required(Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+def objective_view(scheme_key: str, year: int, code: str):
+    return _save_entry(scheme_key, year, code, "objective", "value", lambda scheme, org, form:
+                       set_objective(scheme, year, org, form.indicator.data, form.value.data,
+                                     form.note.data or "", current_user))
 
 
 @bp.post("/<scheme_key>/<int:year>/unit/<code>/veto")
 @roles_required(Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
 def veto_view(scheme_key: str, year: int, code: str):
-    scheme, org = _entry_target(scheme_key, year, code)
-    forms = _forms(scheme)
-    form = forms["veto"]
-    if not form.validate_on_submit():
-        return _invalid(scheme, year, org, forms)
-    try:
-        set_veto(scheme, year, org, form.item.data, bool(form.failed.data),
-                 form.reason.data or "", current_user)
-    except AssessmentError as exc:
-        db.session.rollback()
-        form.reason.errors = [str(exc)]
-        return _invalid(scheme, year, org, forms)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return _back(scheme, year, org)
+    return _save_entry(scheme_key, year, code, "veto", "reason", lambda scheme, org, form:
+                       set_veto(scheme, year, org, form.item.data, bool(form.failed.data),
+                                form.reason.data or "", current_user))
 
 
 @bp.post("/<scheme_key>/<int:year>/unit/<code>/evidence")
