@@ -23,7 +23,10 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
         # None means: an SQLite file in the instance folder (filled in by create_app).
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # No pool_pre_ping: survey_app.database pings only connections idle for longer
+        # than this many seconds, instead of one extra round trip on every request.
+        self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+        self.POOL_PING_IDLE_SECONDS = float(os.environ.get("POOL_PING_IDLE_SECONDS", 10))
         self.BABEL_DEFAULT_LOCALE = "zh"
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("PINGJIA_TIMEZONE", "Asia/Shanghai")
         self.LANGUAGES = ("zh", "en")
