@@ -11,9 +11,12 @@ the threads overlap the database waits, the processes use the cores. The default
 ``GUNICORN_ERRORLOG`` (``-`` = stderr).
 
 Keep each worker's database pool at least as large as its thread count (Flask-SQLAlchemy's
-default pool is 5 + 10 overflow). The access log is on: ``survey_app.security`` installs a
-filter on the ``gunicorn.access`` logger that replaces access codes in paths and referrers
-with ``[redacted]``, so the log never holds a code.
+default pool is 5 + 10 overflow).
+
+The access log is on. Its logger (``survey_app.serving.AccessLogger``) replaces access
+codes in paths, referrers and any other logged value with ``[redacted]``, and
+``survey_app.security`` filters the ``gunicorn.access`` logger as well, so the log never
+holds a code.
 """
 
 import multiprocessing
@@ -36,6 +39,9 @@ keepalive = 5
 max_requests = 20_000
 max_requests_jitter = 2_000
 
+# The access log: values redacted at the source (no access code), computed only when the
+# format uses them; see survey_app/serving.py.
+logger_class = "survey_app.serving.AccessLogger"
 _accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 accesslog = None if _accesslog.lower() in {"off", "none", ""} else _accesslog
 errorlog = os.environ.get("GUNICORN_ERRORLOG", "-")

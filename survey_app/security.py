@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 from flask import Flask
@@ -39,7 +40,9 @@ class RedactCodesFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
-        if isinstance(record.args, dict):  # gunicorn's access log passes a mapping
+        if getattr(record.args, "redacted", False):
+            return True  # survey_app.serving.RedactedAtoms redacts each value it gives
+        if isinstance(record.args, Mapping):  # gunicorn's access log passes a mapping
             record.args = {
                 k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
             }
