@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -12,7 +14,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -24,7 +25,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange
@@ -113,41 +115,69 @@ def _submitted_marker(hashed: str) -> str:
     return hashlib.sha256(("submitted:" + hashed).encode()).hexdigest()[:32]
 
 
-#: The rendered questions of an unanswered form, by (questionnaire hash, language). A blank
-#: form renders the same for every member: only the CSRF token (outside this block) differs.
-#: Rendering the 30-item form is most of a GET's cost.
-_BLANK_SECTIONS: dict[tuple[str, str], Markup] = {}
+#: Page shells of an unanswered form, by (questionnaire hash, language): the whole page
+#: rendered once, split around the values that differ per request (see ``_SLOTS``). A
+#: blank form is the page most members open, and rendering the 30-item form and its
+#: frame was the largest part of its cost.
+_SHELLS: dict[tuple[str, str], list[str]] = {}
+
+#: The per-request values of a blank form page. The shell is rendered with a marker in
+#: their place, and each marker is replaced, escaped, for the member's request. None of
+#: them is kept in the shell: a shell never holds a code, a token or a unit's name.
+_SLOTS = ("csrf", "path", "campaign", "target")
+_SLOT_MARK = "\x1epingjia-slot-{}\x1e"
+_SLOT_SPLIT = re.compile("\x1epingjia-slot-(\\w+)\x1e")
 
 
-def _questionnaire_page(questionnaire: Questionnaire, form: FlaskForm | None, entry: Entry,
-                        errors: dict[str, str], status: int = 200, saved: bool = False):
-    """The form page. ``form`` None means a blank form: its questions come from the cache,
-    and no form object is built (the CSRF token is the page's only per-member part)."""
+def _form_page_html(questionnaire: Questionnaire, form: FlaskForm | None, entry: Entry,
+                    errors: dict[str, str], saved: bool = False, **context) -> str:
+    """The form page, rendered: with ``form``'s answers and ``errors``, or blank if
+    ``form`` is None. ``context`` overrides template values (the shell's markers)."""
     lang = _lang()
-    rendered = None
     if form is None:
-        key = (content_hash_of(questionnaire), lang)
-        rendered = _BLANK_SECTIONS.get(key)
-        if rendered is None:
-            form = form_class(questionnaire, lang)(formdata=None)
-            sections = get_template_attribute("surveys/_fields.html", "sections")
-            rendered = sections(questionnaire, form, relevance_rules(questionnaire), lang,
-                                text_in, _scale_values(questionnaire))
-            if len(_BLANK_SECTIONS) > 256:
-                _BLANK_SECTIONS.clear()
-            _BLANK_SECTIONS[key] = rendered
-    else:
-        for field_id, key in errors.items():
-            if field_id in form:
-                form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
-    # the questions' own context only when they are rendered here, not from the cache
-    own = {} if rendered is not None else {
-        "rules": relevance_rules(questionnaire), "scale_values": _scale_values(questionnaire)}
+        form = form_class(questionnaire, lang)(formdata=None)
+    for field_id, key in errors.items():
+        if field_id in form:
+            form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
     return render_template(
         "surveys/form.html", campaign=entry.campaign, target=entry.target,
-        error_count=len(errors), saved=saved, rendered_sections=rendered,
-        questionnaire=questionnaire, form=form, lang=lang, text_in=text_in, **own,
-    ), status
+        error_count=len(errors), saved=saved, questionnaire=questionnaire, form=form,
+        lang=lang, text_in=text_in, rules=relevance_rules(questionnaire),
+        scale_values=_scale_values(questionnaire), **context)
+
+
+def _shell(questionnaire: Questionnaire, entry: Entry) -> list[str] | None:
+    """The blank form page of ``questionnaire`` in the member's language, split as
+    ``[text, slot, text, slot, ..., text]``; None if the page did not render every slot."""
+    key = (content_hash_of(questionnaire), _lang())
+    shell = _SHELLS.get(key)
+    if shell is None:
+        mark = {name: _SLOT_MARK.format(name) for name in _SLOTS}
+        html = _form_page_html(
+            questionnaire, None,
+            replace(entry, campaign=replace(entry.campaign, name=mark["campaign"]),
+                    target=replace(entry.target, name=mark["target"])),
+            {}, csrf_token=lambda: mark["csrf"], lang_next=mark["path"])
+        shell = _SLOT_SPLIT.split(html)
+        if set(shell[1::2]) != set(_SLOTS):
+            return None  # a template that hides a slot: render every page instead
+        if len(_SHELLS) > 256:
+            _SHELLS.clear()
+        _SHELLS[key] = shell
+    return shell
+
+
+def _blank_page(questionnaire: Questionnaire, entry: Entry) -> str:
+    """A blank form page, from its shell when the page has no other per-request part:
+    an anonymous visitor (no staff menu), no query string, no flashed message."""
+    shell = None
+    if not (request.query_string or current_user.is_authenticated or "_flashes" in session):
+        shell = _shell(questionnaire, entry)
+    if shell is None:
+        return _form_page_html(questionnaire, None, entry, {})
+    values = {"csrf": escape(generate_csrf()), "path": escape(request.path),
+              "campaign": escape(entry.campaign.name), "target": escape(entry.target.name)}
+    return "".join([part if i % 2 == 0 else values[part] for i, part in enumerate(shell)])
 
 
 def _posted_form(questionnaire: Questionnaire) -> FlaskForm:
@@ -188,12 +218,12 @@ def member_survey(code: str):
     questionnaire = campaign_questionnaire(entry)
 
     if request.method == "GET":
-        form = None
-        if entry.has_draft:
-            form = form_class(questionnaire, _lang())(formdata=None)
-            fill(form, load_draft(hashed))
-        return _questionnaire_page(questionnaire, form, entry, {},
-                                   saved=bool(request.args.get("saved")))[0]
+        saved = bool(request.args.get("saved"))
+        if not (entry.has_draft or saved):
+            return _blank_page(questionnaire, entry)
+        form = form_class(questionnaire, _lang())(formdata=None)
+        fill(form, load_draft(hashed))
+        return _form_page_html(questionnaire, form, entry, {}, saved=saved)
 
     raw = posted_answers(request.form, questionnaire)
     cleaned, errors = validate_answers(questionnaire, raw)
@@ -202,8 +232,7 @@ def member_survey(code: str):
         return redirect(url_for("surveys.member_survey", code=normalised, saved=1))
     if errors:
         save_draft(hashed, raw)  # nothing the member entered is lost
-        return _questionnaire_page(questionnaire, _posted_form(questionnaire), entry, errors,
-                                   422)
+        return _form_page_html(questionnaire, _posted_form(questionnaire), entry, errors), 422
     try:
         submit_with_code(hashed, _ballot(entry, questionnaire, cleaned))
     except CodeAlreadyUsed:
@@ -240,11 +269,10 @@ def open_survey(token: str):
         return refuse(409, campaign)
     questionnaire = campaign_questionnaire(entry)
     if request.method == "GET":
-        return _questionnaire_page(questionnaire, None, entry, {})[0]
+        return _blank_page(questionnaire, entry)
     cleaned, errors = validate_answers(questionnaire, posted_answers(request.form, questionnaire))
     if errors:
-        return _questionnaire_page(questionnaire, _posted_form(questionnaire), entry, errors,
-                                   422)
+        return _form_page_html(questionnaire, _posted_form(questionnaire), entry, errors), 422
     submit_open(_ballot(entry, questionnaire, cleaned))
     if not repeat_allowed:
         session["open_answered"] = sorted(answered | {token})[-50:]

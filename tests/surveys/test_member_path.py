@@ -204,21 +204,51 @@ def test_forged_values_are_errors_not_500(demo, client, codes):
     assert count_responses(demo) == 0
 
 
-def test_blank_form_cache_renders_the_same_page(demo, client, codes, app):
-    """The rendered questions of a blank form are cached; the page must not change by it,
-    and a form with answers (a draft) must never come from the cache."""
+def test_blank_form_shell_serves_the_page_a_full_render_gives(demo, client, codes, app, auth):
+    """A blank form comes from a page shell, with the CSRF token, path and the campaign's
+    and unit's names put in per request, escaped. The page must be the one a full render
+    gives; the shell must hold none of those values; and a form with answers (a draft)
+    must never come from it."""
     import survey_app.surveys as surveys
+    from survey_app.surveys.util import campaign_questionnaire, find_code
 
-    def page(c, code):
-        html = c.get(f"/s/{code}").get_data(as_text=True)
+    awkward = """工会 <b>&"'</b>"""
+    with demo.app_context():
+        g01 = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-G01"))
+        g01.name = awkward
+        db.session.get(Campaign, db.session.scalar(select(AccessCode.campaign_id))).name = (
+            "评家 & <i>2026</i>")
+        db.session.commit()
+
+    def normalised(html, code):
         # CSRF tokens (itsdangerous: three dot-separated parts) differ per session
-        return re.sub(r'value="[\w-]+\.[\w-]+\.[\w-]+"', 'value="TOKEN"', html).replace(code, "<code>")
+        return re.sub(r'value="[\w-]+\.[\w-]+\.[\w-]+"', 'value="TOKEN"', html).replace(
+            code, "<code>")
 
-    surveys._BLANK_SECTIONS.clear()
-    first = page(client, codes[0])
-    assert len(surveys._BLANK_SECTIONS) == 1
-    second = page(app.test_client(), codes[1])
-    assert first == second
+    def full_render(code):
+        with app.test_request_context(f"/s/{code}"):
+            entry = find_code(code_tools.code_hash(code))
+            return surveys._form_page_html(campaign_questionnaire(entry), None, entry, {})
+
+    surveys._SHELLS.clear()
+    first = client.get(f"/s/{codes[0]}").get_data(as_text=True)
+    assert len(surveys._SHELLS) == 1
+    second = app.test_client().get(f"/s/{codes[1]}").get_data(as_text=True)
+    assert normalised(first, codes[0]) == normalised(second, codes[1])
+    assert normalised(second, codes[1]) == normalised(full_render(codes[1]), codes[1])
+    assert "工会 &lt;b&gt;&amp;&#34;&#39;&lt;/b&gt;" in second and awkward not in second
+    assert f'name="next" value="/s/{codes[1]}"' in second
+    shell = "".join(next(iter(surveys._SHELLS.values())))
+    assert codes[0] not in shell and "工会 &lt;b&gt;" not in shell and "评家 &amp;" not in shell
+    assert "csrf_token" in shell and not re.search(r'value="[\w-]+\.[\w-]+\.[\w-]+"', shell)
+
+    # pages with another per-request part are rendered in full: another language asked
+    # for in the query, a signed-in staff member (whose menu shows)
+    english = client.get(f"/s/{codes[1]}?lang=en").get_data(as_text=True)
+    assert "Are you satisfied with legal aid?" in english and len(surveys._SHELLS) == 1
+    auth.login("city_admin", "demo-city-2026")
+    staff = client.get(f"/s/{codes[1]}").get_data(as_text=True)
+    assert "city_admin" in staff and "city_admin" not in second
     post(client, codes[0], {"keep": "草稿内容", "q1": "basic"}, action="save")
     draft = client.get(f"/s/{codes[0]}").get_data(as_text=True)
     assert "草稿内容" in draft
