@@ -30,6 +30,14 @@ from survey_app.models import (
 from survey_app.models.audit import record
 from survey_app.models.response import new_response_id
 from survey_app.surveys.codes import code_hash, new_code
+from survey_app.surveys.driver import (
+    DriverStatement,
+    date_value,
+    driver_connection,
+    fetch_one,
+    json_text,
+    run,
+)
 
 MAX_CODES_PER_REQUEST = 10_000
 #: ``item_values`` markers, beside the scale values themselves.
@@ -185,36 +193,43 @@ def submit_with_code(hashed: str, ballot: Ballot) -> None:
     UPDATE takes the code's row lock, so concurrent submissions of one code queue, and all
     but the first find the code used and store nothing. On SQLite it is one transaction
     whose first statement is the conditional UPDATE, which takes the database's write lock.
-    Core statements on the session's connection, not the ORM: this is the hottest write
-    path, and the unit of work would add nothing here but time.
+    The statements run on the driver's connection (see ``driver.py``): this is the
+    hottest write path, and neither the ORM nor SQLAlchemy's result machinery adds
+    anything here but time.
     """
-    conn = db.session.connection()
-    try:
-        if conn.dialect.name == "postgresql":
-            # the row's values under names that are no column of access_codes: an UPDATE
-            # takes parameters named like its table's columns as values to SET
-            row = {f"new_{k}": v for k, v in _response_row(ballot).items()}
-            stored = conn.execute(_CONSUME_AND_STORE, {"hashed": hashed, **row}).scalar()
-        else:
+    dialect = db.engine.dialect
+    row = _driver_row(dialect, ballot)
+    if dialect.name == "postgresql":
+        # the row's values under names that are no column of access_codes: an UPDATE
+        # takes parameters named like its table's columns as values to SET
+        params = {"hashed": hashed, **{f"new_{k}": v for k, v in row.items()}}
+        with driver_connection(autocommit=True) as raw:
+            stored = fetch_one(raw, _CONSUME_AND_STORE_SQL, params)[0]
+    else:
+        with driver_connection() as raw:
             # No commit before the UPDATE: the driver starts SQLite's transaction at the
-            # first write, so the look-up left no read transaction to be upgraded.
-            stored = conn.execute(_CONSUME, {"hashed": hashed}).rowcount
+            # first write, and the look-up ran on another connection, in no transaction.
+            stored = run(raw, _CONSUME_SQL, {"hashed": hashed})
             if stored == 1:
-                conn.execute(_INSERT_RESPONSE, _response_row(ballot))
-                conn.execute(_DELETE_DRAFT, {"hashed": hashed})
-        if stored != 1:
-            db.session.rollback()
-            used = db.session.scalar(select(AccessCode.used)
-                                     .where(AccessCode.code_hash == hashed))
-            if used is False:
-                raise CampaignClosed("campaign no longer open")
-            raise CodeAlreadyUsed("code already used")
-        db.session.commit()
-    except SurveyError:
-        raise
-    except Exception:
+                run(raw, _INSERT_RESPONSE_SQL, row)
+                run(raw, _DELETE_DRAFT_SQL, {"hashed": hashed})
+                raw.commit()
+            else:
+                raw.rollback()
+    if stored != 1:
+        used = db.session.scalar(select(AccessCode.used).where(AccessCode.code_hash == hashed))
         db.session.rollback()
-        raise
+        if used is False:
+            raise CampaignClosed("campaign no longer open")
+        raise CodeAlreadyUsed("code already used")
+
+
+def _driver_row(dialect, ballot: Ballot) -> dict[str, object]:
+    """The ``responses`` row of :func:`_response_row`, as the driver takes it."""
+    row = _response_row(ballot)
+    row["answers"] = json_text(row["answers"])
+    row["submitted_on"] = date_value(dialect, row["submitted_on"])
+    return row
 
 
 _responses, _codes, _drafts = Response.__table__, AccessCode.__table__, Draft.__table__
@@ -254,6 +269,8 @@ def _consume_and_store() -> Select:
 
 
 _CONSUME_AND_STORE = _consume_and_store()
+_CONSUME_SQL, _INSERT_RESPONSE_SQL, _DELETE_DRAFT_SQL, _CONSUME_AND_STORE_SQL = (
+    DriverStatement(s) for s in (_CONSUME, _INSERT_RESPONSE, _DELETE_DRAFT, _CONSUME_AND_STORE))
 
 
 def submit_open(ballot: Ballot) -> None:

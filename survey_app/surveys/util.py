@@ -20,6 +20,7 @@ from survey_app.models import (
     RaterGroup,
     Response,
 )
+from survey_app.surveys.driver import DriverStatement, as_date, driver_connection, fetch_one
 from survey_app.versions import questionnaire_of
 
 
@@ -60,8 +61,8 @@ class Entry:
 def _entry_query(source, *extra):
     """One SELECT from ``source`` (access codes or open links) through its campaign, rater
     group, questionnaire version and target: the member path's only read per request.
-    Column reads, not ORM entities: this runs twice per submission, and loading four
-    entities with their identity map costs several times the round trip."""
+    Column reads, not ORM entities, run on the driver's connection (see driver.py): this
+    runs twice per submission."""
     return (
         select(Campaign.id, Campaign.code, Campaign.name, Campaign.kind, Campaign.status,
                Campaign.opens_on, Campaign.closes_on, RaterGroup.id,
@@ -82,33 +83,30 @@ _CODE_ENTRY = _entry_query(
 _LINK_ENTRY = _entry_query(OpenLink).where(OpenLink.token == bindparam("token"))
 
 
+_CODE_ENTRY_SQL, _LINK_ENTRY_SQL = DriverStatement(_CODE_ENTRY), DriverStatement(_LINK_ENTRY)
+
+
 def _entry(row) -> Entry:
-    return Entry(CampaignRef(*row[0:7]), row[7], row[8], row[9], UnitRef(*row[10:13]),
+    campaign = CampaignRef(*row[0:5], as_date(row[5]), as_date(row[6]))
+    return Entry(campaign, row[7], row[8], row[9], UnitRef(*row[10:13]),
                  *(bool(v) for v in row[13:]))
 
 
-def member_connection():
-    """The session's connection for a member's request, which starts with a code or link
-    look-up. On PostgreSQL it is in autocommit: the look-up opens no transaction, so the
-    request ends without a ROLLBACK, and psycopg keeps its prepared statements (it
-    discards them all on every rollback, and planning the look-up's five-table join costs
-    the server several times what executing it does). Each write of the member path is
-    a single atomic statement there (see ``operations.submit_with_code``)."""
-    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
-        return db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return db.session.connection()
+def _look_up(statement: DriverStatement, params: dict[str, str]) -> Entry | None:
+    # in autocommit on PostgreSQL: the look-up opens no transaction (see driver.py)
+    with driver_connection(autocommit=True) as raw:
+        row = fetch_one(raw, statement, params)
+    return None if row is None else _entry(row)
 
 
 def find_code(hashed: str) -> Entry | None:
     """Where the code with this hash leads, whether it is used and has a draft; one query."""
-    row = member_connection().execute(_CODE_ENTRY, {"hashed": hashed}).first()
-    return None if row is None else _entry(row)
+    return _look_up(_CODE_ENTRY_SQL, {"hashed": hashed})
 
 
 def find_link(token: str) -> Entry | None:
     """Where the open link with this token leads; one query."""
-    row = member_connection().execute(_LINK_ENTRY, {"token": token}).first()
-    return None if row is None else _entry(row)
+    return _look_up(_LINK_ENTRY_SQL, {"token": token})
 
 
 def relevance_rules(questionnaire: Questionnaire) -> dict[str, dict]:

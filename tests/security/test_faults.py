@@ -36,6 +36,8 @@ def test_database_outage_gives_a_clear_503(demo, client, codes, monkeypatch):
     monkeypatch.setattr(db.session, "execute", down)
     monkeypatch.setattr(db.session, "scalar", down)
     monkeypatch.setattr(db.session, "connection", down)
+    with demo.app_context():  # the member path's statements run on the driver's connection
+        monkeypatch.setattr(db.engine, "raw_connection", down)
     response = client.post(f"/s/{codes[0]}", data={"csrf_token": token, "action": "submit", **VALID})
     assert response.status_code == 503
     html = response.get_data(as_text=True)
@@ -46,6 +48,52 @@ def test_database_outage_gives_a_clear_503(demo, client, codes, monkeypatch):
         assert db.session.scalar(select(func.count()).select_from(Response)) == 0
     again = client.post(f"/s/{codes[0]}", data={"csrf_token": token, "action": "submit", **VALID})
     assert again.status_code == 302
+
+
+class BrokenCursor:
+    """A driver cursor whose statements fail the way a lost server connection does."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def execute(self, *args, **kwargs):
+        raise self.error
+
+    def close(self):
+        pass
+
+
+def test_a_driver_error_mid_statement_is_a_503_and_stores_nothing(demo, client, codes,
+                                                                  monkeypatch):
+    """An error the driver raises (not SQLAlchemy) on the member path still gives the 503
+    page, leaves the code unused, and the connection it came from is not reused if the
+    error says it is dead."""
+    token = csrf_token_from(client.get(f"/s/{codes[0]}").get_data(as_text=True))
+    with demo.app_context():
+        engine = db.engine
+        dbapi = engine.dialect.loaded_dbapi
+        real_raw = engine.raw_connection
+        handed_out = []
+
+        def raw_connection():
+            raw = real_raw()
+            handed_out.append(raw.dbapi_connection)
+            monkeypatch.setattr(raw, "cursor", lambda: BrokenCursor(
+                dbapi.OperationalError("server closed the connection unexpectedly")))
+            return raw
+
+        monkeypatch.setattr(engine, "raw_connection", raw_connection)
+        monkeypatch.setattr(engine.dialect, "is_disconnect", lambda *a: True)
+    response = client.post(f"/s/{codes[0]}", data={"csrf_token": token, "action": "submit", **VALID})
+    assert response.status_code == 503
+    assert "服务暂时不可用" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    with demo.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+        with db.engine.connect() as conn:  # the dead connection left the pool
+            assert conn.connection.dbapi_connection not in handed_out
+    assert client.post(f"/s/{codes[0]}", data={"csrf_token": token, "action": "submit",
+                                               **VALID}).status_code == 302
 
 
 def test_unreachable_database_server_is_503_not_a_stack_trace(tmp_path):

@@ -1,0 +1,136 @@
+"""The member path's statements, run on the database driver's own connection.
+
+A member's request runs at most two statements: the look-up of the code (or open link)
+and, for a submission, the statement that consumes the code and stores the response.
+Through SQLAlchemy's ORM session and ``Connection`` each cost about three times what the
+driver itself spends on it (session and transaction bookkeeping, hashing the cached
+statement's key, the result machinery): in a profile of members submitting under load,
+a fifth of the app's CPU time. So these statements, still written as SQLAlchemy Core
+(``util._CODE_ENTRY``, ``operations._CONSUME_AND_STORE`` ...), are compiled once per
+database dialect and executed on a pooled connection's DBAPI cursor.
+
+What SQLAlchemy's ``Connection`` would do is kept:
+
+- the connection comes from the engine's pool (with its liveness check) and goes back;
+- driver errors are raised as SQLAlchemy's ``DBAPIError`` subclasses (``OperationalError``
+  gives the 503 page); an error that shows the connection dead empties the pool;
+- values are converted as the column types would: JSON text, ISO dates on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql import ClauseElement
+
+from survey_app.extensions import db
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect, for a DBAPI cursor."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        self._compiled: dict[str, Any] = {}
+
+    def _for(self, dialect: Dialect):
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self.statement.compile(dialect=dialect)
+        return compiled
+
+    def sql_and_params(self, dialect: Dialect, params: Mapping[str, Any]
+                       ) -> tuple[str, Sequence[Any] | Mapping[str, Any]]:
+        """The SQL text, and the parameters in the driver's style. Values fixed in the
+        statement (``status = 'open'``) are added to ``params``."""
+        compiled = self._for(dialect)
+        values = compiled.construct_params(params)
+        if compiled.positiontup is not None:  # qmark (SQLite): by position
+            return compiled.string, tuple(values[name] for name in compiled.positiontup)
+        return compiled.string, values
+
+
+def json_text(value: object) -> str:
+    """A JSON column's value as SQLAlchemy's JSON type writes it (``json.dumps``)."""
+    return json.dumps(value)
+
+
+def date_value(dialect: Dialect, value: date) -> date | str:
+    """A ``Date`` column's value: SQLite keeps ISO text, PostgreSQL takes the date."""
+    return value.isoformat() if dialect.name == "sqlite" else value
+
+
+def as_date(value: date | str | None) -> date | None:
+    """A ``Date`` column read back (SQLite returns its ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@contextmanager
+def driver_connection(autocommit: bool = False) -> Iterator[Any]:
+    """A pooled DBAPI connection (SQLAlchemy's pool proxy: ``cursor()``, ``commit()``).
+
+    ``autocommit`` puts a PostgreSQL connection in autocommit for the block, so a single
+    statement needs no BEGIN and COMMIT, and no ROLLBACK when the connection goes back
+    to the pool (psycopg drops every prepared statement on a rollback). On SQLite the
+    driver starts a transaction at the first write and the block must commit.
+    """
+    engine = db.engine
+    dialect = engine.dialect
+    driver_error = dialect.loaded_dbapi.Error
+    try:
+        raw = engine.raw_connection()
+    except driver_error as exc:  # the server cannot be reached
+        raise _wrapped(exc, dialect, dead=False) from exc
+    switched = autocommit and dialect.name == "postgresql"
+    try:
+        if switched:
+            raw.driver_connection.autocommit = True
+        yield raw
+    except driver_error as exc:
+        dead = dialect.is_disconnect(exc, raw.dbapi_connection, None)
+        if dead:
+            # as SQLAlchemy does on a disconnect: this connection and every other one the
+            # pool holds are from before the failure (a restarted server): start afresh
+            raw.invalidate(exc)
+            engine.dispose()
+        raise _wrapped(exc, dialect, dead) from exc
+    finally:
+        if switched and raw.dbapi_connection is not None:
+            if raw.driver_connection.closed:
+                raw.invalidate()
+            else:
+                raw.driver_connection.autocommit = False
+        raw.close()
+
+
+def _wrapped(exc: Exception, dialect: Dialect, dead: bool) -> DBAPIError:
+    """The driver's error as SQLAlchemy raises it (``OperationalError``, ``IntegrityError``
+    ...), so callers and the error pages see one kind of error whatever the path."""
+    return DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error,
+                               connection_invalidated=dead, dialect=dialect)
+
+
+def _run(raw, statement: DriverStatement, params: Mapping[str, Any], fetch: bool):
+    sql, values = statement.sql_and_params(db.engine.dialect, params)
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, values)
+        return cursor.fetchone() if fetch else cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def fetch_one(raw, statement: DriverStatement, params: Mapping[str, Any]) -> tuple | None:
+    """Run ``statement`` on ``raw`` (from :func:`driver_connection`): its first row."""
+    return _run(raw, statement, params, fetch=True)
+
+
+def run(raw, statement: DriverStatement, params: Mapping[str, Any]) -> int:
+    """Run ``statement`` on ``raw``: the number of rows it changed."""
+    return _run(raw, statement, params, fetch=False)
