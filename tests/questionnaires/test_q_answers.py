@@ -1,7 +1,7 @@
 import pytest
-from tests.questionnaires.qtest_support import BASE, demo
 
 from questionnaires import MESSAGES, load_questionnaire_text, validate_answers
+from tests.questionnaires.qtest_support import BASE, demo
 
 GOOD = {"q1": "basic", "q2": "legal", "m1": "na", "m2": "satisfied", "q4": "satisfied",
         "picks": ["legal"], "more": "12", "score": 8}

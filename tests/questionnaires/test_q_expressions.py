@@ -4,9 +4,9 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.questionnaires.qtest_support import demo
 
 from questionnaires.expressions import ExpressionError, parse
+from tests.questionnaires.qtest_support import demo
 
 
 @pytest.fixture(scope="module")

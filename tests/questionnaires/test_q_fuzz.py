@@ -5,9 +5,9 @@ import copy
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.questionnaires.qtest_support import BASE
 
 from questionnaires import QuestionnaireError, build_questionnaire, load_questionnaire_text
+from tests.questionnaires.qtest_support import BASE
 
 EXTRA = """\
 scales:

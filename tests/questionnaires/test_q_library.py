@@ -1,8 +1,8 @@
 import pytest
-from tests.questionnaires.qtest_support import demo
 
 import questionnaires as Q
 from questionnaires import Questionnaire, library, library_dir, validate_paths
+from tests.questionnaires.qtest_support import demo
 
 EXPECTED = {
     "member_evaluation", "small_home", "cross_upper_to_lower", "cross_lower_to_upper",

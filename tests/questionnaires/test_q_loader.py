@@ -1,5 +1,4 @@
 import pytest
-from tests.questionnaires.qtest_support import BASE, demo
 
 from questionnaires import (
     Questionnaire,
@@ -9,6 +8,7 @@ from questionnaires import (
     validate_paths,
 )
 from questionnaires.yamlio import MAX_BYTES
+from tests.questionnaires.qtest_support import BASE, demo
 
 
 def errors_of(text, filename="t.yaml"):

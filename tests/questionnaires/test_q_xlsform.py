@@ -1,11 +1,11 @@
 import openpyxl
 import pytest
-from tests.questionnaires.qtest_support import BASE
 
 import questionnaires as Q
 from questionnaires import QuestionnaireError, build_questionnaire, dump_yaml
 from questionnaires.xlsform import export_xlsform, import_xlsform, xpath_to_condition
 from questionnaires.yamlio import load_yaml
+from tests.questionnaires.qtest_support import BASE
 
 ZH, EN = "label::Chinese (zh)", "label::English (en)"
 
