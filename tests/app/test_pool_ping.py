@@ -65,11 +65,17 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(app, clock, pings):
     assert pings["n"] == 0
 
 
+def left_idle(app, clock) -> object:
+    """Use one connection, then let it sit in the pool past the idle period: who served it."""
+    with db.engine.connect() as conn:
+        first = backend(conn)
+    clock.now += app.config["POOL_PING_IDLE_SECONDS"] + 1
+    return first
+
+
 def test_a_connection_idle_for_longer_is_pinged_once_per_checkout(app, clock, pings):
     with app.app_context():
-        with db.engine.connect() as conn:
-            first = backend(conn)
-        clock.now += app.config["POOL_PING_IDLE_SECONDS"] + 1
+        first = left_idle(app, clock)
         with db.engine.connect() as conn:
             assert backend(conn) == first  # alive: the same connection is reused
         assert pings["n"] == 1
@@ -80,9 +86,7 @@ def test_a_connection_idle_for_longer_is_pinged_once_per_checkout(app, clock, pi
 
 def test_an_idle_connection_that_fails_its_ping_is_replaced_unseen(app, clock, pings):
     with app.app_context():
-        with db.engine.connect() as conn:
-            first = backend(conn)
-        clock.now += app.config["POOL_PING_IDLE_SECONDS"] + 1
+        first = left_idle(app, clock)
         pings["fail"] = 1
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT 41 + 1")).scalar() == 42
