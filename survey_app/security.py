@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from urllib.parse import unquote
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -58,8 +60,31 @@ def install_log_redaction() -> None:
             logger.addFilter(RedactCodesFilter())
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, with its serializer built once per set of keys.
+
+    Flask builds a new serializer twice per request (to read the cookie and to write it),
+    and each new one serialises a probe value to learn whether it makes text: a tenth of
+    the session's cost. A serializer holds only its keys and settings, so one serves every
+    request and thread; changing ``SECRET_KEY`` or its fallbacks gives a new one.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                self._serializers = {keys: serializer}  # only the current keys are kept
+        return serializer
+
+
 def init_app(app: Flask) -> None:
     install_log_redaction()
+    app.session_interface = SessionInterface()
 
     @app.after_request
     def _headers(response):
