@@ -37,12 +37,13 @@ class DriverStatement:
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._compiled: dict[str, Any] = {}
+        self._compiled: dict[tuple[str, str, str], Any] = {}
 
     def _for(self, dialect: Dialect):
-        compiled = self._compiled.get(dialect.name)
+        key = (dialect.name, dialect.driver, dialect.paramstyle)  # psycopg and psycopg2 differ
+        compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[dialect.name] = self.statement.compile(dialect=dialect)
+            compiled = self._compiled[key] = self.statement.compile(dialect=dialect)
         return compiled
 
     def sql_and_params(self, dialect: Dialect, params: Mapping[str, Any]
