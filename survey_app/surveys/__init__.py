@@ -160,11 +160,11 @@ def _shell(questionnaire: Questionnaire, entry: Entry) -> list[str] | None:
             {}, csrf_token=lambda: mark["csrf"], lang_next=mark["path"])
         shell = _SLOT_SPLIT.split(html)
         if set(shell[1::2]) != set(_SLOTS):
-            return None  # a template that hides a slot: render every page instead
+            shell = []  # a template that hides a slot: render every page in full instead
         if len(_SHELLS) > 256:
             _SHELLS.clear()
         _SHELLS[key] = shell
-    return shell
+    return shell or None
 
 
 def _blank_page(questionnaire: Questionnaire, entry: Entry) -> str:
