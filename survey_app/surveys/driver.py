@@ -14,15 +14,15 @@ What SQLAlchemy's ``Connection`` would do is kept:
 - the connection comes from the engine's pool (with its liveness check) and goes back;
 - driver errors are raised as SQLAlchemy's ``DBAPIError`` subclasses (``OperationalError``
   gives the 503 page); an error that shows the connection dead empties the pool;
-- values are converted as the column types would: JSON text, ISO dates on SQLite.
+- values are converted by the column types themselves (their bind and result
+  processors): JSON, dates and booleans come and go as through SQLAlchemy.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -32,44 +32,59 @@ from sqlalchemy.sql import ClauseElement
 from survey_app.extensions import db
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    compiled: Any  # sqlalchemy.sql.compiler.SQLCompiler
+    #: the bound parameters' type conversions (JSON to text, dates on SQLite ...)
+    binds: dict[str, Callable[[Any], Any]]
+    #: the selected columns' conversions back (None: the driver's value is kept)
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+
 class DriverStatement:
-    """A Core statement compiled once per dialect, for a DBAPI cursor."""
+    """A Core statement compiled once per dialect, for a DBAPI cursor. Parameters and
+    result rows go through the column types' own conversions, as SQLAlchemy would."""
 
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, str, str], Any] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
 
-    def _for(self, dialect: Dialect):
+    def _for(self, dialect: Dialect) -> _Compiled:
         key = (dialect.name, dialect.driver, dialect.paramstyle)  # psycopg and psycopg2 differ
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._compiled[key] = self.statement.compile(dialect=dialect)
-        return compiled
+        done = self._compiled.get(key)
+        if done is None:
+            compiled = self.statement.compile(dialect=dialect)
+            # each type as this dialect implements it (SQLite's DATE, psycopg's JSON ...)
+            binds = {name: convert for bind, name in compiled.bind_names.items()
+                     if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
+                     is not None}
+            columns = getattr(self.statement, "selected_columns", ())
+            results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None)
+                            for c in columns)
+            done = self._compiled[key] = _Compiled(compiled.string, compiled, binds, results)
+        return done
 
     def sql_and_params(self, dialect: Dialect, params: Mapping[str, Any]
                        ) -> tuple[str, Sequence[Any] | Mapping[str, Any]]:
         """The SQL text, and the parameters in the driver's style. Values fixed in the
         statement (``status = 'open'``) are added to ``params``."""
-        compiled = self._for(dialect)
-        values = compiled.construct_params(params)
-        if compiled.positiontup is not None:  # qmark (SQLite): by position
-            return compiled.string, tuple(values[name] for name in compiled.positiontup)
-        return compiled.string, values
+        done = self._for(dialect)
+        values = done.compiled.construct_params(params)
+        for name, convert in done.binds.items():
+            if values.get(name) is not None:
+                values[name] = convert(values[name])
+        if done.compiled.positiontup is not None:  # qmark (SQLite): by position
+            return done.sql, tuple(values[name] for name in done.compiled.positiontup)
+        return done.sql, values
 
-
-def json_text(value: object) -> str:
-    """A JSON column's value as SQLAlchemy's JSON type writes it (``json.dumps``)."""
-    return json.dumps(value)
-
-
-def date_value(dialect: Dialect, value: date) -> date | str:
-    """A ``Date`` column's value: SQLite keeps ISO text, PostgreSQL takes the date."""
-    return value.isoformat() if dialect.name == "sqlite" else value
-
-
-def as_date(value: date | str | None) -> date | None:
-    """A ``Date`` column read back (SQLite returns its ISO text)."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    def row(self, dialect: Dialect, row: Sequence[Any] | None) -> tuple | None:
+        """A result row, with the selected columns' types applied."""
+        if row is None:
+            return None
+        results = self._for(dialect).results
+        return tuple(value if convert is None or value is None else convert(value)
+                     for value, convert in zip(row, results, strict=True))
 
 
 @contextmanager
@@ -118,11 +133,12 @@ def _wrapped(exc: Exception, dialect: Dialect, dead: bool) -> DBAPIError:
 
 
 def _run(raw, statement: DriverStatement, params: Mapping[str, Any], fetch: bool):
-    sql, values = statement.sql_and_params(db.engine.dialect, params)
+    dialect = db.engine.dialect
+    sql, values = statement.sql_and_params(dialect, params)
     cursor = raw.cursor()
     try:
         cursor.execute(sql, values)
-        return cursor.fetchone() if fetch else cursor.rowcount
+        return statement.row(dialect, cursor.fetchone()) if fetch else cursor.rowcount
     finally:
         cursor.close()
 

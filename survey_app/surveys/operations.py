@@ -30,14 +30,7 @@ from survey_app.models import (
 from survey_app.models.audit import record
 from survey_app.models.response import new_response_id
 from survey_app.surveys.codes import code_hash, new_code
-from survey_app.surveys.driver import (
-    DriverStatement,
-    date_value,
-    driver_connection,
-    fetch_one,
-    json_text,
-    run,
-)
+from survey_app.surveys.driver import DriverStatement, driver_connection, fetch_one, run
 
 MAX_CODES_PER_REQUEST = 10_000
 #: ``item_values`` markers, beside the scale values themselves.
@@ -197,9 +190,8 @@ def submit_with_code(hashed: str, ballot: Ballot) -> None:
     hottest write path, and neither the ORM nor SQLAlchemy's result machinery adds
     anything here but time.
     """
-    dialect = db.engine.dialect
-    row = _driver_row(dialect, ballot)
-    if dialect.name == "postgresql":
+    row = _response_row(ballot)
+    if db.engine.dialect.name == "postgresql":
         # the row's values under names that are no column of access_codes: an UPDATE
         # takes parameters named like its table's columns as values to SET
         params = {"hashed": hashed, **{f"new_{k}": v for k, v in row.items()}}
@@ -222,14 +214,6 @@ def submit_with_code(hashed: str, ballot: Ballot) -> None:
         if used is False:
             raise CampaignClosed("campaign no longer open")
         raise CodeAlreadyUsed("code already used")
-
-
-def _driver_row(dialect, ballot: Ballot) -> dict[str, object]:
-    """The ``responses`` row of :func:`_response_row`, as the driver takes it."""
-    row = _response_row(ballot)
-    row["answers"] = json_text(row["answers"])
-    row["submitted_on"] = date_value(dialect, row["submitted_on"])
-    return row
 
 
 _responses, _codes, _drafts = Response.__table__, AccessCode.__table__, Draft.__table__

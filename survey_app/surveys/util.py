@@ -20,7 +20,7 @@ from survey_app.models import (
     RaterGroup,
     Response,
 )
-from survey_app.surveys.driver import DriverStatement, as_date, driver_connection, fetch_one
+from survey_app.surveys.driver import DriverStatement, driver_connection, fetch_one
 from survey_app.versions import questionnaire_of
 
 
@@ -87,8 +87,7 @@ _CODE_ENTRY_SQL, _LINK_ENTRY_SQL = DriverStatement(_CODE_ENTRY), DriverStatement
 
 
 def _entry(row) -> Entry:
-    campaign = CampaignRef(*row[0:5], as_date(row[5]), as_date(row[6]))
-    return Entry(campaign, row[7], row[8], row[9], UnitRef(*row[10:13]),
+    return Entry(CampaignRef(*row[0:7]), row[7], row[8], row[9], UnitRef(*row[10:13]),
                  *(bool(v) for v in row[13:]))
 
 

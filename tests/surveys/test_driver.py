@@ -1,13 +1,15 @@
 """The member path's statements compiled for the driver: parameters in the driver's style."""
 
+import json
 from datetime import date
 
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InvalidRequestError
 
-from survey_app.surveys.driver import DriverStatement, as_date, date_value
-from survey_app.surveys.operations import _CONSUME
+from survey_app.surveys.driver import DriverStatement
+from survey_app.surveys.operations import _CONSUME, _INSERT_RESPONSE
+from survey_app.surveys.util import _CODE_ENTRY
 
 
 def test_sqlite_parameters_are_positional_with_the_statements_fixed_values():
@@ -28,8 +30,24 @@ def test_a_missing_parameter_is_an_error_not_a_null():
         DriverStatement(_CONSUME).sql_and_params(sqlite.dialect(), {})
 
 
-def test_dates_as_each_database_keeps_them():
+def test_values_are_converted_by_their_column_types_as_each_database_keeps_them():
     day = date(2026, 11, 24)
-    assert date_value(sqlite.dialect(), day) == "2026-11-24"
-    assert date_value(postgresql.psycopg.dialect(), day) is day
-    assert as_date("2026-11-24") == day and as_date(day) is day and as_date(None) is None
+    row = {"id": "x", "campaign_id": 1, "target_id": 2, "rater_group_id": 3,
+           "questionnaire_version_id": 4, "submitted_on": day, "answers": {"q1": "满意"},
+           "item_values": b"\x03"}
+    insert = DriverStatement(_INSERT_RESPONSE)
+    _sql, on_sqlite = insert.sql_and_params(sqlite.dialect(), row)
+    stored = dict(zip(_INSERT_RESPONSE.compile(dialect=sqlite.dialect()).positiontup,
+                      on_sqlite, strict=True))
+    assert stored["submitted_on"] == "2026-11-24"  # SQLite keeps ISO text
+    assert json.loads(stored["answers"]) == {"q1": "满意"}  # JSON as text
+    _sql, on_postgresql = insert.sql_and_params(postgresql.psycopg.dialect(), row)
+    assert on_postgresql["submitted_on"] is day  # PostgreSQL takes the date itself
+
+    look_up = DriverStatement(_CODE_ENTRY)
+    read = (1, "C", "名", "member", "open", "2026-11-01", None, 7, 8, "h" * 64, 9, "U", "单位",
+            0, 1)
+    back = look_up.row(sqlite.dialect(), read)
+    assert back[5] == date(2026, 11, 1) and back[6] is None  # dates back from ISO text
+    assert back[13] is False and back[14] is True  # booleans back from 0 and 1
+    assert look_up.row(sqlite.dialect(), None) is None
