@@ -70,6 +70,8 @@ from benchmarks.generate import (
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CODE_RE = re.compile(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{14}")
 N_TARGETS = 200
+#: Load-generator processes the clients are spread over (see ``run_clients``).
+CLIENT_PROCESSES = 4
 
 
 # ---------------------------------------------------------------- setup
@@ -371,7 +373,7 @@ def client_process(port: int, items: list, n_threads: int, measure_from: float,
 
 
 def run_clients(port: int, items: list, n_clients: int, seconds: float, warmup: float,
-                processes: int = 4) -> tuple[Stats, float]:
+                processes: int = CLIENT_PROCESSES) -> tuple[Stats, float]:
     """``n_clients`` clients in ``processes`` processes (threads in each). One Python
     process of 32 client threads queues for its own interpreter lock and adds that wait
     to the latencies it measures; a few processes keep the load generator's share of the
@@ -480,7 +482,7 @@ def floor_inserts(url: str, campaign_id: int, seconds: float = 5.0, batch: int =
 def run(db: str, clients: int = 32, seconds: float = 20.0, url: str | None = None,
         warmup: float = 3.0, workers: int = 4, threads: int = 4,
         worker_class: str = "gthread", codes: int | None = None,
-        seed: int = SEED, client_processes: int = 4) -> dict[str, Any]:
+        seed: int = SEED, client_processes: int = CLIENT_PROCESSES) -> dict[str, Any]:
     url = database_url(db, url)
     kind = db_kind(url)
     n_codes = codes or int(max(2000, (seconds + warmup) * 700))
@@ -571,7 +573,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--worker-class", default="gthread")
     p.add_argument("--codes", type=int, help="codes to issue (default ~700 per second)")
     p.add_argument("--seed", type=int, default=SEED)
-    p.add_argument("--client-processes", type=int, default=4,
+    p.add_argument("--client-processes", type=int, default=CLIENT_PROCESSES,
                    help="load-generator processes the clients are spread over")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     a = p.parse_args(argv)
