@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -19,26 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from questionnaires.vocabulary import CampaignKind, CampaignStatus  # noqa: F401 - re-exported
 from survey_app.extensions import db
 from survey_app.models.organisation import Organisation
 from survey_app.models.questionnaire import QuestionnaireVersion
 from survey_app.models.user import User
-
-
-class CampaignKind(enum.StrEnum):
-    MEMBER = "member"  # 会员评家
-    CROSS = "cross"  # 上下级工会互评
-    PEER = "peer"  # 同级互评
-    THIRD_PARTY = "third_party"  # 第三方评议
-    FOUR_PARTY = "four_party"  # 四方评议
-    DAILY = "daily"  # 日常评议
-
-
-class CampaignStatus(enum.StrEnum):
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
-    PUBLISHED = "published"
 
 
 class Campaign(db.Model):

@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import enum
-
 from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from questionnaires.vocabulary import ALLOWED_PARENTS, OrgKind  # noqa: F401 - re-exported
 from survey_app.extensions import db
-
-
-class OrgKind(enum.StrEnum):
-    """The kinds of union organisation, top to bottom."""
-
-    FEDERATION = "federation"  # 总工会
-    DISTRICT_FEDERATION = "district_federation"  # 县（市、区）总工会
-    INDUSTRY_UNION = "industry_union"  # 产业工会 / 工委
-    GRASSROOTS_UNION = "grassroots_union"  # 基层工会
-    BRANCH_UNION = "branch_union"  # 分工会
-    UNION_GROUP = "union_group"  # 工会小组
-
-
-#: Which kinds may be the parent of which. A root may be of any kind.
-ALLOWED_PARENTS: dict[OrgKind, frozenset[OrgKind]] = {
-    OrgKind.FEDERATION: frozenset({OrgKind.FEDERATION}),
-    OrgKind.DISTRICT_FEDERATION: frozenset({OrgKind.FEDERATION}),
-    OrgKind.INDUSTRY_UNION: frozenset({OrgKind.FEDERATION, OrgKind.DISTRICT_FEDERATION}),
-    OrgKind.GRASSROOTS_UNION: frozenset(
-        {OrgKind.FEDERATION, OrgKind.DISTRICT_FEDERATION, OrgKind.INDUSTRY_UNION}
-    ),
-    OrgKind.BRANCH_UNION: frozenset({OrgKind.GRASSROOTS_UNION, OrgKind.BRANCH_UNION}),
-    OrgKind.UNION_GROUP: frozenset({OrgKind.GRASSROOTS_UNION, OrgKind.BRANCH_UNION}),
-}
 
 
 class Organisation(db.Model):

@@ -1,0 +1,119 @@
+"""The domain's vocabulary: kinds and statuses, with their Chinese and English names.
+
+One module for every package: ``questionnaires`` checks campaign kinds in assessment schemes,
+``analysis`` labels unit kinds in ledgers and makes synthetic trees of real kinds, and
+``survey_app`` stores the values and shows the names. The values are what the database holds;
+never rename one without a migration.
+
+English names are marked with ``N_`` so that the app's catalogue extracts them; the app
+translates them when it shows them (``survey_app.vocabulary``). Chinese names are used as they
+are in documents that are Chinese whatever the page language (台账, PDF).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import NamedTuple
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark ``text`` for the translation catalogue without translating it here."""
+    return text
+
+
+class Names(NamedTuple):
+    zh: str
+    en: str
+
+
+class OrgKind(enum.StrEnum):
+    """The kinds of union organisation, top to bottom."""
+
+    FEDERATION = "federation"  # 总工会
+    DISTRICT_FEDERATION = "district_federation"  # 县（市、区）总工会
+    INDUSTRY_UNION = "industry_union"  # 产业工会 / 工委
+    GRASSROOTS_UNION = "grassroots_union"  # 基层工会
+    BRANCH_UNION = "branch_union"  # 分工会
+    UNION_GROUP = "union_group"  # 工会小组
+
+
+class CampaignKind(enum.StrEnum):
+    MEMBER = "member"  # 会员评家
+    CROSS = "cross"  # 上下级工会互评
+    PEER = "peer"  # 同级互评
+    THIRD_PARTY = "third_party"  # 第三方评议
+    FOUR_PARTY = "four_party"  # 四方评议
+    DAILY = "daily"  # 日常评议
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+
+
+NAMES: dict[enum.StrEnum, Names] = {
+    OrgKind.FEDERATION: Names("总工会", N_("Federation")),
+    OrgKind.DISTRICT_FEDERATION: Names("县（市、区）总工会", N_("District federation")),
+    OrgKind.INDUSTRY_UNION: Names("产业工会", N_("Industry union")),
+    OrgKind.GRASSROOTS_UNION: Names("基层工会", N_("Grassroots union")),
+    OrgKind.BRANCH_UNION: Names("分工会", N_("Branch union")),
+    OrgKind.UNION_GROUP: Names("工会小组", N_("Union group")),
+    CampaignKind.MEMBER: Names("会员评家", N_("Member evaluation")),
+    CampaignKind.CROSS: Names("上下级工会互评", N_("Cross evaluation")),
+    CampaignKind.PEER: Names("同级互评", N_("Peer evaluation")),
+    CampaignKind.THIRD_PARTY: Names("第三方评议", N_("Third-party evaluation")),
+    CampaignKind.FOUR_PARTY: Names("四方评议", N_("Four-party evaluation")),
+    CampaignKind.DAILY: Names("日常评议", N_("Daily evaluation")),
+    CampaignStatus.DRAFT: Names("草稿", N_("Draft")),
+    CampaignStatus.OPEN: Names("进行中", N_("Open")),
+    CampaignStatus.CLOSED: Names("已结束", N_("Closed")),
+    CampaignStatus.PUBLISHED: Names("已公布", N_("Published")),
+}
+
+#: Other Chinese names accepted on import for a unit kind (an org sheet may say 工委).
+ORG_KIND_ALIASES: dict[str, OrgKind] = {
+    "工委": OrgKind.INDUSTRY_UNION,
+    "县总工会": OrgKind.DISTRICT_FEDERATION,
+    "区总工会": OrgKind.DISTRICT_FEDERATION,
+    "市总工会": OrgKind.FEDERATION,
+}
+
+#: Which kinds may be the parent of which. A root may be of any kind.
+ALLOWED_PARENTS: dict[OrgKind, frozenset[OrgKind]] = {
+    OrgKind.FEDERATION: frozenset({OrgKind.FEDERATION}),
+    OrgKind.DISTRICT_FEDERATION: frozenset({OrgKind.FEDERATION}),
+    OrgKind.INDUSTRY_UNION: frozenset({OrgKind.FEDERATION, OrgKind.DISTRICT_FEDERATION}),
+    OrgKind.GRASSROOTS_UNION: frozenset(
+        {OrgKind.FEDERATION, OrgKind.DISTRICT_FEDERATION, OrgKind.INDUSTRY_UNION}
+    ),
+    OrgKind.BRANCH_UNION: frozenset({OrgKind.GRASSROOTS_UNION, OrgKind.BRANCH_UNION}),
+    OrgKind.UNION_GROUP: frozenset({OrgKind.GRASSROOTS_UNION, OrgKind.BRANCH_UNION}),
+}
+
+
+def zh_names(kind: type[enum.StrEnum]) -> dict[str, str]:
+    """``{value: Chinese name}`` for every member of ``kind`` (e.g. ``zh_names(OrgKind)``)."""
+    return {member.value: NAMES[member].zh for member in kind}
+
+
+def en_names(kind: type[enum.StrEnum]) -> dict[str, str]:
+    """``{value: English name}`` (untranslated) for every member of ``kind``."""
+    return {member.value: NAMES[member].en for member in kind}
+
+
+def parse_org_kind(text: str) -> OrgKind:
+    """An org kind from its code, its English or its Chinese name (as typed in an import).
+
+    Raises ``ValueError`` for anything else.
+    """
+    cleaned = str(text).strip()
+    lowered = cleaned.lower().replace(" ", "_")
+    for kind in OrgKind:
+        names = NAMES[kind]
+        if lowered in {kind.value, names.en.lower().replace(" ", "_")} or cleaned == names.zh:
+            return kind
+    if cleaned in ORG_KIND_ALIASES:
+        return ORG_KIND_ALIASES[cleaned]
+    raise ValueError(f"unknown unit kind {cleaned!r}")
