@@ -27,7 +27,7 @@ def main() -> None:
     from survey_app.config import TestConfig
     from survey_app.extensions import db
     from survey_app.models import Organisation, Role, User
-    from survey_app.orgs.operations import recompute_paths
+    from survey_app.organisations.operations import recompute_paths
 
     edges = rules.random_tree(args.units, seed=5000, max_children=30)
     targets = [n for n, _ in edges]

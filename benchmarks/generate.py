@@ -3,7 +3,7 @@
 Everything is drawn from one seed, so the same arguments give the same rows (response ids
 included). Rows have exactly the app's shape: ``answers`` is the JSON the app would store
 (``json.dumps`` of the cleaned answers, questionnaire field order) and ``item_values`` packs
-one signed byte per scored item, as :func:`survey_app.surveys.operations.pack_item_values`.
+one signed byte per scored item, as :func:`survey_app.answering.pack_item_values`.
 
 * **Tree**: 5,000 units in 4 levels (federation, 24 district federations and industry
   unions, 900 grassroots unions, 4,075 branch unions), each with eligible members
@@ -398,7 +398,7 @@ def ensure_tree(app, seed: int = SEED) -> pd.DataFrame:
 def _publish(key: str):
     from questionnaires import library
     from survey_app.extensions import db
-    from survey_app.versions import publish_questionnaire
+    from survey_app.questionnaire_versions import publish_questionnaire
 
     questionnaire = library()[key]
     version = publish_questionnaire(questionnaire)

@@ -3,7 +3,7 @@
     python -m benchmarks.ingest --db sqlite|postgresql --clients 32 --seconds 20 --json
 
 A fresh open member campaign (``BENCH-INGEST-...``) gets one-time codes from
-:func:`survey_app.surveys.operations.issue_codes`, in blocks per unit (a workplace hands
+:func:`survey_app.member_surveys.operations.issue_codes`, in blocks per unit (a workplace hands
 its codes out at a meeting, so answers come in bursts). gunicorn serves the app with
 production settings (``gunicorn.conf.py``; ``PINGJIA_ENV=production``, a random
 ``SECRET_KEY``, ``SESSION_COOKIE_SECURE=0`` because the benchmark speaks plain HTTP,
@@ -87,7 +87,7 @@ def setup_campaign(url: str, n_codes: int, seed: int = SEED) -> dict[str, Any]:
     from benchmarks.generate import _campaign, _publish
     from survey_app.extensions import db
     from survey_app.models import Campaign, Organisation
-    from survey_app.surveys.operations import issue_codes
+    from survey_app.member_surveys.operations import issue_codes
 
     app = make_app(url)
     ensure_schema(app)

@@ -62,31 +62,25 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
 
     from flask_babel import get_locale
 
-    from survey_app import (  # noqa: F401
-        access,
-        assessment,
-        auth,
-        campaigns,
-        errors,
-        main,
-        orgs,
-        questionnaire_admin,
-        reports,
-        security,
-        surveys,
-    )
+    from survey_app import errors, permissions, security
+    from survey_app.assessment.views import bp as assessment_bp
+    from survey_app.auth.views import bp as auth_bp
+    from survey_app.campaigns.views import bp as campaigns_bp
+    from survey_app.evaluations.views import bp as evaluations_bp
+    from survey_app.home.views import bp as home_bp
+    from survey_app.member_surveys.views import bp as member_surveys_bp
+    from survey_app.organisations.views import bp as organisations_bp
+    from survey_app.questionnaire_admin.views import bp as questionnaire_admin_bp
+    from survey_app.reports.views import bp as reports_bp
 
     app.jinja_env.globals["get_locale"] = get_locale
+    permissions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(orgs.bp)
-    app.register_blueprint(surveys.bp)
-    app.register_blueprint(questionnaire_admin.bp)
-    app.register_blueprint(campaigns.bp)
-    app.register_blueprint(assessment.bp)
-    app.register_blueprint(reports.bp)
+    for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
+                      questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
+                      reports_bp):
+        app.register_blueprint(blueprint)
 
     from survey_app.cli import register_commands
 

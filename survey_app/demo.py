@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import Organisation, OrgKind, Role, User
-from survey_app.orgs.operations import recompute_paths
+from survey_app.organisations.operations import recompute_paths
 
 CITY = ("DEMO-CITY", "东湖市总工会（演示）", OrgKind.FEDERATION, None, 0)
 

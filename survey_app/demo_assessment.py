@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from questionnaires.assessment import get_scheme
 from survey_app.assessment.operations import compute, publish, set_objective, set_veto
-from survey_app.assessment.util import get_run
+from survey_app.assessment.queries import get_run
 from survey_app.extensions import db
 from survey_app.models import Organisation, OrgKind, User
 from survey_app.models.assessment import ObjectiveValue

@@ -22,13 +22,15 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from questionnaires import library
+from survey_app.answering import pack_item_values
 from survey_app.campaigns.operations import (
     create_campaign,
     generate_assignments,
-    store_submission,
     transition,
 )
+from survey_app.evaluations.operations import store_submission
 from survey_app.extensions import db
+from survey_app.member_surveys.codes import code_hash, new_code
 from survey_app.models import (
     AccessCode,
     Assignment,
@@ -39,8 +41,6 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.response import new_response_id
-from survey_app.surveys.codes import code_hash, new_code
-from survey_app.surveys.operations import pack_item_values
 from survey_app.synthetic import synthetic_answers
 
 YEARS = (2025, 2026)
@@ -132,7 +132,7 @@ def _unit_effects(seed: int = 11) -> dict[int, float]:
 
 def _fill(campaign: Campaign, share: float, seed: int, effects: dict[int, float]) -> int:
     """Synthetic named submissions for ``share`` of the assignments (a few revised twice)."""
-    from survey_app.versions import questionnaire_of
+    from survey_app.questionnaire_versions import questionnaire_of
 
     rng = np.random.default_rng(seed)
     year = campaign.year or 2026
@@ -158,7 +158,7 @@ def _fill(campaign: Campaign, share: float, seed: int, effects: dict[int, float]
 def _members(campaign: Campaign, seed: int, effects: dict[int, float]) -> int:
     """Anonymous member responses for the four-party member group, stored as the survey
     path stores them (random ids, shuffled order, date only), with matching used codes."""
-    from survey_app.versions import questionnaire_of
+    from survey_app.questionnaire_versions import questionnaire_of
 
     group = next(g for g in campaign.rater_groups if g.anonymous)
     q = questionnaire_of(group.questionnaire_version)

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from questionnaires import library
+from survey_app.answering import pack_item_values
 from survey_app.extensions import db
 from survey_app.models import (
     Campaign,
@@ -26,9 +27,8 @@ from survey_app.models import (
     Response,
 )
 from survey_app.models.response import new_response_id
-from survey_app.surveys.operations import pack_item_values
+from survey_app.questionnaire_versions import publish_questionnaire
 from survey_app.synthetic import synthetic_answers
-from survey_app.versions import publish_questionnaire
 
 SERVICE_POINTS = [
     ("DEMO-CITY", "市总工会职工服务中心 法律援助窗口"),

@@ -1,4 +1,10 @@
-"""Error pages: a clear page in the user's language, never a stack trace."""
+"""The one domain error, and the error pages: a clear page in the user's language, never a
+stack trace.
+
+Every area refuses a request by raising :class:`DomainError` (or a subclass), which carries
+the HTTP status the web shows for it; views that must show a form again catch it, and
+anything uncaught becomes the error page with the error's message.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,38 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+
+class DomainError(ValueError):
+    """A request the platform refuses; the message is for the user."""
+
+    status = 400
+
+    def __init__(self, message: object = "", *, status: int | None = None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+class NotAllowed(DomainError):
+    """The account may not act on this object."""
+
+    status = 403
+
+
+class Conflict(DomainError):
+    """The object's state does not allow this now (already done, closed, used)."""
+
+    status = 409
+
+
+class ProblemList(DomainError):
+    """A definition or an upload with problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list, *, status: int | None = None):
+        super().__init__("; ".join(str(p) for p in problems), status=status)
+        self.problems = problems
+
 
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -44,6 +82,10 @@ def init_app(app: Flask) -> None:
                 "Please reload the page and try again."
             ),
         )
+
+    @app.errorhandler(DomainError)
+    def _refused(error: DomainError):
+        return render_error(error.status, str(error) or None)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -2,12 +2,6 @@
 
 The scoring itself is :mod:`analysis.assessment` (pure pandas) under a scheme from
 :mod:`questionnaires.assessment`; this package stores inputs and results and shows them.
+``views`` holds the pages (blueprint ``assessment``), ``forms`` the forms, ``operations`` the
+writes and ``queries`` the reads.
 """
-
-from __future__ import annotations
-
-from flask import Blueprint
-
-bp = Blueprint("assessment", __name__, url_prefix="/assessment")
-
-from survey_app.assessment import views  # noqa: E402,F401 - registers the routes

@@ -38,6 +38,7 @@ from analysis.assessment import (
 )
 from analysis.data import load_campaign
 from questionnaires.assessment import Scheme
+from survey_app.errors import DomainError, NotAllowed, ProblemList
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, CampaignTarget, Organisation, Role
 from survey_app.models.assessment import (
@@ -60,12 +61,8 @@ _STATUS_PREFERENCE = {CampaignStatus.PUBLISHED.value: 0, CampaignStatus.CLOSED.v
                       CampaignStatus.OPEN.value: 2}
 
 
-class AssessmentError(ValueError):
+class AssessmentError(DomainError):
     """A request the assessment area refuses; the message is for the user."""
-
-
-class NotAllowed(AssessmentError):
-    """The account may not act on this unit."""
 
 
 # --- authorisation --------------------------------------------------------------------------
@@ -422,16 +419,15 @@ def publish(run: AssessmentRun, user: Any = None) -> None:
                year=run.year, results_digest=run.results_digest)
 
 
-class InputsImportFailed(AssessmentError):
+class InputsImportFailed(AssessmentError, ProblemList):
     """A file of inputs with problems; ``problems`` lists them all (``row N: ...``)."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 def _read_table(data: bytes, filename: str) -> list[list[Any]]:
-    from survey_app.orgs.operations import ImportFailed, _read_csv, _read_xlsx
+    from survey_app.organisations.operations import ImportFailed, _read_csv, _read_xlsx
 
     try:
         if filename.lower().endswith(".xlsx"):
@@ -486,7 +482,7 @@ def import_inputs(scheme: Scheme, year: int, data: bytes, filename: str,
             else:
                 set_objective(scheme, year, org, key, number, note, user)
             applied += 1
-        except AssessmentError as exc:
+        except DomainError as exc:
             problems.append(f"row {n}: {exc}")
     if problems:
         nested.rollback()

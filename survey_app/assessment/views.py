@@ -5,6 +5,7 @@ upper-level union, evidence uploads and downloads. Authorisation is checked per 
 from __future__ import annotations
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -18,8 +19,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from survey_app.access import roles_required, visible_orgs_query
-from survey_app.assessment import bp
 from survey_app.assessment.forms import (
     ActionForm,
     EvidenceForm,
@@ -28,7 +27,6 @@ from survey_app.assessment.forms import (
     VetoForm,
 )
 from survey_app.assessment.operations import (
-    AssessmentError,
     InputsImportFailed,
     can_enter_for,
     can_view_result,
@@ -41,7 +39,7 @@ from survey_app.assessment.operations import (
     set_objective,
     set_veto,
 )
-from survey_app.assessment.util import (
+from survey_app.assessment.queries import (
     available_schemes,
     export_bytes,
     get_run,
@@ -51,9 +49,14 @@ from survey_app.assessment.util import (
     runs,
     unit_breakdown,
 )
+from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import Organisation, Role
 from survey_app.models.assessment import AssessmentResult, EvidenceFile
+from survey_app.permissions import roles_required, visible_orgs_query
+
+bp = Blueprint("assessment", __name__, url_prefix="/assessment")
+
 
 READERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
 MAX_YEAR = 2100
@@ -151,7 +154,7 @@ def compute_view(scheme_key: str, year: int):
         abort(400)
     try:
         run = compute(scheme, year, user=current_user)
-    except AssessmentError as exc:
+    except DomainError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -262,7 +265,7 @@ def _save_entry(scheme_key: str, year: int, code: str, kind: str, error_field: s
         return _invalid(scheme, year, org, forms)
     try:
         write(scheme, org, form)
-    except AssessmentError as exc:
+    except DomainError as exc:
         db.session.rollback()
         form[error_field].errors = [str(exc)]
         return _invalid(scheme, year, org, forms)
@@ -303,7 +306,7 @@ def evidence_upload(scheme_key: str, year: int, code: str):
         save_evidence(scheme, year, org, upload.filename or "", data,
                       folder=current_app.config["UPLOAD_FOLDER"], max_bytes=limit,
                       indicator=form.indicator.data or "", user=current_user)
-    except AssessmentError as exc:
+    except DomainError as exc:
         db.session.rollback()
         form.file.errors = [str(exc)]
         return _invalid(scheme, year, org, forms)

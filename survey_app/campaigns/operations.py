@@ -14,16 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, select
 
 from questionnaires import QuestionnaireError, library
 from survey_app.campaigns import rules
-from survey_app.campaigns.util import (
-    campaign_accepts_answers,
-    resolve_targets,
-    tree_edges,
-)
+from survey_app.campaigns.queries import resolve_targets, tree_edges
+from survey_app.errors import Conflict, DomainError, NotAllowed, ProblemList
 from survey_app.extensions import db
 from survey_app.models import (
     AccessCode,
@@ -37,19 +33,16 @@ from survey_app.models import (
     OrgKind,
     QuestionnaireVersion,
     RaterGroup,
-    Response,
     Role,
-    Submission,
     User,
 )
 from survey_app.models.audit import record
-from survey_app.surveys.operations import pack_item_values, today
-from survey_app.versions import publish_questionnaire
+from survey_app.questionnaire_versions import publish_questionnaire
 
 __all__ = [
-    "CampaignError", "CampaignSpecError", "IllegalTransition", "NotAccepting",
-    "add_assignment", "create_campaign", "generate_assignments", "pack_item_values",
-    "publish_questionnaire", "remove_assignment", "save_evaluation_draft", "submit_evaluation",
+    "CampaignError", "CampaignSpecError", "IllegalTransition", "NotAllowed",
+    "add_assignment", "create_campaign", "generate_assignments",
+    "publish_questionnaire", "remove_assignment",
     "transition", "update_campaign", "validate_weights",
 ]
 
@@ -69,30 +62,16 @@ TRANSITIONS: dict[tuple[CampaignStatus, CampaignStatus], str] = {
 }
 
 
-class CampaignError(ValueError):
-    """A refused change, with the HTTP status the web shows for it."""
-
-    status = 400
+class CampaignError(DomainError):
+    """A refused change to a campaign."""
 
 
-class IllegalTransition(CampaignError):
+class IllegalTransition(CampaignError, Conflict):
     status = 409
 
 
-class NotAllowed(CampaignError):
-    status = 403
-
-
-class NotAccepting(CampaignError):
-    status = 409
-
-
-class CampaignSpecError(CampaignError):
+class CampaignSpecError(CampaignError, ProblemList):
     """A campaign definition with problems; ``problems`` lists every one of them."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 # ---------------------------------------------------------------- campaign definitions
@@ -354,7 +333,7 @@ def _resolve(spec: CampaignSpec, problems: list[str], *, scope: Organisation | N
     targets = []
     try:
         targets = resolve_targets(spec.targets, owner)
-    except CampaignError as error:
+    except DomainError as error:
         problems.append(f"targets: {error}")
     if owner is not None:
         outside = [t.code for t in targets if not t.is_within(owner)]
@@ -710,76 +689,3 @@ def remove_assignment(assignment: Assignment, user=None) -> None:
     db.session.execute(delete(Draft).where(Draft.assignment_id == assignment.id))
     db.session.delete(assignment)
     db.session.commit()
-
-
-# ---------------------------------------------------------------- named raters' answers
-
-
-def save_evaluation_draft(assignment: Assignment, answers: dict) -> None:
-    """Keep a named rater's answers so far (replaced on each save)."""
-    draft = db.session.scalar(select(Draft).where(Draft.assignment_id == assignment.id))
-    if draft is None:
-        db.session.add(Draft(assignment_id=assignment.id, answers=answers, updated_on=today()))
-    else:
-        draft.answers = answers
-        draft.updated_on = today()
-    db.session.commit()
-
-
-def submit_evaluation(assignment: Assignment, answers: dict, item_values: bytes,
-                      user=None) -> Submission:
-    """Store a named rater's (revised) answers: a new Response and Submission revision.
-
-    Earlier revisions stay, marked not current; the latest counts. Refused once the
-    campaign no longer takes answers.
-    """
-    campaign = db.session.get(Campaign, assignment.campaign_id)
-    if not campaign_accepts_answers(campaign):
-        raise NotAccepting(f"campaign {campaign.code} does not take answers now")
-    for attempt in range(2):
-        try:
-            submission = store_submission(assignment, answers, item_values, user)
-            record("evaluation.submit", "assignment", assignment.id, user,
-                   campaign=campaign.code, revision=submission.revision)
-            db.session.commit()
-            return submission
-        except IntegrityError:
-            # A concurrent submission took this revision number: take the next one.
-            db.session.rollback()
-            if attempt:
-                raise
-        except Exception:
-            db.session.rollback()
-            raise
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def store_submission(assignment: Assignment, answers: dict, item_values: bytes, user=None,
-                     submitted_on: date | None = None, submitted_at=None) -> Submission:
-    """Add a Response and the next Submission revision (no commit, no state check).
-
-    ``submit_evaluation`` is the checked path; the demo loader calls this directly to
-    write last year's submissions with their dates.
-    """
-    group = assignment.rater_group
-    last = db.session.scalar(select(func.max(Submission.revision))
-                             .where(Submission.assignment_id == assignment.id)) or 0
-    response = Response(campaign_id=assignment.campaign_id, target_id=assignment.target_id,
-                        rater_group_id=group.id,
-                        questionnaire_version_id=group.questionnaire_version_id,
-                        submitted_on=submitted_on or today(), answers=answers,
-                        item_values=item_values)
-    db.session.add(response)
-    db.session.flush()
-    if last:
-        db.session.execute(update(Submission).where(Submission.assignment_id == assignment.id)
-                           .values(current=False))
-    submission = Submission(assignment_id=assignment.id, revision=last + 1,
-                            response_id=response.id, submitted_by_id=getattr(user, "id", None),
-                            current=True)
-    if submitted_at is not None:
-        submission.submitted_at = submitted_at
-    db.session.add(submission)
-    db.session.execute(delete(Draft).where(Draft.assignment_id == assignment.id))
-    db.session.flush()
-    return submission

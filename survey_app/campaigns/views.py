@@ -24,16 +24,8 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from questionnaires import library, validate_answers
-from survey_app.access import (
-    current_scope as _scope,
-)
-from survey_app.access import (
-    managed_campaign,
-    require_org_in_scope,
-    roles_required,
-    visible_orgs_query,
-)
+from questionnaires import library
+from survey_app.answering import text_in
 from survey_app.campaigns import operations as ops
 from survey_app.campaigns.forms import (
     GROUP_ROWS,
@@ -46,20 +38,16 @@ from survey_app.campaigns.forms import (
     EditForm,
     StateForm,
 )
-from survey_app.campaigns.util import (
+from survey_app.campaigns.queries import (
     assignment_rows,
-    campaign_accepts_answers,
     can_see_results,
-    current_answers,
     export_csv,
     history,
     managed_campaigns_query,
-    my_evaluations,
     progress,
-    rater_assignment,
     target_results,
 )
-from survey_app.errors import render_error
+from survey_app.errors import DomainError, NotAllowed, render_error
 from survey_app.extensions import db
 from survey_app.models import (
     Assignment,
@@ -73,9 +61,16 @@ from survey_app.models import (
 from survey_app.models import (
     Response as ResponseRow,
 )
-from survey_app.surveys.forms import answers_from, fill, form_class, text_in
-from survey_app.surveys.util import relevance_rules
-from survey_app.versions import questionnaire_of
+from survey_app.permissions import (
+    current_scope as _scope,
+)
+from survey_app.permissions import (
+    managed_campaign,
+    require_org_in_scope,
+    roles_required,
+    visible_orgs_query,
+)
+from survey_app.questionnaire_versions import questionnaire_of
 
 bp = Blueprint("campaigns", __name__)
 
@@ -198,7 +193,7 @@ def edit(campaign_id: int):
                 ops.update_campaign(campaign, changes, current_user)
             except ops.CampaignSpecError as error:
                 problems = error.problems
-            except ops.CampaignError as error:
+            except DomainError as error:
                 return _refused(error)
             else:
                 flash(_("Saved."), "success")
@@ -219,9 +214,9 @@ def change_state(campaign_id: int):
         abort(400)
     try:
         ops.transition(campaign, form.to.data, current_user, reason=form.reason.data)
-    except (ops.IllegalTransition, ops.NotAllowed) as error:
+    except (ops.IllegalTransition, NotAllowed) as error:
         return _refused(error)
-    except ops.CampaignError as error:
+    except DomainError as error:
         flash(str(error), "error")
     else:
         flash(_("The campaign is now: %(status)s.",
@@ -256,7 +251,7 @@ def generate(campaign_id: int):
         report = ops.generate_assignments(campaign, current_user)
     except ops.IllegalTransition as error:
         return _refused(error)
-    except ops.CampaignError as error:
+    except DomainError as error:
         flash(str(error), "error")
     else:
         flash(_("%(count)d assignments generated.", count=report.total), "success")
@@ -291,7 +286,7 @@ def add(campaign_id: int):
                            user=current_user)
     except ops.IllegalTransition as error:
         return _refused(error)
-    except ops.CampaignError as error:
+    except DomainError as error:
         flash(str(error), "error")
     else:
         flash(_("Assignment added."), "success")
@@ -310,7 +305,7 @@ def remove(campaign_id: int, assignment_id: int):
         abort(400)
     try:
         ops.remove_assignment(assignment, current_user)
-    except ops.CampaignError as error:
+    except DomainError as error:
         return _refused(error)
     flash(_("Assignment removed."), "success")
     return redirect(url_for("campaigns.assignments", campaign_id=campaign.id))
@@ -352,70 +347,3 @@ def results(campaign_id: int, org_id: int):
         abort(403)
     return render_template("campaigns/results.html", campaign=campaign, target=target,
                            groups=target_results(campaign, target))
-
-
-# ---------------------------------------------------------------- my evaluations
-
-
-@bp.get("/evaluations/")
-@roles_required(*RATERS)
-def my():
-    return render_template("campaigns/my.html", rows=my_evaluations(current_user))
-
-
-def _fill_page(assignment: Assignment, questionnaire, form, errors: dict, status: int = 200,
-               saved: bool = False):
-    from survey_app.surveys import ANSWER_ERRORS
-
-    for field_id, key in errors.items():
-        if field_id in form:
-            form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
-    campaign = db.session.get(Campaign, assignment.campaign_id)
-    revisions = history(assignment)
-    return render_template(
-        "campaigns/evaluate.html", assignment=assignment, campaign=campaign,
-        questionnaire=questionnaire, form=form, rules=relevance_rules(questionnaire),
-        lang=_lang(), text_in=text_in, error_count=len(errors), saved=saved,
-        revisions=revisions, accepting=campaign_accepts_answers(campaign),
-        scale_values={sid: {p.code: p.value for p in sc.points}
-                      for sid, sc in questionnaire.scales.items()},
-    ), status
-
-
-@bp.route("/evaluations/<int:assignment_id>", methods=["GET", "POST"])
-@roles_required(*RATERS)
-def evaluate(assignment_id: int):
-    assignment = rater_assignment(assignment_id, current_user)
-    if assignment is None:
-        abort(404)
-    campaign = db.session.get(Campaign, assignment.campaign_id)
-    if campaign.status == CampaignStatus.DRAFT.value:
-        abort(404)
-    questionnaire = questionnaire_of(assignment.rater_group.questionnaire_version)
-    form = form_class(questionnaire, _lang())()
-    if request.method == "GET":
-        fill(form, current_answers(assignment))
-        return _fill_page(assignment, questionnaire, form, {},
-                          saved=bool(request.args.get("saved")))[0]
-    if not campaign_accepts_answers(campaign):
-        return render_error(409, _("This evaluation no longer accepts answers."))
-    if not form.validate():  # CSRF and parsing; the answers stay in the form
-        return _fill_page(assignment, questionnaire, form, {}, 400)
-    raw = answers_from(form, questionnaire)
-    if request.form.get("action") == "save":
-        ops.save_evaluation_draft(assignment, raw)
-        return redirect(url_for("campaigns.evaluate", assignment_id=assignment.id, saved=1))
-    cleaned, errors = validate_answers(questionnaire, raw)
-    if errors:
-        ops.save_evaluation_draft(assignment, raw)  # nothing entered is lost
-        return _fill_page(assignment, questionnaire, form, errors, 422)
-    try:
-        submission = ops.submit_evaluation(assignment, cleaned,
-                                           ops.pack_item_values(questionnaire, cleaned),
-                                           current_user)
-    except ops.NotAccepting:
-        return render_error(409, _("This evaluation no longer accepts answers."))
-    flash(_("Submitted (revision %(revision)d). You may revise it until the evaluation closes.",
-            revision=submission.revision), "success")
-    return redirect(url_for("campaigns.my"))
-

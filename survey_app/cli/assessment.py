@@ -10,15 +10,15 @@ from flask.cli import with_appcontext
 
 from questionnaires.assessment import SchemeError, load_scheme, schemes
 from survey_app.assessment.operations import (
-    AssessmentError,
     InputsImportFailed,
     compute,
     import_inputs,
     publish,
 )
-from survey_app.assessment.util import EXPORT_FORMATS, export_bytes, get_run
-from survey_app.assessment.util import load_scheme as shipped_scheme
+from survey_app.assessment.queries import EXPORT_FORMATS, export_bytes, get_run
+from survey_app.assessment.queries import load_scheme as shipped_scheme
 from survey_app.cli import actor
+from survey_app.errors import DomainError
 from survey_app.extensions import db
 
 
@@ -110,7 +110,7 @@ def compute_command(scheme_key: str, year: int, campaigns: tuple[str, ...],
     scheme = _scheme(scheme_key)
     try:
         run = compute(scheme, year, user=actor(username), overrides=_overrides(campaigns))
-    except AssessmentError as exc:
+    except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()

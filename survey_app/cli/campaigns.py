@@ -11,13 +11,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from survey_app.campaigns.operations import (
-    CampaignError,
     CampaignSpecError,
     generate_assignments,
     transition,
 )
-from survey_app.campaigns.util import export_csv
+from survey_app.campaigns.queries import export_csv
 from survey_app.cli import actor
+from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus
 
@@ -67,7 +67,7 @@ def create_command(file: Path, generate: bool) -> None:
     if generate:
         try:
             report = generate_assignments(created)
-        except CampaignError as error:
+        except DomainError as error:
             click.echo(f"assignments not generated: {error}", err=True)
             raise click.exceptions.Exit(1) from None
         counts = ", ".join(f"{k} {v}" for k, v in report.by_group.items())
@@ -94,7 +94,7 @@ def _state_command(name: str, to: CampaignStatus, help_text: str):
         target = _campaign(code)
         try:
             transition(target, to, actor(username), reason=reason)
-        except CampaignError as error:
+        except DomainError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"campaign {target.code} is now {target.status}")
 
@@ -120,7 +120,7 @@ def generate_command(code: str) -> None:
     """(Re)generate a draft campaign's assignments from its rules (hand-made rows stay)."""
     try:
         report = generate_assignments(_campaign(code))
-    except CampaignError as error:
+    except DomainError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"generated {report.total} assignments ("
                + ", ".join(f"{k} {v}" for k, v in report.by_group.items()) + ")")

@@ -6,9 +6,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from survey_app.errors import DomainError
 from survey_app.extensions import db
+from survey_app.member_surveys.operations import issue_codes
 from survey_app.models import Campaign, Organisation
-from survey_app.surveys.operations import SurveyError, issue_codes
 
 
 @click.group("codes", help="Access codes (参评码).")
@@ -31,6 +32,6 @@ def issue(campaign_code: str, unit_code: str, count: int) -> None:
         raise click.UsageError(f"unknown unit {unit_code!r}")
     try:
         issued = issue_codes(campaign, unit, count)
-    except SurveyError as refusal:
+    except DomainError as refusal:
         raise click.UsageError(str(refusal)) from None
     click.echo("\n".join(issued))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from survey_app.extensions import db
 from survey_app.models import Organisation
-from survey_app.orgs.operations import ImportFailed, export_rows, import_file
+from survey_app.organisations.operations import ImportFailed, export_rows, import_file
 
 
 @click.group("orgs", help="Import and export the organisation tree.")

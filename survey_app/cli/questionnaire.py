@@ -19,7 +19,7 @@ from questionnaires import (
 from questionnaires.xlsform import export_xlsform, import_xlsform
 from survey_app.extensions import db
 from survey_app.models import QuestionnaireVersion
-from survey_app.versions import publish_questionnaire, questionnaire_of
+from survey_app.questionnaire_versions import publish_questionnaire, questionnaire_of
 
 
 @click.group("questionnaire", help="Questionnaire definitions: validate, list, publish, XLSForm.")

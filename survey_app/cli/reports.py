@@ -36,7 +36,7 @@ def build(code: str, unit_code: str | None, fmt: str, group: str | None, out: Pa
     """Write one export of a campaign to --out, with a progress bar."""
     from analysis import exports
     from analysis import reports as R
-    from survey_app.reports import util as U
+    from survey_app.reports import queries as U
     from survey_app.reports.views import build_export
 
     started = time.perf_counter()

@@ -8,6 +8,7 @@ import survey_app.models.assessment  # noqa: F401 - registers the assessment tab
 from survey_app.models.audit import AuditEntry
 from survey_app.models.campaign import (
     AccessCode,
+    AnsweringState,
     Assignment,
     Campaign,
     CampaignKind,
@@ -25,6 +26,7 @@ __all__ = [
     "AccessCode",
     "Assignment",
     "AuditEntry",
+    "AnsweringState",
     "Campaign",
     "CampaignKind",
     "CampaignStatus",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from sqlalchemy import (
     JSON,
@@ -19,10 +21,37 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from questionnaires.vocabulary import CampaignKind, CampaignStatus  # noqa: F401 - re-exported
+from survey_app.dates import today
 from survey_app.extensions import db
 from survey_app.models.organisation import Organisation
 from survey_app.models.questionnaire import QuestionnaireVersion
 from survey_app.models.user import User
+
+
+class AnsweringState(enum.StrEnum):
+    """Whether a campaign takes answers on a given day."""
+
+    NOT_OPEN = "not_open"  # a draft, or open before its first day
+    OPEN = "open"
+    CLOSED = "closed"  # closed, published, or open after its last day
+
+
+class CampaignWindow(Protocol):
+    status: str
+    opens_on: date | None
+    closes_on: date | None
+
+
+def answering_state(campaign: CampaignWindow, day: date | None = None) -> AnsweringState:
+    """The rule of :meth:`Campaign.answering_state`, for a campaign row or for the member
+    path's lighter reference to one (which has the same three fields)."""
+    day = day or today()
+    status = CampaignStatus(campaign.status)
+    if status == CampaignStatus.DRAFT or (campaign.opens_on and day < campaign.opens_on):
+        return AnsweringState.NOT_OPEN
+    if status != CampaignStatus.OPEN or (campaign.closes_on and day > campaign.closes_on):
+        return AnsweringState.CLOSED
+    return AnsweringState.OPEN
 
 
 class Campaign(db.Model):
@@ -55,6 +84,16 @@ class Campaign(db.Model):
     targets: Mapped[list[CampaignTarget]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan"
     )
+
+    def answering_state(self, day: date | None = None) -> AnsweringState:
+        """Whether this campaign takes answers on ``day`` (today by default): open and
+        within its window. Closing freezes the answers; the survey path and the evaluators'
+        pages both ask here."""
+        return answering_state(self, day)
+
+    def accepting_answers(self, day: date | None = None) -> bool:
+        """True while this campaign takes answers (see :meth:`answering_state`)."""
+        return self.answering_state(day) == AnsweringState.OPEN
 
     def __repr__(self) -> str:
         return f"<Campaign {self.code} {self.status}>"

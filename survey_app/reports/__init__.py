@@ -1,6 +1,6 @@
-"""Reports: campaign dashboards, unit pages, heatmaps, chart images and exports (issue 8).
+"""Reports: campaign dashboards, unit pages, heatmaps, chart images and exports.
 
-Routes (access rules in :mod:`survey_app.reports.util`; 403 outside scope, 404 unknown)
+Routes (access rules in :mod:`survey_app.permissions`; 403 outside scope, 404 unknown)
 --------------------------------------------------------------------------------------
 ``/reports/``                                  campaigns with results the user may see,
                                                filters: year, kind of campaign
@@ -22,7 +22,3 @@ The CSV streams; the xlsx and PDF are built in memory (the demo federation's 台
 few seconds; a federation of thousands of units would want the command line,
 ``flask report build``, or a background job).
 """
-
-from survey_app.reports.views import bp
-
-__all__ = ["bp"]

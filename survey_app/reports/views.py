@@ -1,5 +1,5 @@
 """Report pages, chart images and exports. Every view checks access on the server
-(:mod:`survey_app.reports.util`): 403 outside the user's scope, 404 for unknown codes."""
+(:mod:`survey_app.reports.queries`): 403 outside the user's scope, 404 for unknown codes."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from flask_login import current_user
 
 from analysis import exports, plots
 from analysis import reports as R
-from survey_app.access import roles_required
 from survey_app.models import Campaign, Organisation, Role
-from survey_app.reports import util as U
+from survey_app.permissions import roles_required
+from survey_app.reports import queries as U
 from survey_app.reports.forms import (
     ORG_KIND_ZH,
     CampaignFilterForm,

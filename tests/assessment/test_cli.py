@@ -7,7 +7,7 @@ import io
 import time
 
 from survey_app.assessment.operations import set_objective, set_veto
-from survey_app.assessment.util import load_scheme
+from survey_app.assessment.queries import load_scheme
 from survey_app.extensions import db
 from tests.assessment.conftest import org, user
 

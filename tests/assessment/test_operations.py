@@ -21,7 +21,7 @@ from survey_app.assessment.operations import (
     set_veto,
     sniff_type,
 )
-from survey_app.assessment.util import export_bytes, get_run, load_scheme, neutralise
+from survey_app.assessment.queries import export_bytes, get_run, load_scheme, neutralise
 from survey_app.extensions import db
 from survey_app.models import AuditEntry
 from survey_app.models.assessment import AssessmentResult

@@ -8,7 +8,7 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from survey_app.assessment.operations import compute
-from survey_app.assessment.util import export_bytes, load_scheme
+from survey_app.assessment.queries import export_bytes, load_scheme
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.models.assessment import ObjectiveValue

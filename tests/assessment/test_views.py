@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from survey_app.assessment.operations import compute, publish, set_objective
-from survey_app.assessment.util import get_run, load_scheme
+from survey_app.assessment.queries import get_run, load_scheme
 from survey_app.extensions import db
 from survey_app.models import AuditEntry
 from survey_app.models.assessment import EvidenceFile, ObjectiveValue

@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks import generate as g
 from questionnaires import library, validate_answers
-from survey_app.surveys.operations import pack_item_values
+from survey_app.answering import pack_item_values
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from survey_app.campaigns.util import campaign_accepts_answers
 from survey_app.demo_campaigns import load_demo_campaigns
 from survey_app.extensions import db
 from survey_app.models import (
@@ -18,7 +17,7 @@ from survey_app.models import (
     Submission,
     User,
 )
-from survey_app.versions import questionnaire_of
+from survey_app.questionnaire_versions import questionnaire_of
 
 
 def summary():
@@ -49,7 +48,7 @@ def test_demo_campaigns(demo):
         # Stored as the survey path stores them: item_values packed from the answers.
         for response in db.session.scalars(select(Response).limit(50)):
             version = db.session.get(RaterGroup, response.rater_group_id).questionnaire_version
-            from survey_app.surveys.operations import pack_item_values
+            from survey_app.answering import pack_item_values
 
             assert response.item_values == pack_item_values(questionnaire_of(version),
                                                             response.answers)
@@ -69,8 +68,8 @@ def test_demo_campaigns(demo):
                     and a.target.parent.code == "DEMO-D02"]
         loads = Counter(a.rater_user.username for a in rows)
         assert max(loads.values()) - min(loads.values()) <= 1
-        assert campaign_accepts_answers(db.session.scalar(
-            select(Campaign).where(Campaign.code == "DEMO-CROSS-2026"))) is (
+        assert (db.session.scalar(
+            select(Campaign).where(Campaign.code == "DEMO-CROSS-2026"))).accepting_answers() is (
             third.opens_on <= __import__("datetime").date.today() <= third.closes_on)
         assert db.session.scalar(select(User).where(User.username == "mgmt_g01")).role == \
             "evaluator"

@@ -9,8 +9,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from survey_app.answering import pack_item_values
 from survey_app.campaigns import operations as ops
-from survey_app.campaigns.util import campaign_accepts_answers, export_csv
+from survey_app.campaigns.queries import export_csv
+from survey_app.evaluations import operations as evaluation_ops
 from survey_app.extensions import db
 from survey_app.models import (
     Assignment,
@@ -271,19 +273,19 @@ def _first(campaign_id, group="upper"):
 
 
 def test_revisions_keep_history_and_closing_freezes(demo, open_cross):
-    from survey_app.versions import questionnaire_of
+    from survey_app.questionnaire_versions import questionnaire_of
 
     with demo.app_context():
         c = db.session.get(Campaign, open_cross)
-        assert campaign_accepts_answers(c)
+        assert c.accepting_answers()
         a = _first(c.id)
         q = questionnaire_of(a.rater_group.questionnaire_version)
         item = q.scored_items()[0]
         points = item.scale.points
-        first = ops.submit_evaluation(a, {item.id: points[0].code},
-                                      ops.pack_item_values(q, {item.id: points[0].code}))
-        second = ops.submit_evaluation(a, {item.id: points[-1].code},
-                                       ops.pack_item_values(q, {item.id: points[-1].code}))
+        first = evaluation_ops.submit_evaluation(a, {item.id: points[0].code},
+                                      pack_item_values(q, {item.id: points[0].code}))
+        second = evaluation_ops.submit_evaluation(a, {item.id: points[-1].code},
+                                       pack_item_values(q, {item.id: points[-1].code}))
         assert (first.revision, second.revision) == (1, 2)
         subs = db.session.scalars(select(Submission).where(
             Submission.assignment_id == a.id).order_by(Submission.revision)).all()
@@ -293,9 +295,9 @@ def test_revisions_keep_history_and_closing_freezes(demo, open_cross):
             item.id: points[-1].code}
         assert db.session.get(Response, subs[1].response_id).item_values[0] == points[-1].value
         ops.transition(c, "closed")
-        assert not campaign_accepts_answers(c)
-        with pytest.raises(ops.NotAccepting):
-            ops.submit_evaluation(a, {}, b"")
+        assert not c.accepting_answers()
+        with pytest.raises(evaluation_ops.NotAccepting):
+            evaluation_ops.submit_evaluation(a, {}, b"")
         assert len(audit("evaluation.submit")) == 2
 
 
@@ -305,12 +307,12 @@ def test_accepts_answers_respects_window(demo, open_cross):
     with demo.app_context():
         c = db.session.get(Campaign, open_cross)
         c.closes_on = date.today() - timedelta(days=2)
-        assert not campaign_accepts_answers(c)
+        assert not c.accepting_answers()
         c.closes_on, c.opens_on = None, date.today() + timedelta(days=2)
-        assert not campaign_accepts_answers(c)
+        assert not c.accepting_answers()
         c.status = CampaignStatus.DRAFT.value
         c.opens_on = None
-        assert not campaign_accepts_answers(c)
+        assert not c.accepting_answers()
 
 
 def test_named_rule_and_export(demo):

@@ -246,7 +246,7 @@ def _checked(html, name, value):
 
 
 def test_my_evaluations_and_revisions(demo, open_cross, client, auth):
-    from survey_app.versions import questionnaire_of
+    from survey_app.questionnaire_versions import questionnaire_of
 
     login(auth, "evaluator_g01")
     listing = client.get("/evaluations/").get_data(as_text=True)
@@ -325,8 +325,9 @@ def test_draft_campaigns_are_hidden_from_raters(demo, cross, client, auth):
 
 
 def _submit_directly(app, a_id):
-    from survey_app.campaigns.operations import pack_item_values, store_submission
-    from survey_app.versions import questionnaire_of
+    from survey_app.answering import pack_item_values
+    from survey_app.evaluations.operations import store_submission
+    from survey_app.questionnaire_versions import questionnaire_of
 
     with app.app_context():
         assignment = db.session.get(Assignment, a_id)

@@ -286,8 +286,8 @@ def shot(request):
 @pytest.fixture
 def issue(live_server):
     """issue(n, unit="DEMO-G01", campaign=OPEN_CAMPAIGN) -> n fresh access codes."""
+    from survey_app.member_surveys.operations import issue_codes
     from survey_app.models import Campaign, Organisation
-    from survey_app.surveys.operations import issue_codes
 
     def _issue(n: int, unit: str = "DEMO-G01", campaign: str = OPEN_CAMPAIGN) -> list[str]:
         with live_server.app.app_context():

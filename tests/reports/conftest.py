@@ -32,10 +32,10 @@ PASSWORDS = {
 
 def add_disclosure_campaign() -> None:
     from questionnaires import library
+    from survey_app.answering import pack_item_values
     from survey_app.models import Campaign, CampaignTarget, Organisation, RaterGroup, Response
-    from survey_app.surveys.operations import pack_item_values
+    from survey_app.questionnaire_versions import publish_questionnaire
     from survey_app.synthetic import synthetic_answers
-    from survey_app.versions import publish_questionnaire
 
     q = library()["member_evaluation"]
     version = publish_questionnaire(q)
@@ -90,7 +90,7 @@ def demo_url(tmp_path_factory, _server_schema):
 
 @pytest.fixture(scope="module")
 def demo_app(demo_url):
-    from survey_app.reports import util
+    from survey_app.reports import queries as util
 
     util._reports.clear()
     util.charts.clear()

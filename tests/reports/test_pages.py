@@ -76,7 +76,7 @@ def test_pages_have_a_heading_and_charts_that_are_images_with_alt_text(as_user, 
 
 
 def test_chart_routes_check_scope_and_cache(as_user, demo_app):
-    from survey_app.reports import util
+    from survey_app.reports import queries as util
 
     district = as_user("district_admin")
     assert district.get("/reports/DEMO-MEMBER-2025/charts/radar.png?unit=DEMO-G20"

@@ -6,9 +6,9 @@ from scipy.stats import spearmanr
 from sqlalchemy import func, inspect, select, text
 
 from survey_app.extensions import db
+from survey_app.member_surveys import codes as code_tools
+from survey_app.member_surveys.operations import issue_codes
 from survey_app.models import AccessCode, AuditEntry, Campaign, Organisation, Response
-from survey_app.surveys import codes as code_tools
-from survey_app.surveys.operations import issue_codes
 from tests.conftest import csrf_token_from, on_postgresql
 from tests.surveys.conftest import VALID
 

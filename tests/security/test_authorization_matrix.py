@@ -18,8 +18,8 @@ from tests.conftest import csrf_token_from
 from tests.security.world import FOREIGN_NAME, build_foreign_world
 
 PUBLIC = {
-    "static", "main.index", "main.healthz", "main.set_language", "auth.login", "auth.logout",
-    "surveys.member_survey", "surveys.thanks", "surveys.open_survey",
+    "static", "home.index", "home.healthz", "home.set_language", "auth.login", "auth.logout",
+    "member_surveys.member_survey", "member_surveys.thanks", "member_surveys.open_survey",
 }
 
 ACCOUNTS = {
@@ -146,7 +146,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
     about scope, not broken URLs."""
     client = _client_as(demo, Role.PLATFORM_ADMIN)
     for endpoint, path in [
-        ("surveys.codes_admin", f"/surveys/{world.campaign_id}/codes"),
+        ("member_surveys.codes_admin", f"/surveys/{world.campaign_id}/codes"),
         ("campaigns.detail", f"/campaigns/{world.campaign_id}"),
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
     ]:

@@ -9,7 +9,7 @@ import pytest
 from survey_app import create_app
 from survey_app.config import TestConfig
 from survey_app.extensions import db
-from survey_app.surveys import codes as code_tools
+from survey_app.member_surveys import codes as code_tools
 from tests.conftest import csrf_token_from
 
 

@@ -135,8 +135,8 @@ def test_sigkill_mid_load_loses_no_acknowledged_submission(app, runner, tmp_path
     """Submit from 8 threads, kill -9 the server in the middle, restart it: every submission
     that got its thank-you redirect is in the database, and the app starts cleanly."""
     from survey_app.demo import load_demo
+    from survey_app.member_surveys.operations import issue_codes
     from survey_app.models import Organisation
-    from survey_app.surveys.operations import issue_codes
     from tests.surveys.conftest import make_campaign
 
     with app.app_context():
@@ -178,7 +178,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_submission(app, runner, tmp_path
     for t in threads:
         t.join(timeout=20)
     assert len(acknowledged) >= 30
-    from survey_app.surveys.codes import code_hash
+    from survey_app.member_surveys.codes import code_hash
 
     engine = create_engine(database_url)
     with engine.connect() as conn:

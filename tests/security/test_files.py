@@ -7,7 +7,7 @@ import pytest
 
 from questionnaires import QuestionnaireError, load_questionnaire_text
 from survey_app.models import Organisation
-from survey_app.orgs.operations import export_rows
+from survey_app.organisations.operations import export_rows
 from tests.conftest import csrf_token_from
 
 

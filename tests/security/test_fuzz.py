@@ -5,8 +5,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
+from survey_app.member_surveys import codes as code_tools
 from survey_app.models import AccessCode, Response
-from survey_app.surveys import codes as code_tools
 from tests.conftest import csrf_token_from
 
 FIELDS = ["q1", "q2", "m1", "m2", "nps", "keep", "action", "unknown", "q1[]", "__class__", ""]

@@ -86,8 +86,8 @@ def test_questionnaire_labels_from_yaml_are_escaped(demo, client, auth, app):
 
         q = load_questionnaire_text(text, "x.yaml")
         campaign = make_campaign(code="XSS-Q", questionnaire=q)
+        from survey_app.member_surveys.operations import issue_codes
         from survey_app.models import Organisation
-        from survey_app.surveys.operations import issue_codes
 
         g01 = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-G01"))
         code = issue_codes(campaign, g01, 1)[0]

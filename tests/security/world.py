@@ -22,8 +22,8 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.assessment import EvidenceFile
-from survey_app.orgs.operations import recompute_paths
-from survey_app.versions import publish_questionnaire
+from survey_app.organisations.operations import recompute_paths
+from survey_app.questionnaire_versions import publish_questionnaire
 
 FOREIGN_NAME = "外省隔离测试工会"  # never shown to anyone outside the foreign tree
 

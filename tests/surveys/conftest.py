@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from questionnaires import load_questionnaire_text
 from survey_app.extensions import db
+from survey_app.member_surveys.operations import issue_codes
 from survey_app.models import Campaign, CampaignTarget, Organisation, RaterGroup
-from survey_app.surveys.operations import issue_codes
-from survey_app.versions import publish_questionnaire
+from survey_app.questionnaire_versions import publish_questionnaire
 
 SMALL = """
 key: small_test

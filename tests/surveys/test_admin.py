@@ -7,8 +7,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
+from survey_app.member_surveys import codes as code_tools
 from survey_app.models import AccessCode, AuditEntry, Organisation
-from survey_app.surveys import codes as code_tools
 from tests.conftest import csrf_token_from
 from tests.surveys.conftest import VALID
 

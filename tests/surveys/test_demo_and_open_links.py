@@ -31,7 +31,7 @@ def test_full_demo_has_member_and_daily_campaigns(app, runner):
                                  .where(OpenLink.campaign_id == daily.id)) == 4
         stored = db.session.scalars(select(Response).where(Response.campaign_id == member.id).limit(50)).all()
         version = member.rater_groups[0].questionnaire_version
-        from survey_app.versions import questionnaire_of
+        from survey_app.questionnaire_versions import questionnaire_of
 
         k = len(questionnaire_of(version).scored_items())
         assert k == 30

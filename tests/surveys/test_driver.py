@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InvalidRequestError
 
-from survey_app.surveys.driver import DriverStatement
-from survey_app.surveys.operations import _CONSUME, _INSERT_RESPONSE
-from survey_app.surveys.util import _CODE_ENTRY
+from survey_app.member_surveys.operations import _CONSUME, _INSERT_RESPONSE
+from survey_app.member_surveys.queries import _CODE_ENTRY
+from survey_app.member_surveys.statements import DriverStatement
 
 
 def test_sqlite_parameters_are_positional_with_the_statements_fixed_values():

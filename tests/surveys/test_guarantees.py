@@ -12,9 +12,9 @@ from sqlalchemy import func, inspect, select
 from werkzeug.serving import make_server
 
 from survey_app.extensions import db
+from survey_app.member_surveys import codes as code_tools
 from survey_app.models import AccessCode, Response
 from survey_app.security import RedactCodesFilter, redact
-from survey_app.surveys import codes as code_tools
 from tests.conftest import csrf_token_from
 from tests.surveys.conftest import VALID
 

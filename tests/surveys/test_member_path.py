@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
+from survey_app.member_surveys import codes as code_tools
 from survey_app.models import AccessCode, AuditEntry, Campaign, Draft, Organisation, Response
-from survey_app.surveys import codes as code_tools
 from tests.conftest import csrf_token_from
 from tests.surveys.conftest import VALID
 
@@ -209,8 +209,8 @@ def test_blank_form_shell_serves_the_page_a_full_render_gives(demo, client, code
     and unit's names put in per request, escaped. The page must be the one a full render
     gives; the shell must hold none of those values; and a form with answers (a draft)
     must never come from it."""
-    import survey_app.surveys as surveys
-    from survey_app.surveys.util import campaign_questionnaire, find_code
+    import survey_app.member_surveys.views as surveys
+    from survey_app.member_surveys.queries import campaign_questionnaire, find_code
 
     awkward = """工会 <b>&"'</b>"""
     with demo.app_context():

@@ -7,7 +7,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from questionnaires import library, load_questionnaire_text
-from survey_app.surveys.forms import answers_from, form_class, posted_answers
+from survey_app.answering import answers_from, form_class, posted_answers
 
 #: Every answer type, with evidence, beside the library (which has no ranking or number).
 ALL_TYPES = load_questionnaire_text("""

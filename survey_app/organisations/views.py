@@ -10,12 +10,12 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SubmitField
 
-from survey_app.access import roles_required, visible_orgs_query
 from survey_app.extensions import db
 from survey_app.models import Organisation, Role
-from survey_app.orgs.operations import KIND_LABELS, ImportFailed, export_rows, import_file
+from survey_app.organisations.operations import KIND_LABELS, ImportFailed, export_rows, import_file
+from survey_app.permissions import roles_required, visible_orgs_query
 
-bp = Blueprint("orgs", __name__, url_prefix="/orgs")
+bp = Blueprint("organisations", __name__, url_prefix="/orgs")
 
 MANAGERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
 READERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
@@ -34,7 +34,7 @@ class ImportForm(FlaskForm):
 def index():
     orgs = db.session.scalars(visible_orgs_query().order_by(Organisation.path)).all()
     orgs.sort(key=lambda o: [int(p) for p in o.path.strip("/").split("/")])
-    return render_template("orgs/index.html", orgs=orgs, kind_labels=KIND_LABELS,
+    return render_template("organisations/index.html", orgs=orgs, kind_labels=KIND_LABELS,
                            form=ImportForm())
 
 
@@ -54,9 +54,9 @@ def import_view():
         else:
             flash(_("Imported: %(created)d new, %(updated)d updated.",
                     created=result.created, updated=result.updated), "success")
-            return redirect(url_for("orgs.index"))
+            return redirect(url_for("organisations.index"))
     status = 422 if issues or form.errors else 200
-    return render_template("orgs/import.html", form=form, issues=issues), status
+    return render_template("organisations/import.html", form=form, issues=issues), status
 
 
 @bp.get("/export.csv")

@@ -1,4 +1,5 @@
-"""Questionnaire forms built at run time: one WTForms field per answerable field.
+"""The answering form that members and evaluators fill: one WTForms field per answerable field,
+built at run time from a questionnaire, and what turns the answers into stored values.
 
 Each form field's name is the question's (or matrix row's) id. WTForms parses the post and
 carries CSRF; the questionnaire's own rules (required-if-relevant, ranges, choices) are
@@ -14,8 +15,9 @@ from markupsafe import Markup, escape
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from questionnaires import parse
 from questionnaires.model import NA_CODE, NA_LABEL, FormField, Questionnaire, Text
-from survey_app.versions import content_hash_of
+from survey_app.questionnaire_versions import content_hash_of
 
 RATING_CHOICES = [(str(i), str(i)) for i in range(11)]
 YES_NO = [("yes", Text("是", "Yes")), ("no", Text("否", "No"))]
@@ -179,3 +181,65 @@ def fill(form: FlaskForm, answers: dict[str, object]) -> None:
     for field_id, value in answers.items():
         if field_id in form:
             form[field_id].data = value
+
+
+#: Answer errors from ``questionnaires.validate_answers``, in the member's language.
+ANSWER_ERRORS = {
+    "required": _l("Please answer this question."),
+    "invalid_choice": _l("Choose one of the offered options."),
+    "invalid_type": _l("This answer has the wrong form."),
+    "not_a_number": _l("Enter a number."),
+    "not_an_integer": _l("Enter a whole number."),
+    "too_small": _l("The number is too small."),
+    "too_large": _l("The number is too large."),
+    "too_long": _l("The text is too long."),
+    "too_few_choices": _l("Choose more options."),
+    "too_many_choices": _l("Choose fewer options."),
+    "duplicate_choice": _l("An option was chosen twice."),
+    "unknown_field": _l("This field is not part of the questionnaire."),
+}
+
+
+def show_answer_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Put ``validate_answers``' error keys on the form's fields, in the user's language."""
+    for field_id, key in errors.items():
+        if field_id in form:
+            form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
+
+
+def relevance_rules(questionnaire: Questionnaire) -> dict[str, dict]:
+    """Question id -> JSON rule for the browser (the server checks the same rules)."""
+    return {
+        q.id: parse(q.relevant).to_json(questionnaire)
+        for q in questionnaire.questions()
+        if q.relevant
+    }
+
+
+def scale_values(questionnaire: Questionnaire) -> dict[str, dict[str, int]]:
+    """Scale id -> answer code -> value, for the browser's live score."""
+    return {sid: {p.code: p.value for p in sc.points} for sid, sc in questionnaire.scales.items()}
+
+
+#: ``item_values`` markers, beside the scale values themselves.
+UNANSWERED, NOT_APPLICABLE = -1, -2
+
+
+def pack_item_values(questionnaire: Questionnaire, answers: dict[str, object]) -> bytes:
+    """One signed byte per scored item: the scale value, -1 unanswered, -2 not applicable."""
+    out = bytearray()
+    for item in questionnaire.scored_items():
+        code = answers.get(item.id)
+        if code is None:
+            value = UNANSWERED
+        elif code == NA_CODE:
+            value = NOT_APPLICABLE
+        else:
+            point = item.scale.point(str(code))
+            if point is None:
+                raise ValueError(f"{item.id}: {code!r} is not a point of scale {item.scale.id}")
+            value = point.value
+        if not -128 <= value <= 127:
+            raise ValueError(f"{item.id}: scale value {value} does not fit one byte")
+        out.append(value & 0xFF)
+    return bytes(out)

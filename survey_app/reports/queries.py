@@ -37,7 +37,7 @@ from survey_app.models import (
     Submission,
     User,
 )
-from survey_app.versions import questionnaire_of
+from survey_app.questionnaire_versions import questionnaire_of
 
 DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
 PAGE_ROLES = (*DASHBOARD_ROLES, Role.EVALUATOR)

@@ -7,11 +7,11 @@ import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     Assignment,
@@ -24,27 +24,9 @@ from survey_app.models import (
     Submission,
     User,
 )
-from survey_app.surveys.operations import today
 
 NOT_STARTED, DRAFT, SUBMITTED = "not_started", "draft", "submitted"
 EXPORT_COLUMNS = ("rater_code", "target_code", "rater_group")
-
-
-class TargetError(ValueError):
-    status = 400
-
-
-def campaign_accepts_answers(campaign: Campaign) -> bool:
-    """True while ``campaign`` takes answers: open, and today within its window.
-
-    Closing freezes the answers: the survey path and the evaluators' pages both ask here.
-    """
-    if campaign.status != CampaignStatus.OPEN.value:
-        return False
-    day = today()
-    if campaign.opens_on and day < campaign.opens_on:
-        return False
-    return not (campaign.closes_on and day > campaign.closes_on)
 
 
 def tree_edges() -> tuple[list[tuple[int, int | None]], dict[str, int]]:
@@ -61,8 +43,6 @@ def resolve_targets(spec: dict, owner: Organisation | None = None) -> list[Organ
     - ``level``: every unit of one kind within ``root`` (or the owner's subtree, or all);
     - ``list``: the units with the given codes.
     """
-    from survey_app.campaigns.operations import CampaignError
-
     mode = spec.get("mode")
     if mode == "list":
         codes = list(dict.fromkeys(spec.get("codes", ())))
@@ -70,23 +50,23 @@ def resolve_targets(spec: dict, owner: Organisation | None = None) -> list[Organ
             select(Organisation).where(Organisation.code.in_(codes)))}
         missing = [c for c in codes if c not in found]
         if missing:
-            raise CampaignError(f"no unit with code {', '.join(missing)}")
+            raise DomainError(f"no unit with code {', '.join(missing)}")
         return [found[c] for c in codes]
     root = owner
     if spec.get("root"):
         root = db.session.scalar(select(Organisation).where(Organisation.code == spec["root"]))
         if root is None:
-            raise CampaignError(f"no unit with code {spec['root']!r}")
+            raise DomainError(f"no unit with code {spec['root']!r}")
     if mode == "subtree":
         if root is None:
-            raise CampaignError("a subtree needs a root unit")
+            raise DomainError("a subtree needs a root unit")
         return list(db.session.scalars(root.subtree_query().order_by(Organisation.path)))
     if mode == "level":
         query = select(Organisation).where(Organisation.kind == spec.get("kind"))
         if root is not None:
             query = query.where(Organisation.path.startswith(root.path))
         return list(db.session.scalars(query.order_by(Organisation.path)))
-    raise CampaignError(f"unknown target mode {mode!r}")
+    raise DomainError(f"unknown target mode {mode!r}")
 
 
 def managed_campaigns_query(user: User):
@@ -107,67 +87,6 @@ def can_manage(user: User, campaign: Campaign) -> bool:
         return True
     return (user.role == Role.UNION_ADMIN and campaign.owner is not None
             and user.organisation is not None and campaign.owner.is_within(user.organisation))
-
-
-def rater_filter(user: User):
-    """SQL condition: the assignments ``user`` fills.
-
-    An account named as a rater (an assessor, or a management or Party representative in a
-    four-party campaign) fills only the rows that name it. Any other evaluator account acts
-    for its unit and fills the rows where its unit is the rater.
-    """
-    condition = Assignment.rater_user_id == user.id
-    named = db.session.scalar(select(Assignment.id).where(
-        Assignment.rater_user_id == user.id).limit(1)) is not None
-    if user.role == Role.EVALUATOR and user.organisation_id is not None and not named:
-        condition = condition | (
-            (Assignment.rater_org_id == user.organisation_id) & Assignment.rater_user_id.is_(None))
-    return condition
-
-
-def rater_assignment(assignment_id: int, user: User) -> Assignment | None:
-    """The assignment if ``user`` is its rater; None otherwise (the caller answers 404)."""
-    if user.role not in (Role.EVALUATOR, Role.ASSESSOR):
-        return None
-    return db.session.scalar(select(Assignment).where(
-        Assignment.id == assignment_id, rater_filter(user)))
-
-
-@dataclass(frozen=True)
-class MyEvaluation:
-    assignment: Assignment
-    campaign: Campaign
-    status: str
-    due_on: date | None
-    revision: int
-    accepting: bool
-
-
-def my_evaluations(user: User) -> list[MyEvaluation]:
-    """The assignments ``user`` fills, in open or closed-but-unpublished or published
-    campaigns (never drafts), with their status."""
-    if user.role not in (Role.EVALUATOR, Role.ASSESSOR):
-        return []
-    rows = db.session.scalars(
-        select(Assignment).join(Campaign, Campaign.id == Assignment.campaign_id)
-        .where(rater_filter(user), Campaign.status != CampaignStatus.DRAFT.value)
-        .options(joinedload(Assignment.target), joinedload(Assignment.rater_group))
-        .order_by(Campaign.closes_on, Assignment.campaign_id, Assignment.target_id)).all()
-    ids = [a.id for a in rows]
-    revisions = dict(db.session.execute(
-        select(Submission.assignment_id, Submission.revision)
-        .where(Submission.assignment_id.in_(ids), Submission.current.is_(True))).all())
-    drafts = set(db.session.scalars(select(Draft.assignment_id)
-                                    .where(Draft.assignment_id.in_(ids))))
-    campaigns = {c.id: c for c in db.session.scalars(
-        select(Campaign).where(Campaign.id.in_({a.campaign_id for a in rows})))}
-    out = []
-    for a in rows:
-        c = campaigns[a.campaign_id]
-        status = DRAFT if a.id in drafts else SUBMITTED if a.id in revisions else NOT_STARTED
-        out.append(MyEvaluation(a, c, status, a.due_on or c.closes_on, revisions.get(a.id, 0),
-                                campaign_accepts_answers(c)))
-    return out
 
 
 def current_answers(assignment: Assignment) -> dict:

@@ -12,12 +12,15 @@ from survey_app.extensions import db, login_manager
 from survey_app.models import Organisation, Role, User
 
 
-@login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     try:
         return db.session.get(User, int(user_id))
     except ValueError:
         return None
+
+
+def init_app(app) -> None:
+    login_manager.user_loader(_load_user)
 
 
 def roles_required(*roles: Role) -> Callable:
@@ -54,7 +57,7 @@ def current_scope() -> Organisation | None:
 def managed_campaign(campaign_id: int):
     """The campaign the current admin may manage: 404 if missing, 403 if its owner is not in
     the admin's subtree."""
-    from survey_app.campaigns.util import can_manage
+    from survey_app.campaigns.queries import can_manage
     from survey_app.models import Campaign
 
     campaign = db.session.get(Campaign, campaign_id)

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, bindparam, cast, delete, exists, func, insert, select, update
 
-from questionnaires.model import NA_CODE, Questionnaire
+from survey_app.dates import today
+from survey_app.errors import DomainError
 from survey_app.extensions import db
+from survey_app.member_surveys.codes import code_hash, new_code
+from survey_app.member_surveys.statements import DriverStatement, driver_connection, fetch_one, run
 from survey_app.models import (
     AccessCode,
+    AnsweringState,
     Campaign,
     CampaignStatus,
     CampaignTarget,
@@ -29,18 +30,12 @@ from survey_app.models import (
 )
 from survey_app.models.audit import record
 from survey_app.models.response import new_response_id
-from survey_app.surveys.codes import code_hash, new_code
-from survey_app.surveys.driver import DriverStatement, driver_connection, fetch_one, run
 
 MAX_CODES_PER_REQUEST = 10_000
-#: ``item_values`` markers, beside the scale values themselves.
-UNANSWERED, NOT_APPLICABLE = -1, -2
 
 
-class SurveyError(Exception):
-    """A refusal with an HTTP status, shown to the user as a clear page."""
-
-    status = 400
+class SurveyError(DomainError):
+    """A refusal of the member's path, shown to the member as a clear page."""
 
 
 class CodeAlreadyUsed(SurveyError):
@@ -59,42 +54,14 @@ class InvalidRequest(SurveyError):
     status = 400
 
 
-def today() -> date:
-    """The local date (the platform's time zone): the only time a response keeps."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return datetime.now(zone).date()
-
-
 def check_accepting(campaign: Campaign) -> None:
-    """Raise unless ``campaign`` takes answers today."""
-    status = CampaignStatus(campaign.status)
-    day = today()
-    if status == CampaignStatus.DRAFT or (campaign.opens_on and day < campaign.opens_on):
+    """Raise unless ``campaign`` takes answers today, saying whether it is not open yet or
+    closed already."""
+    state = campaign.answering_state(today())
+    if state == AnsweringState.NOT_OPEN:
         raise CampaignNotOpen(campaign.code)
-    if status in (CampaignStatus.CLOSED, CampaignStatus.PUBLISHED) or (
-        campaign.closes_on and day > campaign.closes_on
-    ):
+    if state == AnsweringState.CLOSED:
         raise CampaignClosed(campaign.code)
-
-
-def pack_item_values(questionnaire: Questionnaire, answers: dict[str, object]) -> bytes:
-    """One signed byte per scored item: the scale value, -1 unanswered, -2 not applicable."""
-    out = bytearray()
-    for item in questionnaire.scored_items():
-        code = answers.get(item.id)
-        if code is None:
-            value = UNANSWERED
-        elif code == NA_CODE:
-            value = NOT_APPLICABLE
-        else:
-            point = item.scale.point(str(code))
-            if point is None:
-                raise ValueError(f"{item.id}: {code!r} is not a point of scale {item.scale.id}")
-            value = point.value
-        if not -128 <= value <= 127:
-            raise ValueError(f"{item.id}: scale value {value} does not fit one byte")
-        out.append(value & 0xFF)
-    return bytes(out)
 
 
 def anonymous_group(campaign: Campaign) -> RaterGroup:

@@ -8,8 +8,8 @@ import qrcode
 from fpdf import FPDF
 
 from analysis.fonts import cjk_font_path
+from survey_app.member_surveys.codes import display
 from survey_app.models import Campaign, Organisation
-from survey_app.surveys.codes import display
 
 COLUMNS, ROWS = 2, 4  # eight slips per A4 page
 SLIP_W, SLIP_H = 95.0, 68.0

@@ -7,8 +7,9 @@ from datetime import date
 
 from sqlalchemy import bindparam, exists, func, select
 
-from questionnaires import Questionnaire, parse
+from questionnaires import Questionnaire
 from survey_app.extensions import db
+from survey_app.member_surveys.statements import DriverStatement, driver_connection, fetch_one
 from survey_app.models import (
     AccessCode,
     Campaign,
@@ -20,8 +21,8 @@ from survey_app.models import (
     RaterGroup,
     Response,
 )
-from survey_app.surveys.driver import DriverStatement, driver_connection, fetch_one
-from survey_app.versions import questionnaire_of
+from survey_app.models.campaign import AnsweringState, answering_state
+from survey_app.questionnaire_versions import questionnaire_of
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class CampaignRef:
     status: str
     opens_on: date | None
     closes_on: date | None
+
+    def answering_state(self, day: date | None = None) -> AnsweringState:
+        return answering_state(self, day)
 
 
 @dataclass(frozen=True)
@@ -106,15 +110,6 @@ def find_code(hashed: str) -> Entry | None:
 def find_link(token: str) -> Entry | None:
     """Where the open link with this token leads; one query."""
     return _look_up(_LINK_ENTRY_SQL, {"token": token})
-
-
-def relevance_rules(questionnaire: Questionnaire) -> dict[str, dict]:
-    """Question id -> JSON rule for the browser (the server checks the same rules)."""
-    return {
-        q.id: parse(q.relevant).to_json(questionnaire)
-        for q in questionnaire.questions()
-        if q.relevant
-    }
 
 
 @dataclass(frozen=True)

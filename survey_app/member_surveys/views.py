@@ -28,57 +28,46 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange
 
 from questionnaires import Questionnaire, validate_answers
-from survey_app.access import current_scope as _scope
-from survey_app.access import managed_campaign, require_org_in_scope, roles_required
+from survey_app.answering import (
+    fill,
+    form_class,
+    pack_item_values,
+    posted_answers,
+    relevance_rules,
+    scale_values,
+    show_answer_errors,
+    text_in,
+)
+from survey_app.errors import DomainError
 from survey_app.extensions import db, limiter
-from survey_app.models import Campaign, OpenLink, Organisation, Role
-from survey_app.surveys import codes as code_tools
-from survey_app.surveys.forms import fill, form_class, posted_answers, text_in
-from survey_app.surveys.operations import (
-    MAX_CODES_PER_REQUEST,
+from survey_app.member_surveys import codes as code_tools
+from survey_app.member_surveys.forms import IssueCodesForm, OpenLinkForm
+from survey_app.member_surveys.operations import (
     Ballot,
     CodeAlreadyUsed,
-    SurveyError,
     check_accepting,
     create_open_link,
     issue_codes,
     load_draft,
-    pack_item_values,
     save_draft,
     submit_open,
     submit_with_code,
 )
-from survey_app.surveys.util import (
+from survey_app.member_surveys.queries import (
     Entry,
     campaign_questionnaire,
     find_code,
     find_link,
     participation,
-    relevance_rules,
 )
-from survey_app.versions import content_hash_of
+from survey_app.models import Campaign, OpenLink, Organisation, Role
+from survey_app.permissions import current_scope as _scope
+from survey_app.permissions import managed_campaign, require_org_in_scope, roles_required
+from survey_app.questionnaire_versions import content_hash_of
 
-bp = Blueprint("surveys", __name__)
-
-#: Answer errors from ``questionnaires.validate_answers``, in the member's language.
-ANSWER_ERRORS = {
-    "required": _l("Please answer this question."),
-    "invalid_choice": _l("Choose one of the offered options."),
-    "invalid_type": _l("This answer has the wrong form."),
-    "not_a_number": _l("Enter a number."),
-    "not_an_integer": _l("Enter a whole number."),
-    "too_small": _l("The number is too small."),
-    "too_large": _l("The number is too large."),
-    "too_long": _l("The text is too long."),
-    "too_few_choices": _l("Choose more options."),
-    "too_many_choices": _l("Choose fewer options."),
-    "duplicate_choice": _l("An option was chosen twice."),
-    "unknown_field": _l("This field is not part of the questionnaire."),
-}
+bp = Blueprint("member_surveys", __name__)
 
 REFUSALS = {
     404: (_l("This access code is not valid"),
@@ -101,7 +90,7 @@ def code_limit() -> str:
 
 def refuse(status: int, campaign: Campaign | None = None):
     title, message = REFUSALS[status]
-    return render_template("surveys/refused.html", title=title, message=message,
+    return render_template("member_surveys/refused.html", title=title, message=message,
                            campaign=campaign, status=status), status
 
 
@@ -136,14 +125,12 @@ def _form_page_html(questionnaire: Questionnaire, form: FlaskForm | None, entry:
     lang = _lang()
     if form is None:
         form = form_class(questionnaire, lang)(formdata=None)
-    for field_id, key in errors.items():
-        if field_id in form:
-            form[field_id].errors = [ANSWER_ERRORS.get(key, key)]
+    show_answer_errors(form, errors)
     return render_template(
-        "surveys/form.html", campaign=entry.campaign, target=entry.target,
+        "member_surveys/form.html", campaign=entry.campaign, target=entry.target,
         error_count=len(errors), saved=saved, questionnaire=questionnaire, form=form,
         lang=lang, text_in=text_in, rules=relevance_rules(questionnaire),
-        scale_values=_scale_values(questionnaire), **context)
+        scale_values=scale_values(questionnaire), **context)
 
 
 def _shell(questionnaire: Questionnaire, entry: Entry) -> list[str] | None:
@@ -186,10 +173,6 @@ def _posted_form(questionnaire: Questionnaire) -> FlaskForm:
     return form_class(questionnaire, _lang())()
 
 
-def _scale_values(questionnaire: Questionnaire) -> dict[str, dict[str, int]]:
-    return {sid: {p.code: p.value for p in sc.points} for sid, sc in questionnaire.scales.items()}
-
-
 def _ballot(entry: Entry, questionnaire: Questionnaire, cleaned: dict) -> Ballot:
     return Ballot(entry.campaign.id, entry.target.id, entry.group_id,
                   entry.questionnaire_version_id, cleaned,
@@ -209,11 +192,11 @@ def member_survey(code: str):
     campaign = entry.campaign
     if entry.used:
         if session.get("submitted") == _submitted_marker(hashed):
-            return redirect(url_for("surveys.thanks"))
+            return redirect(url_for("member_surveys.thanks"))
         return refuse(409, campaign)
     try:
         check_accepting(campaign)
-    except SurveyError as refusal:
+    except DomainError as refusal:
         return refuse(refusal.status, campaign)
     questionnaire = campaign_questionnaire(entry)
 
@@ -229,7 +212,7 @@ def member_survey(code: str):
     cleaned, errors = validate_answers(questionnaire, raw)
     if request.form.get("action") == "save":
         save_draft(hashed, raw)
-        return redirect(url_for("surveys.member_survey", code=normalised, saved=1))
+        return redirect(url_for("member_surveys.member_survey", code=normalised, saved=1))
     if errors:
         save_draft(hashed, raw)  # nothing the member entered is lost
         return _form_page_html(questionnaire, _posted_form(questionnaire), entry, errors), 422
@@ -237,18 +220,18 @@ def member_survey(code: str):
         submit_with_code(hashed, _ballot(entry, questionnaire, cleaned))
     except CodeAlreadyUsed:
         if session.get("submitted") == _submitted_marker(hashed):
-            return redirect(url_for("surveys.thanks"))
+            return redirect(url_for("member_surveys.thanks"))
         return refuse(409, campaign)
-    except SurveyError as refusal:
+    except DomainError as refusal:
         return refuse(refusal.status, campaign)
     session["submitted"] = _submitted_marker(hashed)
-    return redirect(url_for("surveys.thanks"))
+    return redirect(url_for("member_surveys.thanks"))
 
 
 @bp.get("/thanks")
 def thanks():
     """Shows nothing that links back to the code: no code, number, time or receipt id."""
-    return render_template("surveys/thanks.html")
+    return render_template("member_surveys/thanks.html")
 
 
 @bp.route("/o/<token>", methods=["GET", "POST"])
@@ -261,7 +244,7 @@ def open_survey(token: str):
     campaign = entry.campaign
     try:
         check_accepting(campaign)
-    except SurveyError as refusal:
+    except DomainError as refusal:
         return refuse(refusal.status, campaign)
     repeat_allowed = campaign.kind == "daily"
     answered = set(session.get("open_answered", []))
@@ -276,21 +259,12 @@ def open_survey(token: str):
     submit_open(_ballot(entry, questionnaire, cleaned))
     if not repeat_allowed:
         session["open_answered"] = sorted(answered | {token})[-50:]
-    return redirect(url_for("surveys.thanks"))
+    return redirect(url_for("member_surveys.thanks"))
 
 
 # ---------------------------------------------------------------- administration
 
 MANAGERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
-
-
-class IssueCodesForm(FlaskForm):
-    target = SelectField(_l("Unit"), validators=[DataRequired()], coerce=int)
-    count = IntegerField(_l("Number of codes"), default=50,
-                         validators=[DataRequired(), NumberRange(1, MAX_CODES_PER_REQUEST)])
-    fmt = SelectField(_l("Format"), choices=[("pdf", _l("Printable sheet (PDF)")),
-                                             ("csv", "CSV")], default="pdf")
-    submit = SubmitField(_l("Issue codes"))
 
 
 @bp.route("/surveys/<int:campaign_id>/codes", methods=["GET", "POST"])
@@ -304,17 +278,17 @@ def codes_admin(campaign_id: int):
         target = require_org_in_scope(db.session.get(Organisation, form.target.data))
         try:
             codes = issue_codes(campaign, target, form.count.data, user=current_user)
-        except SurveyError as refusal:
+        except DomainError as refusal:
             flash(str(refusal), "error")
-            return redirect(url_for("surveys.codes_admin", campaign_id=campaign.id))
+            return redirect(url_for("member_surveys.codes_admin", campaign_id=campaign.id))
         return codes_download(campaign, target, codes, form.fmt.data)
     status = 422 if form.errors else 200
-    return render_template("surveys/codes_admin.html", campaign=campaign, rows=rows,
+    return render_template("member_surveys/codes_admin.html", campaign=campaign, rows=rows,
                            form=form), status
 
 
 def member_url(code: str) -> str:
-    return url_for("surveys.member_survey", code=code, _external=True)
+    return url_for("member_surveys.member_survey", code=code, _external=True)
 
 
 def codes_download(campaign: Campaign, target: Organisation, codes: list[str], fmt: str):
@@ -328,7 +302,7 @@ def codes_download(campaign: Campaign, target: Organisation, codes: list[str], f
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={stem}.csv",
                                  "Cache-Control": "no-store"})
-    from survey_app.surveys.sheets import code_sheet_pdf
+    from survey_app.member_surveys.sheets import code_sheet_pdf
 
     pdf = code_sheet_pdf(campaign, target, [(c, member_url(c)) for c in codes])
     return Response(pdf, mimetype="application/pdf",
@@ -340,15 +314,8 @@ def codes_download(campaign: Campaign, target: Organisation, codes: list[str], f
 @roles_required(*MANAGERS)
 def participation_view(campaign_id: int):
     campaign = managed_campaign(campaign_id)
-    return render_template("surveys/participation.html", campaign=campaign,
+    return render_template("member_surveys/participation.html", campaign=campaign,
                            rows=participation(campaign, _scope()))
-
-
-class OpenLinkForm(FlaskForm):
-    target = SelectField(_l("Unit"), validators=[DataRequired()], coerce=int)
-    label = StringField(_l("Where the QR code is posted"), validators=[DataRequired(),
-                                                                       Length(max=200)])
-    submit = SubmitField(_l("Create link"))
 
 
 def qr_data_uri(url: str) -> str:
@@ -376,12 +343,12 @@ def links_admin(campaign_id: int):
             abort(404)
         create_open_link(campaign, target, form.label.data, user=current_user)
         flash(_("Link created."), "success")
-        return redirect(url_for("surveys.links_admin", campaign_id=campaign.id))
+        return redirect(url_for("member_surveys.links_admin", campaign_id=campaign.id))
     links = [link for link in db.session.scalars(
         select(OpenLink).where(OpenLink.campaign_id == campaign.id).order_by(OpenLink.id))
         if scope is None or link.target.is_within(scope)]
-    shown = [(link, url_for("surveys.open_survey", token=link.token, _external=True))
+    shown = [(link, url_for("member_surveys.open_survey", token=link.token, _external=True))
              for link in links]
-    return render_template("surveys/links_admin.html", campaign=campaign, form=form,
+    return render_template("member_surveys/links_admin.html", campaign=campaign, form=form,
                            links=[(link, url, qr_data_uri(url)) for link, url in shown],
                            status=422 if form.errors else 200), 422 if form.errors else 200

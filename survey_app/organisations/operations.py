@@ -16,6 +16,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from survey_app.errors import ProblemList
 from survey_app.extensions import db
 from survey_app.models import Organisation, OrgKind
 from survey_app.models.audit import record
@@ -67,10 +68,15 @@ class ImportIssue:
         return f"{prefix}: {self.message}" if prefix else str(self.message)
 
 
-class ImportFailed(ValueError):
+class ImportFailed(ProblemList):
+    """An org sheet with problems; ``issues`` lists every one, with its row and column."""
+
     def __init__(self, issues: list[ImportIssue]):
-        super().__init__("\n".join(str(i) for i in issues))
+        super().__init__(issues)
         self.issues = issues
+
+    def __str__(self) -> str:
+        return "\n".join(str(i) for i in self.issues)
 
 
 @dataclass
