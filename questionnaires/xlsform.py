@@ -13,8 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from . import expressions
-from .loader import ID_RE, QuestionnaireError, ValidationError, library_scales
-from .model import EVIDENCE_SUFFIX, NA_CODE, NA_LABEL, ChecklistItem, MatrixItem, Questionnaire
+from .checking import ID_RE, QuestionnaireError, ValidationError
+from .loader import library_scales
+from .model import (
+    EVIDENCE_SUFFIX,
+    NA_CODE,
+    NA_LABEL,
+    ChecklistItem,
+    MatrixItem,
+    Questionnaire,
+    Text,
+)
 from .yamlio import dump_yaml
 
 __all__ = ["dump_yaml", "export_xlsform", "import_xlsform", "xpath_to_condition"]
@@ -659,7 +668,7 @@ def export_xlsform(questionnaire: Questionnaire, path: str | Path) -> None:
                            PJ + "reverse": "yes" if it.reverse else "no"})
                 row(type="end group")
             elif x.type == "checklist":
-                add_list(YES_NO, [("yes", _T("是", "Yes")), ("no", _T("否", "No"))])
+                add_list(YES_NO, [("yes", Text("是", "Yes")), ("no", Text("否", "No"))])
                 row(type="begin group", **common, **{PJ + "type": "checklist"})
                 for it in x.items:
                     assert isinstance(it, ChecklistItem)
@@ -668,7 +677,7 @@ def export_xlsform(questionnaire: Questionnaire, path: str | Path) -> None:
                         **{PJ + "points": _fmt(it.points), PJ + "veto": "yes" if it.veto else ""})
                     if it.evidence:
                         row(type="text", name=it.id + EVIDENCE_SUFFIX,
-                            **labels(_T("依据材料", "Evidence")))
+                            **labels(Text("依据材料", "Evidence")))
                 row(type="end group")
             elif x.type in ("single", "multiple", "ranking"):
                 add_list(x.id, [(c.code, c.label) for c in x.choices])
@@ -722,9 +731,3 @@ def export_xlsform(questionnaire: Questionnaire, path: str | Path) -> None:
     st.append(header)
     st.append(values)
     wb.save(str(path))
-
-
-def _T(zh: str, en: str):
-    from .model import Text
-
-    return Text(zh, en)
