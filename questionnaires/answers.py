@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
 from . import expressions
@@ -50,58 +50,89 @@ def _number(v: object) -> float | None:
     return None
 
 
-def _clean(f: FormField, v: object) -> tuple[object, str | None]:
-    """(cleaned value, error key or None) for a non-empty answer."""
+Cleaned = tuple[object, str | None]
+
+
+def _clean_likert(f: FormField, v: object) -> Cleaned:
+    codes = f.scale.codes if f.scale else ()
+    return (v, None) if isinstance(v, str) and v in codes else (None, "invalid_choice")
+
+
+def _clean_single(f: FormField, v: object) -> Cleaned:
+    ok = isinstance(v, str) and v in {c.code for c in f.question.choices}
+    return (v, None) if ok else (None, "invalid_choice")
+
+
+def _clean_choices(f: FormField, v: object) -> Cleaned:
+    """A ``multiple`` or ``ranking`` answer: a list of distinct known codes (one code alone
+    counts as a list of one)."""
     q = f.question
-    if f.type == "likert":
-        codes = f.scale.codes if f.scale else ()
-        return (v, None) if isinstance(v, str) and v in codes else (None, "invalid_choice")
-    if f.type == "single":
-        ok = isinstance(v, str) and v in {c.code for c in q.choices}
-        return (v, None) if ok else (None, "invalid_choice")
-    if f.type in ("multiple", "ranking"):
-        if isinstance(v, str):
-            v = [v]
-        if not isinstance(v, list | tuple) or not all(isinstance(x, str) for x in v):
-            return None, "invalid_type"
-        codes = {c.code for c in q.choices}
-        if any(x not in codes for x in v):
-            return None, "invalid_choice"
-        if len(set(v)) != len(v):
-            return None, "duplicate_choice"
-        if f.type == "multiple":
-            if q.min_choices is not None and len(v) < q.min_choices:
-                return None, "too_few_choices"
-            if q.max_choices is not None and len(v) > q.max_choices:
-                return None, "too_many_choices"
-        return list(v), None
-    if f.type in ("rating", "number"):
-        n = _number(v)
-        if n is None:
-            return None, "not_a_number"
-        if q.integer:
-            if not n.is_integer():
-                return None, "not_an_integer"
-        if q.min is not None and n < q.min:
-            return None, "too_small"
-        if q.max is not None and n > q.max:
-            return None, "too_large"
-        return (int(n) if q.integer else n), None
-    if f.type == "text":
-        if not isinstance(v, str):
-            return None, "invalid_type"
-        v = v.strip()
-        limit = q.max_length if f.kind == "question" else 500
-        return (v, None) if len(v) <= (limit or 500) else (None, "too_long")
-    if f.type == "checklist":
-        if isinstance(v, bool):
-            return v, None
-        if isinstance(v, str) and v.strip().lower() in _YES:
-            return True, None
-        if isinstance(v, str) and v.strip().lower() in _NO:
-            return False, None
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list | tuple) or not all(isinstance(x, str) for x in v):
         return None, "invalid_type"
+    codes = {c.code for c in q.choices}
+    if any(x not in codes for x in v):
+        return None, "invalid_choice"
+    if len(set(v)) != len(v):
+        return None, "duplicate_choice"
+    if f.type == "multiple":
+        if q.min_choices is not None and len(v) < q.min_choices:
+            return None, "too_few_choices"
+        if q.max_choices is not None and len(v) > q.max_choices:
+            return None, "too_many_choices"
+    return list(v), None
+
+
+def _clean_number(f: FormField, v: object) -> Cleaned:
+    q = f.question
+    n = _number(v)
+    if n is None:
+        return None, "not_a_number"
+    if q.integer and not n.is_integer():
+        return None, "not_an_integer"
+    if q.min is not None and n < q.min:
+        return None, "too_small"
+    if q.max is not None and n > q.max:
+        return None, "too_large"
+    return (int(n) if q.integer else n), None
+
+
+def _clean_text(f: FormField, v: object) -> Cleaned:
+    if not isinstance(v, str):
+        return None, "invalid_type"
+    v = v.strip()
+    limit = f.question.max_length if f.kind == "question" else 500
+    return (v, None) if len(v) <= (limit or 500) else (None, "too_long")
+
+
+def _clean_checklist(f: FormField, v: object) -> Cleaned:
+    if isinstance(v, bool):
+        return v, None
+    if isinstance(v, str) and v.strip().lower() in _YES:
+        return True, None
+    if isinstance(v, str) and v.strip().lower() in _NO:
+        return False, None
     return None, "invalid_type"
+
+
+#: The cleaner of each answer type (a field's ``type``: matrix rows are ``likert``).
+_CLEANERS: dict[str, Callable[[FormField, object], Cleaned]] = {
+    "likert": _clean_likert,
+    "single": _clean_single,
+    "multiple": _clean_choices,
+    "ranking": _clean_choices,
+    "rating": _clean_number,
+    "number": _clean_number,
+    "text": _clean_text,
+    "checklist": _clean_checklist,
+}
+
+
+def _clean(f: FormField, v: object) -> Cleaned:
+    """(cleaned value, error key or None) for a non-empty answer."""
+    cleaner = _CLEANERS.get(f.type)
+    return cleaner(f, v) if cleaner is not None else (None, "invalid_type")
 
 
 def validate_answers(

@@ -66,6 +66,65 @@ class _Token:
 _PUNCT = {"(", ")", "[", "]", ","}
 
 
+def _read_string(text: str, i: int) -> tuple[_Token, int]:
+    end = text.find(text[i], i + 1)
+    if end < 0:
+        raise ExpressionError(f"unterminated string at position {i}")
+    return _Token("string", text[i : end + 1], i, text[i + 1 : end]), end + 1
+
+
+def _starts_number(text: str, i: int) -> bool:
+    c = text[i]
+    return c.isascii() and (c.isdigit() or (c == "." and i + 1 < len(text)
+                                            and text[i + 1].isdigit()))
+
+
+def _read_number(text: str, i: int) -> tuple[_Token, int]:
+    n = len(text)
+    j = i
+    while j < n and text[j].isascii() and (text[j].isdigit() or text[j] == "."):
+        j += 1
+    if j < n and text[j].isascii() and (text[j].isalpha() or text[j] == "_"):
+        raise ExpressionError(f"malformed number at position {i}")
+    raw = text[i:j]
+    if raw.count(".") > 1 or raw.endswith("."):
+        raise ExpressionError(f"malformed number {raw!r}")
+    if sum(ch.isdigit() for ch in raw) > MAX_DIGITS:
+        raise ExpressionError(f"number too long (more than {MAX_DIGITS} digits)")
+    value: int | float = float(raw) if "." in raw else int(raw)
+    return _Token("number", raw, i, value), j
+
+
+def _read_name(text: str, i: int) -> tuple[_Token, int]:
+    n = len(text)
+    j = i
+    while j < n and text[j].isascii() and (text[j].isalnum() or text[j] == "_"):
+        j += 1
+    word = text[i:j]
+    if word.startswith("_"):
+        raise ExpressionError(f"name {word!r} is not allowed (leading underscore)")
+    if word in _FORBIDDEN_WORDS:
+        raise ExpressionError(f"{word!r} is not part of the condition language")
+    return _Token("name", word, i, word), j
+
+
+def _read_symbol(text: str, i: int) -> tuple[_Token, int]:
+    """An operator or a punctuation mark; a stray character is an error."""
+    c = text[i]
+    two = text[i : i + 2]
+    if two in ("==", "!=", "<=", ">="):
+        return _Token("op", two, i), i + 2
+    if c in "<>":
+        return _Token("op", c, i), i + 1
+    if c == "=":
+        raise ExpressionError(f"single '=' at position {i}: use '==' to compare")
+    if c == ".":
+        raise ExpressionError(f"attribute access ('.') is not allowed (position {i})")
+    if c in _PUNCT:
+        return _Token("punct", c, i), i + 1
+    raise ExpressionError(f"unexpected character {c!r} at position {i}")
+
+
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     i, n = 0, len(text)
@@ -75,57 +134,14 @@ def _tokenize(text: str) -> list[_Token]:
             i += 1
             continue
         if c in "'\"":
-            end = text.find(c, i + 1)
-            if end < 0:
-                raise ExpressionError(f"unterminated string at position {i}")
-            tokens.append(_Token("string", text[i : end + 1], i, text[i + 1 : end]))
-            i = end + 1
-            continue
-        if c.isascii() and (c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit())):
-            j = i
-            while j < n and text[j].isascii() and (text[j].isdigit() or text[j] == "."):
-                j += 1
-            if j < n and text[j].isascii() and (text[j].isalpha() or text[j] == "_"):
-                raise ExpressionError(f"malformed number at position {i}")
-            raw = text[i:j]
-            if raw.count(".") > 1 or raw.endswith("."):
-                raise ExpressionError(f"malformed number {raw!r}")
-            if sum(ch.isdigit() for ch in raw) > MAX_DIGITS:
-                raise ExpressionError(f"number too long (more than {MAX_DIGITS} digits)")
-            value: int | float = float(raw) if "." in raw else int(raw)
-            tokens.append(_Token("number", raw, i, value))
-            i = j
-            continue
-        if c.isascii() and (c.isalpha() or c == "_"):
-            j = i
-            while j < n and text[j].isascii() and (text[j].isalnum() or text[j] == "_"):
-                j += 1
-            word = text[i:j]
-            if word.startswith("_"):
-                raise ExpressionError(f"name {word!r} is not allowed (leading underscore)")
-            if word in _FORBIDDEN_WORDS:
-                raise ExpressionError(f"{word!r} is not part of the condition language")
-            tokens.append(_Token("name", word, i, word))
-            i = j
-            continue
-        two = text[i : i + 2]
-        if two in ("==", "!=", "<=", ">="):
-            tokens.append(_Token("op", two, i))
-            i += 2
-            continue
-        if c in "<>":
-            tokens.append(_Token("op", c, i))
-            i += 1
-            continue
-        if c == "=":
-            raise ExpressionError(f"single '=' at position {i}: use '==' to compare")
-        if c == ".":
-            raise ExpressionError(f"attribute access ('.') is not allowed (position {i})")
-        if c in _PUNCT:
-            tokens.append(_Token("punct", c, i))
-            i += 1
-            continue
-        raise ExpressionError(f"unexpected character {c!r} at position {i}")
+            token, i = _read_string(text, i)
+        elif _starts_number(text, i):
+            token, i = _read_number(text, i)
+        elif c.isascii() and (c.isalpha() or c == "_"):
+            token, i = _read_name(text, i)
+        else:
+            token, i = _read_symbol(text, i)
+        tokens.append(token)
     tokens.append(_Token("end", "", n))
     return tokens
 

@@ -9,12 +9,25 @@ are documented in README.md ("XLSForm interop").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from . import expressions
-from .loader import ID_RE, QuestionnaireError, ValidationError, library_scales
-from .model import EVIDENCE_SUFFIX, NA_CODE, NA_LABEL, ChecklistItem, MatrixItem, Questionnaire
+from .checking import ID_RE, QuestionnaireError, ValidationError
+from .loader import library_scales
+from .model import (
+    EVIDENCE_SUFFIX,
+    NA_CODE,
+    NA_LABEL,
+    ChecklistItem,
+    MatrixItem,
+    Question,
+    Questionnaire,
+    Scale,
+    Section,
+    Text,
+)
 from .yamlio import dump_yaml
 
 __all__ = ["dump_yaml", "export_xlsform", "import_xlsform", "xpath_to_condition"]
@@ -118,6 +131,20 @@ def _cell(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v).strip()
+
+
+def _finish_sections(sections: list[dict]) -> list[dict]:
+    """Drop the import's bookkeeping keys; without weights in the form, sections with scored
+    items get equal dimension weights."""
+    for s in sections:
+        s.pop("_row", None)
+        s.pop("_implicit", None)
+    scored = [s for s in sections
+              if any(q.get("type") in ("likert", "matrix") for q in s["questions"])]
+    if scored and not any("weight" in s for s in sections):
+        for s in scored:
+            s["weight"] = 1 / len(scored)
+    return sections
 
 
 class _Importer:
@@ -234,9 +261,9 @@ class _Importer:
             self.err("survey", rowno, f"column '{col}' is not supported")
 
     def read_survey(self, rows: list[dict], form_title: dict) -> list[dict]:
-        sections: list[dict] = []
-        current: dict | None = None
-        block: dict | None = None  # an open matrix or checklist group
+        self.sections: list[dict] = []
+        self.current: dict | None = None  # the open top-level group (a section)
+        self.block: dict | None = None  # an open matrix or checklist group
         for i, row in enumerate(rows):
             rowno = i + 2
             if not any(_cell(v) for v in row.values()):
@@ -244,63 +271,64 @@ class _Importer:
             self.check_columns(row, rowno)
             rtype = _normalise_type(_cell(row.get("type")))
             name = _cell(row.get("name"))
-            pj_type = _cell(row.get(PJ + "type"))
-            appearance = _cell(row.get("appearance"))
             if rtype == "begin group":
-                if current is None:
-                    if name and not ID_RE.match(name):
-                        self.err("survey", rowno, f"group name {name!r} is not a valid id")
-                    current = {"id": name, "title": self.text(row, "label", "survey", rowno)
-                               or {"zh": name, "en": name}, "questions": [], "_row": rowno}
-                    w = _cell(row.get(PJ + "weight"))
-                    if w:
-                        current["weight"] = self.number(w, rowno)
-                    sections.append(current)
-                elif block is None and (appearance == "table-list" or pj_type == "matrix"):
-                    block = self.start_block("matrix", row, rowno)
-                elif block is None and pj_type == "checklist":
-                    block = self.start_block("checklist", row, rowno)
-                else:
-                    self.err("survey", rowno, "nested groups are only supported as a matrix "
-                                              "(appearance table-list) or a pingjia checklist")
-                continue
-            if rtype == "end group":
-                if block is not None:
-                    self.finish_block(block, current)
-                    block = None
-                elif current is not None:
-                    current = None
-                else:
-                    self.err("survey", rowno, "end group without begin group")
-                continue
-            if block is not None:
-                self.block_row(block, row, rtype, name, rowno)
-                continue
-            q = self.question(row, rtype, name, rowno)
-            if q is None:
-                continue
-            if current is None:
-                if sections and sections[-1].get("_implicit"):
-                    current_implicit = sections[-1]
-                else:
-                    current_implicit = {"id": MAIN_SECTION if not sections else
-                                        f"{MAIN_SECTION}_{len(sections) + 1}",
-                                        "title": form_title, "questions": [], "_implicit": True}
-                    sections.append(current_implicit)
-                current_implicit["questions"].append(q)
+                self.begin_group(row, name, rowno)
+            elif rtype == "end group":
+                self.end_group(rowno)
+            elif self.block is not None:
+                self.block_row(self.block, row, rtype, name, rowno)
             else:
-                current["questions"].append(q)
-        if current is not None or block is not None:
+                q = self.question(row, rtype, name, rowno)
+                if q is not None:
+                    self.add_question(q, form_title)
+        if self.current is not None or self.block is not None:
             self.err("survey", None, "a group is not closed (missing end group)")
-        for s in sections:
-            s.pop("_row", None)
-            s.pop("_implicit", None)
-        scored = [s for s in sections
-                  if any(q.get("type") in ("likert", "matrix") for q in s["questions"])]
-        if scored and not any("weight" in s for s in sections):
-            for s in scored:  # no weights in the form: equal dimension weights
-                s["weight"] = 1 / len(scored)
-        return sections
+        return _finish_sections(self.sections)
+
+    def begin_group(self, row: dict, name: str, rowno: int) -> None:
+        """A top-level group opens a section; a nested one a matrix or checklist block."""
+        pj_type = _cell(row.get(PJ + "type"))
+        appearance = _cell(row.get("appearance"))
+        if self.current is None:
+            if name and not ID_RE.match(name):
+                self.err("survey", rowno, f"group name {name!r} is not a valid id")
+            self.current = {"id": name, "title": self.text(row, "label", "survey", rowno)
+                            or {"zh": name, "en": name}, "questions": [], "_row": rowno}
+            w = _cell(row.get(PJ + "weight"))
+            if w:
+                self.current["weight"] = self.number(w, rowno)
+            self.sections.append(self.current)
+        elif self.block is None and (appearance == "table-list" or pj_type == "matrix"):
+            self.block = self.start_block("matrix", row, rowno)
+        elif self.block is None and pj_type == "checklist":
+            self.block = self.start_block("checklist", row, rowno)
+        else:
+            self.err("survey", rowno, "nested groups are only supported as a matrix "
+                                      "(appearance table-list) or a pingjia checklist")
+
+    def end_group(self, rowno: int) -> None:
+        if self.block is not None:
+            self.finish_block(self.block, self.current)
+            self.block = None
+        elif self.current is not None:
+            self.current = None
+        else:
+            self.err("survey", rowno, "end group without begin group")
+
+    def add_question(self, q: dict, form_title: dict) -> None:
+        """Into the open section, else into the implicit section after the last group."""
+        if self.current is not None:
+            self.current["questions"].append(q)
+            return
+        sections = self.sections
+        if sections and sections[-1].get("_implicit"):
+            implicit = sections[-1]
+        else:
+            implicit = {"id": MAIN_SECTION if not sections else
+                        f"{MAIN_SECTION}_{len(sections) + 1}",
+                        "title": form_title, "questions": [], "_implicit": True}
+            sections.append(implicit)
+        implicit["questions"].append(q)
 
     def number(self, text: str, rowno: int) -> float | int | None:
         try:
@@ -585,6 +613,158 @@ def _fmt(x: float | int | None) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+def _labels(text: Text | None, prefix: str = "label") -> dict[str, str]:
+    if text is None:
+        return {}
+    return {f"{prefix}::{ZH_LANG}": text.zh, f"{prefix}::{EN_LANG}": text.en}
+
+
+def _yes(flag: bool, no: str = "") -> str:
+    return "yes" if flag else no
+
+
+_SELECT_TYPES = {"single": "select_one", "multiple": "select_multiple", "ranking": "rank"}
+
+
+class _Exporter:
+    """Collects the rows of the survey sheet and the choice lists, one question at a time."""
+
+    def __init__(self, questionnaire: Questionnaire):
+        self.q = questionnaire
+        self.survey: list[dict[str, str]] = []
+        self.choices: list[list[str]] = []
+        self.lists_done: set[str] = set()
+
+    def row(self, **kw: str) -> None:
+        self.survey.append(kw)
+
+    def add_list(self, name: str, opts: list[tuple[str, Text]]) -> None:
+        if name in self.lists_done:
+            return
+        self.lists_done.add(name)
+        for code, label in opts:
+            self.choices.append([name, code, label.zh, label.en])
+
+    def scale_list(self, sid: str) -> str:
+        sc = self.q.scales[sid]
+        opts = [(p.code, p.label) for p in sc.points]
+        if sc.na:
+            opts.append((NA_CODE, NA_LABEL))
+        self.add_list(sid, opts)
+        return sid
+
+    def section(self, s: Section) -> None:
+        sec = {"type": "begin group", "name": s.id, **_labels(s.title)}
+        if s.weight:
+            sec[PJ + "weight"] = _fmt(s.weight)
+        self.row(**sec)
+        for x in s.questions:
+            common = {"name": x.id, **_labels(x.label), **_labels(x.hint, "hint"),
+                      "relevant": expressions.parse(x.relevant).to_xpath(self.q)
+                      if x.relevant else ""}
+            if x.type != "note" and x.required:
+                common["required"] = "yes"
+            _WRITERS[x.type](self, x, common)
+        self.row(type="end group")
+
+    def likert(self, x: Question, common: dict[str, str]) -> None:
+        self.row(type=f"select_one {self.scale_list(x.scale)}", **common,
+                 **{PJ + "scale": x.scale, PJ + "weight": _fmt(x.weight),
+                    PJ + "reverse": _yes(x.reverse)})
+
+    def matrix(self, x: Question, common: dict[str, str]) -> None:
+        lst = self.scale_list(x.scale)
+        self.row(type="begin group", appearance="table-list", **common,
+                 **{PJ + "type": "matrix", PJ + "weight": _fmt(x.weight),
+                    PJ + "reverse": _yes(x.reverse)})
+        for it in x.items:
+            if isinstance(it, MatrixItem):
+                self.row(type=f"select_one {lst}", name=it.id, **_labels(it.label),
+                         **({"required": "yes"} if x.required else {}),
+                         **{PJ + "weight": _fmt(it.weight), PJ + "reverse": _yes(it.reverse, "no")})
+        self.row(type="end group")
+
+    def checklist(self, x: Question, common: dict[str, str]) -> None:
+        self.add_list(YES_NO, [("yes", Text("是", "Yes")), ("no", Text("否", "No"))])
+        self.row(type="begin group", **common, **{PJ + "type": "checklist"})
+        for it in x.items:
+            if not isinstance(it, ChecklistItem):
+                continue
+            self.row(type=f"select_one {YES_NO}", name=it.id, **_labels(it.label),
+                     **({"required": "yes"} if x.required else {}),
+                     **{PJ + "points": _fmt(it.points), PJ + "veto": _yes(it.veto)})
+            if it.evidence:
+                self.row(type="text", name=it.id + EVIDENCE_SUFFIX,
+                         **_labels(Text("依据材料", "Evidence")))
+        self.row(type="end group")
+
+    def select(self, x: Question, common: dict[str, str]) -> None:
+        self.add_list(x.id, [(c.code, c.label) for c in x.choices])
+        extra = {}
+        if x.type == "single":
+            extra[PJ + "type"] = "single"
+        if x.min_choices is not None:
+            extra[PJ + "min_choices"] = str(x.min_choices)
+        if x.max_choices is not None:
+            extra[PJ + "max_choices"] = str(x.max_choices)
+        self.row(type=f"{_SELECT_TYPES[x.type]} {x.id}", **common, **extra)
+
+    def rating(self, x: Question, common: dict[str, str]) -> None:
+        self.row(type="range", parameters="start=0 end=10 step=1", **common)
+
+    def number(self, x: Question, common: dict[str, str]) -> None:
+        parts = []
+        if x.min is not None:
+            parts.append(f". >= {_fmt(x.min)}")
+        if x.max is not None:
+            parts.append(f". <= {_fmt(x.max)}")
+        self.row(type="integer" if x.integer else "decimal", constraint=" and ".join(parts),
+                 **common)
+
+    def text(self, x: Question, common: dict[str, str]) -> None:
+        self.row(type="text", constraint=f"string-length(.) <= {x.max_length}", **common)
+
+    def note(self, x: Question, common: dict[str, str]) -> None:
+        self.row(type="note", **common)
+
+
+#: The survey rows of each question type.
+_WRITERS: dict[str, Callable[[_Exporter, Question, dict[str, str]], None]] = {
+    "likert": _Exporter.likert,
+    "matrix": _Exporter.matrix,
+    "checklist": _Exporter.checklist,
+    "single": _Exporter.select,
+    "multiple": _Exporter.select,
+    "ranking": _Exporter.select,
+    "rating": _Exporter.rating,
+    "number": _Exporter.number,
+    "text": _Exporter.text,
+    "note": _Exporter.note,
+}
+
+
+def _check_library_scales(q: Questionnaire, lib: Mapping[str, Scale]) -> None:
+    for sid, sc in q.scales.items():
+        base = lib.get(sid)
+        if base is None or (base.points, base.na) != (sc.points, sc.na):
+            raise ValueError(f"scale '{sid}' is not a library scale; XLSForm export needs one")
+
+
+def _settings(q: Questionnaire, lib: Mapping[str, Scale]) -> tuple[list[str], list[str]]:
+    """The header and the values of the settings sheet."""
+    header = ["form_title", "form_id", "version", "default_language", "pingjia_title_en"]
+    values = [q.title.zh, q.key, q.version, ZH_LANG, q.title.en]
+    if q.description is not None:
+        header += ["pingjia_description_zh", "pingjia_description_en"]
+        values += [q.description.zh, q.description.en]
+    overrides = [f"{sid}: {' '.join(sorted(sc.satisfied))}" for sid, sc in sorted(q.scales.items())
+                 if sc.satisfied != lib[sid].satisfied]
+    if overrides:
+        header.append("pingjia_satisfied")
+        values.append("; ".join(overrides))
+    return header, values
+
+
 def export_xlsform(questionnaire: Questionnaire, path: str | Path) -> None:
     """Write the questionnaire as an XLSForm (survey, choices, settings; zh and en labels).
 
@@ -597,134 +777,22 @@ def export_xlsform(questionnaire: Questionnaire, path: str | Path) -> None:
 
     q = questionnaire
     lib = library_scales()
-    for sid, sc in q.scales.items():
-        base = lib.get(sid)
-        if base is None or (base.points, base.na) != (sc.points, sc.na):
-            raise ValueError(f"scale '{sid}' is not a library scale; XLSForm export needs one")
-
-    survey: list[dict[str, str]] = []
-    choices: list[list[str]] = []
-    lists_done: set[str] = set()
-
-    def add_list(name: str, opts: list[tuple[str, Any]]) -> None:
-        if name in lists_done:
-            return
-        lists_done.add(name)
-        for code, label in opts:
-            choices.append([name, code, label.zh, label.en])
-
-    def scale_list(sid: str) -> str:
-        sc = q.scales[sid]
-        opts = [(p.code, p.label) for p in sc.points]
-        if sc.na:
-            opts.append((NA_CODE, NA_LABEL))
-        add_list(sid, opts)
-        return sid
-
-    def row(**kw: str) -> None:
-        survey.append(kw)
-
-    def labels(text, prefix: str = "label") -> dict[str, str]:
-        if text is None:
-            return {}
-        return {f"{prefix}::{ZH_LANG}": text.zh, f"{prefix}::{EN_LANG}": text.en}
-
-    def relevant(src: str | None) -> str:
-        return expressions.parse(src).to_xpath(q) if src else ""
-
+    _check_library_scales(q, lib)
+    exporter = _Exporter(q)
     for s in q.sections:
-        sec = {"type": "begin group", "name": s.id, **labels(s.title)}
-        if s.weight:
-            sec[PJ + "weight"] = _fmt(s.weight)
-        row(**sec)
-        for x in s.questions:
-            common = {"name": x.id, **labels(x.label), **labels(x.hint, "hint"),
-                      "relevant": relevant(x.relevant)}
-            if x.type != "note" and x.required:
-                common["required"] = "yes"
-            if x.type == "likert":
-                row(type=f"select_one {scale_list(x.scale)}", **common,
-                    **{PJ + "scale": x.scale, PJ + "weight": _fmt(x.weight),
-                       PJ + "reverse": "yes" if x.reverse else ""})
-            elif x.type == "matrix":
-                lst = scale_list(x.scale)
-                row(type="begin group", appearance="table-list", **common,
-                    **{PJ + "type": "matrix", PJ + "weight": _fmt(x.weight),
-                       PJ + "reverse": "yes" if x.reverse else ""})
-                for it in x.items:
-                    assert isinstance(it, MatrixItem)
-                    row(type=f"select_one {lst}", name=it.id, **labels(it.label),
-                        **({"required": "yes"} if x.required else {}),
-                        **{PJ + "weight": _fmt(it.weight),
-                           PJ + "reverse": "yes" if it.reverse else "no"})
-                row(type="end group")
-            elif x.type == "checklist":
-                add_list(YES_NO, [("yes", _T("是", "Yes")), ("no", _T("否", "No"))])
-                row(type="begin group", **common, **{PJ + "type": "checklist"})
-                for it in x.items:
-                    assert isinstance(it, ChecklistItem)
-                    row(type=f"select_one {YES_NO}", name=it.id, **labels(it.label),
-                        **({"required": "yes"} if x.required else {}),
-                        **{PJ + "points": _fmt(it.points), PJ + "veto": "yes" if it.veto else ""})
-                    if it.evidence:
-                        row(type="text", name=it.id + EVIDENCE_SUFFIX,
-                            **labels(_T("依据材料", "Evidence")))
-                row(type="end group")
-            elif x.type in ("single", "multiple", "ranking"):
-                add_list(x.id, [(c.code, c.label) for c in x.choices])
-                kind = {"single": "select_one", "multiple": "select_multiple",
-                        "ranking": "rank"}[x.type]
-                extra = {}
-                if x.type == "single":
-                    extra[PJ + "type"] = "single"
-                if x.min_choices is not None:
-                    extra[PJ + "min_choices"] = str(x.min_choices)
-                if x.max_choices is not None:
-                    extra[PJ + "max_choices"] = str(x.max_choices)
-                row(type=f"{kind} {x.id}", **common, **extra)
-            elif x.type == "rating":
-                row(type="range", parameters="start=0 end=10 step=1", **common)
-            elif x.type == "number":
-                parts = []
-                if x.min is not None:
-                    parts.append(f". >= {_fmt(x.min)}")
-                if x.max is not None:
-                    parts.append(f". <= {_fmt(x.max)}")
-                row(type="integer" if x.integer else "decimal", constraint=" and ".join(parts),
-                    **common)
-            elif x.type == "text":
-                row(type="text", constraint=f"string-length(.) <= {x.max_length}", **common)
-            elif x.type == "note":
-                row(type="note", **common)
-        row(type="end group")
+        exporter.section(s)
 
     wb = Workbook()
     ws = wb.active
     ws.title = "survey"
     ws.append(SURVEY_COLUMNS)
-    for r in survey:
+    for r in exporter.survey:
         ws.append([r.get(c, "") or None for c in SURVEY_COLUMNS])
     cs = wb.create_sheet("choices")
     cs.append(["list_name", "name", f"label::{ZH_LANG}", f"label::{EN_LANG}"])
-    for c in choices:
+    for c in exporter.choices:
         cs.append(c)
     st = wb.create_sheet("settings")
-    header = ["form_title", "form_id", "version", "default_language", "pingjia_title_en"]
-    values = [q.title.zh, q.key, q.version, ZH_LANG, q.title.en]
-    if q.description is not None:
-        header += ["pingjia_description_zh", "pingjia_description_en"]
-        values += [q.description.zh, q.description.en]
-    overrides = [f"{sid}: {' '.join(sorted(sc.satisfied))}" for sid, sc in sorted(q.scales.items())
-                 if sc.satisfied != lib[sid].satisfied]
-    if overrides:
-        header.append("pingjia_satisfied")
-        values.append("; ".join(overrides))
-    st.append(header)
-    st.append(values)
+    for line in _settings(q, lib):
+        st.append(line)
     wb.save(str(path))
-
-
-def _T(zh: str, en: str):
-    from .model import Text
-
-    return Text(zh, en)
