@@ -471,23 +471,44 @@ def partnering_effect(panel: pd.DataFrame, *, treated_units: Iterable[str], pair
     matched *without replacement* by an optimal assignment that minimises the total distance
     (Rosenbaum 1989), so no control serves two treated units. With the bias correction,
     :math:`\\hat\\mu(x) = x'\\hat\\beta` is the OLS fit of :math:`\\Delta` on
-    :math:`(1, y_{pre}, \\log size)` over all eligible controls, and
+    :math:`(1, y_{pre}, \\log size)` and sector indicators over all eligible controls, and
 
     .. math::
 
         d_i = \\Delta_i - \\frac{1}{k}\\sum_{j \\in M(i)}
               \\left(\\Delta_j + \\hat\\mu(x_i) - \\hat\\mu(x_j)\\right), \\qquad
-        \\hat\\tau = \\bar d, \\qquad
-        \\bar d \\pm t_{1-\\alpha/2,\\, n_1 - 1}\\, s_d / \\sqrt{n_1}.
+        \\hat\\tau = \\bar d.
 
     Matching on the pre-period level removes the regression to the mean that a naive
-    difference-in-differences suffers when weaker units are the ones paired. Because the
-    control sets are disjoint, the :math:`d_i` are independent, and the interval is a
-    Student t interval with :math:`n_1 - 1` degrees of freedom: with 3 treated units the
-    multiplier is 4.30, not 1.96, which is the honesty small programmes need. A bootstrap
-    over units is not used: it is invalid for nearest-neighbour matching (Abadie & Imbens
-    2008) and, with a handful of treated units, too narrow. The estimate assumes parallel
-    trends given the matched covariates (Angrist & Pischke 2009, ch. 5).
+    difference-in-differences suffers when weaker units are the ones paired; the regression
+    removes what the matching leaves (the matches of the weakest units are rarely as weak).
+
+    **Interval.** Given the covariates, :math:`\\hat\\tau = \\bar\\Delta_T + \\sum_c w_c
+    \\Delta_c` is linear in the controls' changes, with :math:`w_c = -K(c)/(n_1 k) -
+    [D(D'D)^{-1}(0, \\bar g)]_c` (:math:`K(c)` = 1 if control :math:`c` is matched, :math:`D`
+    the controls' design matrix, :math:`\\bar g` the mean covariate discrepancy between
+    treated units and their matches). So
+
+    .. math::
+
+        \\widehat{\\mathrm{Var}}(\\hat\\tau) = \\frac{s_T^2}{n_1} + s_C^2 \\sum_c w_c^2,
+
+    with :math:`s_T^2` the variance of :math:`\\Delta_i - \\hat\\mu(x_i)` over the treated and
+    :math:`s_C^2` the OLS residual variance of the controls, and the interval is
+    :math:`\\hat\\tau \\pm t_{1-\\alpha/2,\\, n_1 - 1}\\,\\widehat{\\mathrm{se}}`. The
+    :math:`n_1 - 1` degrees of freedom are those of :math:`s_T^2`, the part that dominates
+    when few units are paired; they are conservative (Welch-Satterthwaite df would be larger)
+    and keep the interval honest for small programmes: with 3 treated units the multiplier
+    is 4.30, not 1.96. In simulations with 20 of 240 units paired the 95% interval covers at
+    its nominal rate; with 3 paired it over-covers (Satterthwaite df covered 0.90-0.94 there,
+    so they are not used). Without the bias correction the interval is the paired t interval
+    of the :math:`d_i` with :math:`n_1 - 1` df (the control sets are disjoint, so the
+    :math:`d_i` are independent given the covariates).
+
+    A bootstrap over units is not used: it is invalid for nearest-neighbour matching (Abadie
+    & Imbens 2008) and, with a handful of treated units, too narrow. The estimate assumes
+    parallel trends given the matched covariates (Angrist & Pischke 2009, ch. 5), and a
+    homoscedastic change within each arm.
 
     References
     ----------
@@ -575,16 +596,30 @@ def _effect_one(pre, post, outcome, treated, excluded, log_size, *, k, sector_pe
 
     dt, dc = delta[is_t], delta[is_c]
     if bias_adjust:
-        design = np.column_stack([np.ones(n_c), x[is_c]])
-        beta = np.linalg.lstsq(design, dc, rcond=None)[0][1:]
-        mu_t, mu_c = x[is_t] @ beta, x[is_c] @ beta
+        # sector effects in the regression too: a control from another sector brings its trend
+        sectors = np.unique(sector[is_c])
+        dummies = (sector[:, None] == sectors[None, 1:]).astype(float)
+        xd = np.column_stack([x, dummies])
+        design = np.column_stack([np.ones(n_c), xd[is_c]])
+        coef, *_ = np.linalg.lstsq(design, dc, rcond=None)
+        beta = coef[1:]
+        mu_t, mu_c = xd[is_t] @ beta, xd[is_c] @ beta
         counterfactual = (dc[match] + mu_t[:, None] - mu_c[match]).mean(axis=1)
+        # the estimate is linear in the changes: mean(dt) + w @ dc; its variance, with the
+        # treated residual variance and the controls' OLS residual variance
+        resid = dc - design @ coef
+        s2_c = float(resid @ resid) / max(n_c - design.shape[1], 1)
+        g = (xd[is_t] - xd[is_c][match].mean(axis=1)).mean(axis=0)
+        w = -np.bincount(match.ravel(), minlength=n_c) / (n_t * k)
+        w -= design @ np.linalg.pinv(design.T @ design) @ np.concatenate([[0.0], g])
+        s2_t = float(np.var(dt - mu_t, ddof=1))
+        variance = s2_t / n_t + s2_c * float(w @ w)
     else:
         counterfactual = dc[match].mean(axis=1)
     d = dt - counterfactual
     estimate = float(d.mean())
-    se = float(d.std(ddof=1) / np.sqrt(n_t))
-    df = n_t - 1
+    se = float(np.sqrt(variance if bias_adjust else d.var(ddof=1) / n_t))
+    df = n_t - 1  # the treated variance's df: conservative, see Notes
     half = float(stats.t.ppf(0.5 + ci / 2, df)) * se
     pre_t, pre_c = x[is_t, 0], x[is_c, 0]
     return {

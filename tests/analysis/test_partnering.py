@@ -283,26 +283,27 @@ def simulate(n_panels, *, effect, n_treated, bias_adjust=True, seed=20240601):
 
 def test_interval_covers_the_true_effect_at_its_nominal_rate():
     # 200 panels, 20 paired units of 240, true effect 3 points: the 95% interval covers 3 in
-    # 189 of 200 (0.945, Monte Carlo s.e. 0.015); the mean estimate is 2.83; the interval
-    # excludes 0 in 103 (power 0.52); median width 5.5 points
+    # 194 of 200 (0.970, Monte Carlo s.e. 0.015; 0.951 over 1,500 panels of seed 99); the
+    # mean estimate is 2.83; the interval excludes 0 in 87 (power 0.44); median width 6.0
     out = simulate(200, effect=3.0, n_treated=20)
-    assert out.covers.sum() == 189
+    assert out.covers.sum() == 194
     assert round(out.estimate.mean(), 2) == 2.83
-    assert out.flagged.sum() == 103
-    assert round((out.ci_high - out.ci_low).median(), 1) == 5.5
+    assert out.flagged.sum() == 87
+    assert round((out.ci_high - out.ci_low).median(), 1) == 6.0
     assert 0.92 <= out.covers.mean() <= 0.98
 
 
 def test_no_effect_is_flagged_at_about_five_percent():
-    # same 200 panels with no effect: flagged in 11 of 200 (0.055, Monte Carlo s.e. 0.015)
+    # same 200 panels with no effect: flagged in 6 of 200 (0.030)
     out = simulate(200, effect=0.0, n_treated=20)
-    assert out.flagged.sum() == 11
-    assert out.flagged.mean() <= 0.08
+    assert out.flagged.sum() == 6
+    assert out.flagged.mean() <= 0.06
 
 
 def test_matching_alone_leaves_regression_to_the_mean_bias():
     # without the bias correction the matched estimate drifts (mean 3.85 for a true 3,
-    # coverage 185 of 200); a naive comparison with all unpaired units is far worse (5.77)
+    # coverage 185 of 200), since the weakest paired units find no equally weak controls;
+    # a naive comparison with all unpaired units is far worse (5.77)
     out = simulate(200, effect=3.0, n_treated=20, bias_adjust=False)
     assert round(out.estimate.mean(), 2) == 3.85
     assert out.covers.sum() == 185
@@ -318,17 +319,19 @@ def test_matching_alone_leaves_regression_to_the_mean_bias():
 
 
 def test_three_treated_units_give_a_wide_interval():
-    # 3 paired units, true effect 2 points: t with 2 df (multiplier 4.30); median width 24.6
-    # points; covers 2 in 188 of 200; flagged in 15 of 200 (0.075): a small programme cannot
+    # 3 paired units, true effect 2 points: t with 2 df (multiplier 4.30); median width 25.5
+    # points; covers 2 in 200 of 200; flagged in 3 of 200 (0.015): a small programme cannot
     # show a small effect
     out = simulate(200, effect=2.0, n_treated=3)
     assert (out.df == 2).all()
-    assert round((out.ci_high - out.ci_low).median(), 1) == 24.6
-    assert out.covers.sum() == 188
-    assert out.flagged.sum() == 15
+    assert round((out.ci_high - out.ci_low).median(), 1) == 25.5
+    assert out.covers.sum() == 200
+    assert out.flagged.sum() == 3
     panel, treated = synthetic_panel(np.random.default_rng(3), n_treated=3, effect=2.0)
     one = partnering_effect(panel, treated_units=treated, pair_year=2023).iloc[0]
-    assert not one.flagged and one.ci_high - one.ci_low > 10
+    # estimate 5.87, interval (-9.96, 21.70)
+    assert round(one.estimate, 2) == 5.87
+    assert not one.flagged and one.ci_high - one.ci_low > 30
 
 
 def test_several_outcomes_and_dropped_units():
