@@ -1,15 +1,22 @@
-"""Authorisation helpers. Every view that touches an object checks it here, on the server."""
+"""Authorisation: every ``can_*`` rule of the platform, and the helpers that views use to
+load an object and check it on the server (404 for a missing object, 403 outside scope).
+
+The rules are plain functions of an account and an object, so the web pages, the command
+line and the tests ask the same question in the same place.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import abort
 from flask_login import current_user, login_required
 
 from survey_app.extensions import db, login_manager
-from survey_app.models import Organisation, Role, User
+from survey_app.models import Campaign, CampaignStatus, Organisation, Role, User
+from survey_app.models.assessment import AssessmentRun
 
 
 def _load_user(user_id: str) -> User | None:
@@ -57,9 +64,6 @@ def current_scope() -> Organisation | None:
 def managed_campaign(campaign_id: int):
     """The campaign the current admin may manage: 404 if missing, 403 if its owner is not in
     the admin's subtree."""
-    from survey_app.campaigns.queries import can_manage
-    from survey_app.models import Campaign
-
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         abort(404)
@@ -79,3 +83,87 @@ def visible_orgs_query():
             return query.where(False)
         query = query.where(Organisation.path.startswith(scope.path))
     return query
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+def can_manage(user: User, campaign: Campaign) -> bool:
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    return (user.role == Role.UNION_ADMIN and campaign.owner is not None
+            and user.organisation is not None and campaign.owner.is_within(user.organisation))
+
+
+def can_see_results(user: User, campaign: Campaign, target: Organisation) -> bool:
+    """Targets see their (aggregate) results only once the campaign is published."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    if campaign.status != CampaignStatus.PUBLISHED.value:
+        return False
+    if user.role not in (Role.UNION_ADMIN, Role.ANALYST) or user.organisation is None:
+        return False
+    return target.is_within(user.organisation) or can_manage(user, campaign)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def owner_side(user: User, campaign: Campaign) -> bool:
+    """The user's unit runs the campaign or lies above the unit that does."""
+    org = user.organisation
+    return (org is not None and campaign.owner is not None
+            and campaign.owner.is_within(org))
+
+
+def can_view(user: User, campaign: Campaign, unit: Organisation) -> bool:
+    """Whether ``user`` may see ``campaign``'s aggregated results for ``unit``."""
+    if campaign.status == CampaignStatus.DRAFT.value:
+        return user.role == Role.PLATFORM_ADMIN
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    published = campaign.status == CampaignStatus.PUBLISHED.value
+    if user.role in (Role.UNION_ADMIN, Role.ANALYST):
+        org = user.organisation
+        if org is None or not unit.is_within(org):
+            return False
+        return published or owner_side(user, campaign)
+    if user.role == Role.EVALUATOR:
+        return published and user.organisation_id == unit.id
+    return False
+
+
+#: Who may download response-level rows (never identifying; analysts' material).
+RAW_EXPORT_ROLES = (Role.PLATFORM_ADMIN, Role.ANALYST)
+
+
+def can_download_raw(user: User) -> bool:
+    return user.role in RAW_EXPORT_ROLES
+
+
+# ---------------------------------------------------------------- assessment
+
+
+def can_enter_for(user: Any, org: Organisation) -> bool:
+    """Platform admins; union admins for units strictly below their own unit."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    return (user.role == Role.UNION_ADMIN and own is not None and org.id != own.id
+            and org.is_within(own))
+
+
+def can_view_result(user: Any, org: Organisation, run: AssessmentRun | None) -> bool:
+    """Platform admins; union admins and analysts for their subtree (own unit once published)."""
+    if user is None:
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    if user.role not in (Role.UNION_ADMIN, Role.ANALYST) or own is None:
+        return False
+    if not org.is_within(own):
+        return False
+    return org.id != own.id or (run is not None and run.published)

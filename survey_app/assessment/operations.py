@@ -40,7 +40,7 @@ from analysis.data import load_campaign
 from questionnaires.assessment import Scheme
 from survey_app.errors import DomainError, NotAllowed, ProblemList
 from survey_app.extensions import db
-from survey_app.models import Campaign, CampaignStatus, CampaignTarget, Organisation, Role
+from survey_app.models import Campaign, CampaignStatus, CampaignTarget, Organisation
 from survey_app.models.assessment import (
     AssessmentResult,
     AssessmentRun,
@@ -49,6 +49,7 @@ from survey_app.models.assessment import (
     VetoFinding,
 )
 from survey_app.models.audit import record
+from survey_app.permissions import can_enter_for
 
 #: Accepted evidence types, recognised by content (not by the file name).
 EVIDENCE_TYPES = {
@@ -63,33 +64,6 @@ _STATUS_PREFERENCE = {CampaignStatus.PUBLISHED.value: 0, CampaignStatus.CLOSED.v
 
 class AssessmentError(DomainError):
     """A request the assessment area refuses; the message is for the user."""
-
-
-# --- authorisation --------------------------------------------------------------------------
-
-def can_enter_for(user: Any, org: Organisation) -> bool:
-    """Platform admins; union admins for units strictly below their own unit."""
-    if user is None or not getattr(user, "is_authenticated", True):
-        return False
-    if user.role == Role.PLATFORM_ADMIN:
-        return True
-    own = user.organisation
-    return (user.role == Role.UNION_ADMIN and own is not None and org.id != own.id
-            and org.is_within(own))
-
-
-def can_view_result(user: Any, org: Organisation, run: AssessmentRun | None) -> bool:
-    """Platform admins; union admins and analysts for their subtree (own unit once published)."""
-    if user is None:
-        return False
-    if user.role == Role.PLATFORM_ADMIN:
-        return True
-    own = user.organisation
-    if user.role not in (Role.UNION_ADMIN, Role.ANALYST) or own is None:
-        return False
-    if not org.is_within(own):
-        return False
-    return org.id != own.id or (run is not None and run.published)
 
 
 def _require_entry(user: Any, org: Organisation) -> None:

@@ -1,6 +1,6 @@
 """Assessment pages: results of the user's subtree, one unit's breakdown, input entry by the
 upper-level union, evidence uploads and downloads. Authorisation is checked per object in
-:mod:`survey_app.assessment.operations` (``can_enter_for`` / ``can_view_result``)."""
+:mod:`survey_app.permissions` (``can_enter_for`` / ``can_view_result``)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,6 @@ from survey_app.assessment.forms import (
 )
 from survey_app.assessment.operations import (
     InputsImportFailed,
-    can_enter_for,
-    can_view_result,
     compute,
     delete_evidence,
     evidence_path,
@@ -53,7 +51,12 @@ from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import Organisation, Role
 from survey_app.models.assessment import AssessmentResult, EvidenceFile
-from survey_app.permissions import roles_required, visible_orgs_query
+from survey_app.permissions import (
+    can_enter_for,
+    can_view_result,
+    roles_required,
+    visible_orgs_query,
+)
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
@@ -188,7 +191,7 @@ def export(scheme_key: str, year: int, fmt: str):
     within = None if current_user.role == Role.PLATFORM_ADMIN else current_user.organisation
     if within is None and current_user.role != Role.PLATFORM_ADMIN:
         abort(403)
-    # a unit's own result is only visible once published (see operations.can_view_result)
+    # a unit's own result is only visible once published (see permissions.can_view_result)
     data = export_bytes(scheme, run, fmt, within,
                         below_only=within is not None and not run.published)
     mime = "text/csv" if fmt == "csv" else (

@@ -16,7 +16,6 @@ from survey_app.extensions import db
 from survey_app.models import (
     Assignment,
     Campaign,
-    CampaignStatus,
     Draft,
     Organisation,
     Response,
@@ -80,13 +79,6 @@ def managed_campaigns_query(user: User):
         return query.where(False)
     return query.join(Organisation, Campaign.owner_id == Organisation.id).where(
         Organisation.path.startswith(scope.path))
-
-
-def can_manage(user: User, campaign: Campaign) -> bool:
-    if user.role == Role.PLATFORM_ADMIN:
-        return True
-    return (user.role == Role.UNION_ADMIN and campaign.owner is not None
-            and user.organisation is not None and campaign.owner.is_within(user.organisation))
 
 
 def current_answers(assignment: Assignment) -> dict:
@@ -195,17 +187,6 @@ def progress(campaign: Campaign, rows: list[AssignmentRow] | None = None):
             cell[0] += 1
             cell[1] += r.status == SUBMITTED
     return groups, per_target
-
-
-def can_see_results(user: User, campaign: Campaign, target: Organisation) -> bool:
-    """Targets see their (aggregate) results only once the campaign is published."""
-    if user.role == Role.PLATFORM_ADMIN:
-        return True
-    if campaign.status != CampaignStatus.PUBLISHED.value:
-        return False
-    if user.role not in (Role.UNION_ADMIN, Role.ANALYST) or user.organisation is None:
-        return False
-    return target.is_within(user.organisation) or can_manage(user, campaign)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,6 @@ from survey_app.campaigns.forms import (
 )
 from survey_app.campaigns.queries import (
     assignment_rows,
-    can_see_results,
     export_csv,
     history,
     managed_campaigns_query,
@@ -62,13 +61,14 @@ from survey_app.models import (
     Response as ResponseRow,
 )
 from survey_app.permissions import (
-    current_scope as _scope,
-)
-from survey_app.permissions import (
+    can_see_results,
     managed_campaign,
     require_org_in_scope,
     roles_required,
     visible_orgs_query,
+)
+from survey_app.permissions import (
+    current_scope as _scope,
 )
 from survey_app.questionnaire_versions import questionnaire_of
 

@@ -37,42 +37,14 @@ from survey_app.models import (
     Submission,
     User,
 )
+from survey_app.permissions import can_view
 from survey_app.questionnaire_versions import questionnaire_of
 
 DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
 PAGE_ROLES = (*DASHBOARD_ROLES, Role.EVALUATOR)
-RAW_EXPORT_ROLES = (Role.PLATFORM_ADMIN, Role.ANALYST)
 RAW_FORMATS = ("csv", "sav", "parquet")
 AGGREGATE_FORMATS = ("xlsx", "pdf")
 FORMATS = RAW_FORMATS + AGGREGATE_FORMATS
-
-
-def owner_side(user: User, campaign: Campaign) -> bool:
-    """The user's unit runs the campaign or lies above the unit that does."""
-    org = user.organisation
-    return (org is not None and campaign.owner is not None
-            and campaign.owner.is_within(org))
-
-
-def can_view(user: User, campaign: Campaign, unit: Organisation) -> bool:
-    """Whether ``user`` may see ``campaign``'s aggregated results for ``unit``."""
-    if campaign.status == CampaignStatus.DRAFT.value:
-        return user.role == Role.PLATFORM_ADMIN
-    if user.role == Role.PLATFORM_ADMIN:
-        return True
-    published = campaign.status == CampaignStatus.PUBLISHED.value
-    if user.role in (Role.UNION_ADMIN, Role.ANALYST):
-        org = user.organisation
-        if org is None or not unit.is_within(org):
-            return False
-        return published or owner_side(user, campaign)
-    if user.role == Role.EVALUATOR:
-        return published and user.organisation_id == unit.id
-    return False
-
-
-def can_download_raw(user: User) -> bool:
-    return user.role in (Role.PLATFORM_ADMIN, Role.ANALYST)
 
 
 def default_root(user: User | None, campaign: Campaign) -> Organisation | None:

@@ -21,7 +21,7 @@ from flask_login import current_user
 from analysis import exports, plots
 from analysis import reports as R
 from survey_app.models import Campaign, Organisation, Role
-from survey_app.permissions import roles_required
+from survey_app.permissions import can_download_raw, can_view, roles_required
 from survey_app.reports import queries as U
 from survey_app.reports.forms import (
     ORG_KIND_ZH,
@@ -59,7 +59,7 @@ def _unit(code: str | None, campaign: Campaign) -> Organisation:
 
 
 def _check(campaign: Campaign, unit: Organisation) -> None:
-    if not U.can_view(current_user, campaign, unit):
+    if not can_view(current_user, campaign, unit):
         abort(403)
 
 
@@ -104,7 +104,7 @@ def overview(code: str):
     form, group, level = _filters(campaign)
     report = U.campaign_report(campaign, group)
     ctx = {"campaign": campaign, "root": root, "form": form, "report": report,
-           "args": _args(), "raw": U.can_download_raw(current_user)}
+           "args": _args(), "raw": can_download_raw(current_user)}
     if report is None:
         return render_template("reports/overview.html", **ctx)
     fig = R.overview_figures(report, root.id)
@@ -145,7 +145,7 @@ def unit(code: str, unit_code: str):
     form, group, _level = _filters(campaign)
     report = U.campaign_report(campaign, group)
     ctx = {"campaign": campaign, "unit": org, "form": form, "report": report,
-           "args": _args(unit=org.code), "raw": U.can_download_raw(current_user),
+           "args": _args(unit=org.code), "raw": can_download_raw(current_user),
            "dashboards": current_user.role != Role.EVALUATOR}
     if report is None:
         return render_template("reports/unit.html", **ctx)
@@ -157,7 +157,7 @@ def unit(code: str, unit_code: str):
         comments = R.comments_for(report, U.comments(campaign, report), org.id)
     ipa = R.importance_performance(report, org.id)
     trend = [c for c in U.related_campaigns(campaign)
-             if U.can_view(current_user, c, org)]
+             if can_view(current_user, c, org)]
     return render_template(
         "reports/unit.html", row=row, items=items.to_dict("records"),
         groups=None if groups is None else groups.to_dict("records"),
@@ -196,7 +196,7 @@ def chart(code: str, name: str, fmt: str):
     key = (U.data_version(campaign), name, fmt, org.id, group, level, U.lang())
     if name == "trend":
         key += tuple(c.id for c in U.related_campaigns(campaign)
-                     if U.can_view(current_user, c, org))
+                     if can_view(current_user, c, org))
     image = U.charts.get(key, lambda: _draw(campaign, org, name, fmt, group, level))
     if image is None:
         abort(404)
@@ -237,7 +237,7 @@ def _draw(campaign: Campaign, org: Organisation, name: str, fmt: str, group, lev
         ax = plots.radar(R.radar_frame(report, uid))
     elif name == "trend":
         reports = [U.campaign_report(c, group) for c in U.related_campaigns(campaign)
-                   if U.can_view(current_user, c, org)]
+                   if can_view(current_user, c, org)]
         reports = [r for r in reports if r is not None and r.data.year is not None]
         if not reports:
             return None
@@ -269,7 +269,7 @@ def export(code: str, fmt: str):
     campaign = _campaign(code)
     org = _unit(request.args.get("unit"), campaign)
     _check(campaign, org)
-    if fmt in U.RAW_FORMATS and not U.can_download_raw(current_user):
+    if fmt in U.RAW_FORMATS and not can_download_raw(current_user):
         abort(403)
     _form, group, level = _filters(campaign)
     report = U.campaign_report(campaign, group)

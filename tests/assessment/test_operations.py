@@ -12,8 +12,6 @@ from sqlalchemy import func, select
 from survey_app.assessment.operations import (
     AssessmentError,
     NotAllowed,
-    can_enter_for,
-    can_view_result,
     compute,
     publish,
     resolve_campaigns,
@@ -25,6 +23,7 @@ from survey_app.assessment.queries import export_bytes, get_run, load_scheme, ne
 from survey_app.extensions import db
 from survey_app.models import AuditEntry
 from survey_app.models.assessment import AssessmentResult
+from survey_app.permissions import can_enter_for, can_view_result
 from tests.assessment.conftest import org, user
 
 
