@@ -421,7 +421,8 @@ def campaign_figures(scheme: Any, campaigns: Mapping[str, Any]) -> pd.DataFrame:
     return out.sort_index()
 
 
-def checklist_totals(engine_or_url: Any, campaign_code: str) -> pd.DataFrame:
+def checklist_totals(answers: pd.DataFrame, definitions: Mapping[int, Mapping[str, Any]], *,
+                     campaign_code: str = "") -> pd.DataFrame:
     """Assessors' checklist totals (第三方评议) per target unit, 0-100.
 
     A checklist response answers each indicator met (true) or not; its total is the points of
@@ -430,49 +431,60 @@ def checklist_totals(engine_or_url: Any, campaign_code: str) -> pd.DataFrame:
     number of responses where an indicator marked ``veto`` in the sheet is not met).
     Assessors are named, not anonymous, so no minimum group size applies.
 
+    Parameters
+    ----------
+    answers : DataFrame
+        One row per response: ``unit_code`` (the target), ``questionnaire_version_id`` and
+        ``answers`` (a dict of answers by question or indicator id).
+    definitions : mapping
+        Questionnaire version id → its definition (parsed JSON), for every version in
+        ``answers``.
+    campaign_code : str, optional
+        Named in error messages.
+
     Returns
     -------
     DataFrame indexed by ``unit_code``: ``checklist_total, n, veto_failed``.
+
+    Raises
+    ------
+    ValueError
+        ``answers`` without the columns above, a version without a definition, or a version
+        without checklist points.
     """
-    import json
-
-    from sqlalchemy import text
-
-    from analysis.data import _engine
     from questionnaires import ChecklistItem, Questionnaire
 
-    eng = _engine(engine_or_url)
-    with eng.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT o.code, r.questionnaire_version_id, r.answers FROM responses r "
-            "JOIN campaigns c ON c.id = r.campaign_id "
-            "JOIN organisations o ON o.id = r.target_id "
-            "WHERE c.code = :code ORDER BY r.id"), {"code": campaign_code}).fetchall()
-        vids = sorted({int(r[1]) for r in rows})
-        versions = {int(v): d for v, d in conn.execute(text(
-            "SELECT id, definition FROM questionnaire_versions")).fetchall() if int(v) in vids}
+    absent = [c for c in ("unit_code", "questionnaire_version_id", "answers")
+              if c not in answers.columns]
+    if absent:
+        raise ValueError(f"answers frame lacks columns {absent}")
     empty = pd.DataFrame({"checklist_total": pd.Series(dtype=float),
                           "n": pd.Series(dtype=np.int64), "veto_failed": pd.Series(dtype=np.int64)},
                          index=pd.Index([], name="unit_code"))
-    if not rows:
+    if answers.empty:
         return empty
+    version = answers["questionnaire_version_id"].astype(np.int64).to_numpy()
+    vids = sorted(set(version.tolist()))
+    undefined = [v for v in vids if v not in {int(k) for k in definitions}]
+    if undefined:
+        raise ValueError(f"campaign {campaign_code}: no definition of versions {undefined}")
     frames = []
-    for vid, definition in versions.items():
-        q = Questionnaire.from_dict(json.loads(definition) if isinstance(definition, str | bytes)
-                                    else definition)
+    for vid, definition in definitions.items():
+        if int(vid) not in vids:
+            continue
+        q = Questionnaire.from_dict(dict(definition))
         items = [it for qq in q.questions() if qq.type == "checklist" for it in qq.items
                  if isinstance(it, ChecklistItem)]
         total = sum(it.points for it in items)
         if not items or total <= 0:
             raise ValueError(f"campaign {campaign_code}: version {vid} has no checklist points")
-        mine = [r for r in rows if int(r[1]) == vid]
-        answers = pd.DataFrame([json.loads(r[2]) if isinstance(r[2], str | bytes) else r[2]
-                                for r in mine])
-        met = answers.reindex(columns=[it.id for it in items]).eq(True).to_numpy()
+        mine = version == int(vid)
+        sheet = pd.DataFrame(answers["answers"][mine].tolist())
+        met = sheet.reindex(columns=[it.id for it in items]).eq(True).to_numpy()
         pts = np.array([it.points for it in items], dtype=float)
         veto = np.array([it.veto for it in items], dtype=bool)
         frames.append(pd.DataFrame({
-            "unit_code": [r[0] for r in mine],
+            "unit_code": answers["unit_code"][mine].to_numpy(),
             "total": met @ pts / total * 100.0,
             "veto_failed": (~met[:, veto]).any(axis=1) if veto.any() else False,
         }))
