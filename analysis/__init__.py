@@ -1,10 +1,11 @@
 """Pingjia analysis: scores, indices and statistics of survey campaigns.
 
-A pure library: it takes pandas objects (and, at its edge, a database URL or a Parquet
-export) and returns pandas objects and numbers. It never imports Flask or ``survey_app``.
+A pure library: it takes pandas objects, numpy arrays or Arrow tables (and, at its edge, a
+Parquet export) and returns pandas objects and numbers. The app reads the database and hands
+it frames; ``analysis`` never imports Flask, SQLAlchemy or ``survey_app``.
 Importing ``analysis`` itself is deliberately cheap; import the submodules you need:
 
-- ``analysis.data``: load a campaign into a tidy frame (database or Parquet).
+- ``analysis.data``: a campaign as a tidy frame (from stored columns or Parquet).
 - ``analysis.scoring``: item scores, dimension and overall indices per respondent.
 - ``analysis.indices``: satisfaction rate, participation rate, NPS, unit indices.
 - ``analysis.rollup``: pooled figures along the organisation tree.

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -117,6 +118,223 @@ def _joined(parts: list[np.ndarray], labels: list[str], n: int) -> np.ndarray:
     return out.astype(object)
 
 
+@dataclass
+class _Units:
+    """The units being assessed (sorted by code) and how to read a figure of each."""
+
+    units: pd.DataFrame
+    codes: pd.Index
+    objective: pd.DataFrame
+
+    @property
+    def n(self) -> int:
+        return len(self.units)
+
+    def figure(self, column: str) -> np.ndarray:
+        """A campaign figure (``slot.measure``) or an objective one (``objective.key``), NaN
+        where missing, rounded so that 0.9 computed as 0.8999999999 still is 0.9."""
+        if column.startswith("objective."):
+            key = column.split(".", 1)[1]
+            obj = self.objective
+            vals = obj[key] if key in obj.columns else pd.Series(np.nan, index=self.codes)
+        else:
+            vals = (self.units[column] if column in self.units.columns
+                    else pd.Series(np.nan, index=self.codes))
+        return np.round(pd.to_numeric(vals, errors="coerce").to_numpy(dtype=float),
+                        _VALUE_DECIMALS)
+
+
+@dataclass
+class _Flags:
+    """Flag masks and their labels, in the order they are reported."""
+
+    masks: list[np.ndarray] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def add(self, mask: np.ndarray, label: str) -> None:
+        self.masks.append(mask)
+        self.labels.append(label)
+
+
+def _units(inputs: pd.DataFrame, objective: pd.DataFrame | None) -> _Units:
+    absent = [c for c in UNIT_COLUMNS if c not in inputs.columns]
+    if absent:
+        raise ValueError(f"inputs lack columns {absent}")
+    if inputs["unit_code"].duplicated().any():
+        raise ValueError("inputs: duplicate unit_code")
+    units = inputs.sort_values("unit_code", kind="stable").reset_index(drop=True)
+    codes = pd.Index(units["unit_code"].astype(str), name="unit_code")
+    return _Units(units, codes, _objective_frame(objective, codes))
+
+
+def _participation(scheme: Any, u: _Units, flags: _Flags) -> tuple[np.ndarray, np.ndarray]:
+    """Participation minimums (configurable practice: 30 % of members, 60 % front-line).
+
+    Returns ``(part_ok, below_min)``: the minimums are met; a minimum is not met."""
+    part = scheme.participation
+    part_ok = np.ones(u.n, dtype=bool)
+    if not part.campaign:
+        return part_ok, np.zeros(u.n, dtype=bool)
+    rate = u.figure(f"{part.campaign}.participation_rate")
+    low = rate < part.min_rate
+    part_ok &= ~np.isnan(rate) & ~low
+    flags.add(low, "participation_below_minimum")
+    flow = np.zeros(u.n, dtype=bool)
+    if part.frontline_objective:
+        front = u.figure(f"objective.{part.frontline_objective}")
+        flow = front < part.min_frontline_share
+        part_ok &= ~np.isnan(front) & ~flow
+        flags.add(flow, "frontline_below_minimum")
+        flags.add(np.isnan(front), "frontline_missing")
+    return part_ok, low | flow
+
+
+def _checklist_flags(scheme: Any, u: _Units, flags: _Flags) -> None:
+    for slot in scheme.campaign_slots:
+        col = f"{slot}.checklist_veto_failed"
+        if col in u.units.columns:
+            failed = pd.to_numeric(u.units[col], errors="coerce").fillna(0).to_numpy() > 0
+            flags.add(failed, f"checklist_veto:{slot}")
+
+
+def _indicator_points(scheme: Any, u: _Units, below_min: np.ndarray
+                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per indicator: its figures and its points (rounded to the scheme's decimals)."""
+    points: dict[str, np.ndarray] = {}
+    values: dict[str, np.ndarray] = {}
+    for ind in scheme.indicators:
+        v = u.figure(ind.source.column)
+        p = rule_points(v, ind)
+        if ind.source.type == "participation" and scheme.participation.below_minimum == "zero":
+            p = np.where(below_min & ~np.isnan(p), 0.0, p)
+        values[ind.key] = v
+        points[ind.key] = np.round(p, scheme.decimals)
+    return values, points
+
+
+def _scores(scheme: Any, points: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Base score rescaled to the available maximum, bonus, score, status, missing masks."""
+    dec = scheme.decimals
+    base = [i for i in scheme.indicators if not i.bonus]
+    earned = np.zeros(n)
+    available = np.zeros(n)
+    for ind in base:
+        ok = ~np.isnan(points[ind.key])
+        earned += np.where(ok, points[ind.key], 0.0)
+        available += np.where(ok, ind.points, 0.0)
+    bonus = np.zeros(n)
+    for ind in scheme.indicators:
+        if ind.bonus:
+            bonus += np.nan_to_num(points[ind.key], nan=0.0)
+    bonus = np.minimum(bonus, scheme.bonus_max)
+    missing_masks = [np.isnan(points[i.key]) for i in scheme.indicators]
+    any_missing = np.any(missing_masks, axis=0) if missing_masks else np.zeros(n, dtype=bool)
+    base_missing = (np.any([np.isnan(points[i.key]) for i in base], axis=0) if base
+                    else np.zeros(n, dtype=bool))
+    needed = scheme.missing.min_available_share * scheme.max_score
+    incomplete = available < needed - 1e-9
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base_score = np.where(available > 0, earned / available * scheme.max_score, np.nan)
+    base_score = np.where(incomplete, np.nan, np.round(base_score, dec))
+    return {
+        "base_score": base_score,
+        "score": np.round(base_score + bonus, dec),
+        "bonus": np.where(incomplete, np.nan, np.round(bonus, dec)),
+        "available": available,
+        "incomplete": incomplete,
+        "status": np.where(incomplete, "incomplete",
+                           np.where(base_missing, "rescaled", "complete")),
+        "missing_masks": missing_masks,
+        "any_missing": any_missing,
+    }
+
+
+def _grades(scheme: Any, score: np.ndarray) -> np.ndarray:
+    """The best grade whose min the score reaches ('' for no score)."""
+    grade = np.full(len(score), "", dtype=object)
+    for g in reversed(scheme.grades):
+        grade = np.where(score >= g.min, g.key, grade)
+    return grade
+
+
+def _mandatory(scheme: Any, u: _Units, grade: np.ndarray
+               ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Mandatory items (必备): missing counts as failed; a failed ``cap_grade`` item caps the
+    grade. Returns the failed masks per item and the capped grades."""
+    order = {g.key: i for i, g in enumerate(scheme.grades)}  # 0 = best
+    mand_failed = []
+    for m in scheme.mandatory:
+        v = u.figure(f"objective.{m.objective}")
+        failed = np.isnan(v) | (v < m.min)
+        mand_failed.append(failed)
+        if m.effect == "cap_grade" and m.cap_grade:
+            cap = order[m.cap_grade]
+            rank_of = pd.Series(grade).map(order).fillna(-1).to_numpy()
+            worse = (rank_of < cap) & failed & (grade != "")
+            grade = np.where(worse, m.cap_grade, grade)
+    return mand_failed, grade
+
+
+def _vetoes(scheme: Any, vetoes: pd.DataFrame | None, codes: pd.Index, grade: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Veto items (一票否决): the grade becomes ``veto_grade``, no honours; the reason is kept.
+
+    Returns ``(veto, veto_reason, grade)``."""
+    n = len(codes)
+    if vetoes is None or not len(vetoes):
+        return np.zeros(n, dtype=bool), np.full(n, "", dtype=object), grade
+    known = {v.key for v in scheme.veto}
+    bad = set(vetoes["item"]) - known
+    if bad:
+        raise ValueError(f"unknown veto items {sorted(bad)}")
+    rank_item = {v.key: i for i, v in enumerate(scheme.veto)}
+    vf = vetoes[vetoes["unit_code"].isin(codes)].copy()
+    vf["_o"] = vf["item"].map(rank_item)
+    vf = vf.sort_values(["unit_code", "_o", "reason"], kind="stable")
+    reason = vf["reason"].fillna("").astype(str).str.strip()
+    text = (vf["item"] + ": " + reason).str.rstrip(": ")
+    reasons = text.groupby(vf["unit_code"]).agg(SEP.join)
+    veto = codes.isin(reasons.index)
+    veto_reason = np.asarray(reasons.reindex(codes).fillna("").to_numpy(), dtype=object)
+    return veto, veto_reason, np.where(veto & (grade != ""), scheme.veto_grade, grade)
+
+
+def _ranks(scheme: Any, units: pd.DataFrame, score: np.ndarray, veto: np.ndarray
+           ) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Ranks among peers (same parent, same kind); vetoed units after all the others.
+
+    Returns ``(rank, peers, bottom)``."""
+    rankable = ~np.isnan(score)
+    offset = scheme.max_score + scheme.bonus_max + 1
+    rank_value = pd.Series(np.where(veto, score - offset, score), dtype=float)
+    peer_key = [units["parent_code"].fillna("").astype(str), units["kind"].astype(str)]
+    grouped = rank_value.groupby(peer_key)
+    rank = grouped.rank(ascending=False, method="min")
+    asc = grouped.rank(ascending=True, method="min")
+    peers = rank_value.notna().groupby(peer_key).transform("sum").astype(int)
+    bottom = (rankable & (asc.to_numpy() <= scheme.bottom_count)
+              & (peers.to_numpy() > scheme.bottom_count))
+    return rank, peers, bottom
+
+
+def _honours(scheme: Any, u: _Units, eligible: np.ndarray, grade: np.ndarray,
+             score: np.ndarray, part_ok: np.ndarray) -> dict[str, np.ndarray]:
+    """Honours, in scheme order (a higher level may require a lower one)."""
+    honour_masks: dict[str, np.ndarray] = {}
+    for h in scheme.honours:
+        ok = eligible & np.isin(grade, list(h.grades))
+        if h.min_score is not None:
+            ok &= score >= h.min_score
+        for col, lo in h.minimums:
+            ok &= u.figure(col) >= lo
+        if h.participation_minimum:
+            ok &= part_ok
+        for r in h.requires:
+            ok &= honour_masks[r]
+        honour_masks[h.key] = ok
+    return honour_masks
+
+
 def assess(scheme: Any, inputs: pd.DataFrame, objective: pd.DataFrame | None = None,
            vetoes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Assess every unit of ``inputs`` under ``scheme``.
@@ -131,163 +349,29 @@ def assess(scheme: Any, inputs: pd.DataFrame, objective: pd.DataFrame | None = N
         ``value:<key>`` (the figure) and ``points:<key>`` (its points, NaN when missing).
         List-valued cells are ';'-joined keys in scheme order.
     """
-    absent = [c for c in UNIT_COLUMNS if c not in inputs.columns]
-    if absent:
-        raise ValueError(f"inputs lack columns {absent}")
-    if inputs["unit_code"].duplicated().any():
-        raise ValueError("inputs: duplicate unit_code")
-    units = inputs.sort_values("unit_code", kind="stable").reset_index(drop=True)
-    codes = pd.Index(units["unit_code"].astype(str), name="unit_code")
-    obj = _objective_frame(objective, codes)
-    n = len(units)
-    dec = scheme.decimals
-
-    def figure(column: str) -> np.ndarray:
-        if column.startswith("objective."):
-            key = column.split(".", 1)[1]
-            vals = obj[key] if key in obj.columns else pd.Series(np.nan, index=codes)
-        else:
-            vals = units[column] if column in units.columns else pd.Series(np.nan, index=codes)
-        return np.round(pd.to_numeric(vals, errors="coerce").to_numpy(dtype=float),
-                        _VALUE_DECIMALS)
-
-    out = units[list(UNIT_COLUMNS)].copy()
-    flags: list[np.ndarray] = []
-    flag_labels: list[str] = []
-
-    # participation minimums (configurable practice: 30 % of members, 60 % front-line)
-    part = scheme.participation
-    part_ok = np.ones(n, dtype=bool)
-    if part.campaign:
-        rate = figure(f"{part.campaign}.participation_rate")
-        low = rate < part.min_rate
-        part_ok &= ~np.isnan(rate) & ~low
-        flags.append(low)
-        flag_labels.append("participation_below_minimum")
-        if part.frontline_objective:
-            front = figure(f"objective.{part.frontline_objective}")
-            flow = front < part.min_frontline_share
-            part_ok &= ~np.isnan(front) & ~flow
-            flags += [flow, np.isnan(front)]
-            flag_labels += ["frontline_below_minimum", "frontline_missing"]
-        else:
-            flow = np.zeros(n, dtype=bool)
-        below_min = low | flow
-    else:
-        below_min = np.zeros(n, dtype=bool)
-
-    for slot in scheme.campaign_slots:
-        col = f"{slot}.checklist_veto_failed"
-        if col in units.columns:
-            flags.append(pd.to_numeric(units[col], errors="coerce").fillna(0).to_numpy() > 0)
-            flag_labels.append(f"checklist_veto:{slot}")
-
-    points: dict[str, np.ndarray] = {}
-    values: dict[str, np.ndarray] = {}
-    for ind in scheme.indicators:
-        v = figure(ind.source.column)
-        p = rule_points(v, ind)
-        if ind.source.type == "participation" and part.below_minimum == "zero":
-            p = np.where(below_min & ~np.isnan(p), 0.0, p)
-        values[ind.key] = v
-        points[ind.key] = np.round(p, dec)
-
-    base = [i for i in scheme.indicators if not i.bonus]
-    bonus_inds = [i for i in scheme.indicators if i.bonus]
-    earned = np.zeros(n)
-    available = np.zeros(n)
-    for ind in base:
-        ok = ~np.isnan(points[ind.key])
-        earned += np.where(ok, points[ind.key], 0.0)
-        available += np.where(ok, ind.points, 0.0)
-    bonus = np.zeros(n)
-    for ind in bonus_inds:
-        bonus += np.nan_to_num(points[ind.key], nan=0.0)
-    bonus = np.minimum(bonus, scheme.bonus_max)
-    missing_masks = [np.isnan(points[i.key]) for i in scheme.indicators]
-    any_missing = np.any(missing_masks, axis=0) if missing_masks else np.zeros(n, dtype=bool)
-    base_missing = (np.any([np.isnan(points[i.key]) for i in base], axis=0) if base
-                    else np.zeros(n, dtype=bool))
-    needed = scheme.missing.min_available_share * scheme.max_score
-    incomplete = available < needed - 1e-9
-    with np.errstate(invalid="ignore", divide="ignore"):
-        base_score = np.where(available > 0, earned / available * scheme.max_score, np.nan)
-    base_score = np.where(incomplete, np.nan, np.round(base_score, dec))
-    score = np.round(base_score + bonus, dec)
-    status = np.where(incomplete, "incomplete", np.where(base_missing, "rescaled", "complete"))
-
-    # grades: the best grade whose min the score reaches
-    grade = np.full(n, "", dtype=object)
-    for g in reversed(scheme.grades):
-        grade = np.where(score >= g.min, g.key, grade)
-    order = {g.key: i for i, g in enumerate(scheme.grades)}  # 0 = best
-
-    # mandatory items (必备): missing counts as failed
-    mand_failed = []
-    for m in scheme.mandatory:
-        v = figure(f"objective.{m.objective}")
-        failed = np.isnan(v) | (v < m.min)
-        mand_failed.append(failed)
-        if m.effect == "cap_grade" and m.cap_grade:
-            cap = order[m.cap_grade]
-            rank_of = pd.Series(grade).map(order).fillna(-1).to_numpy()
-            worse = (rank_of < cap) & failed & (grade != "")
-            grade = np.where(worse, m.cap_grade, grade)
+    u = _units(inputs, objective)
+    n, dec = u.n, scheme.decimals
+    flags = _Flags()
+    part_ok, below_min = _participation(scheme, u, flags)
+    _checklist_flags(scheme, u, flags)
+    values, points = _indicator_points(scheme, u, below_min)
+    sc = _scores(scheme, points, n)
+    score = sc["score"]
+    mand_failed, grade = _mandatory(scheme, u, _grades(scheme, score))
     any_mand = (np.any(mand_failed, axis=0) if mand_failed else np.zeros(n, dtype=bool))
-
-    # veto items (一票否决): the grade becomes veto_grade, no honours; the reason is kept
-    veto = np.zeros(n, dtype=bool)
-    veto_reason = np.full(n, "", dtype=object)
-    if vetoes is not None and len(vetoes):
-        known = {v.key for v in scheme.veto}
-        bad = set(vetoes["item"]) - known
-        if bad:
-            raise ValueError(f"unknown veto items {sorted(bad)}")
-        rank_item = {v.key: i for i, v in enumerate(scheme.veto)}
-        vf = vetoes[vetoes["unit_code"].isin(codes)].copy()
-        vf["_o"] = vf["item"].map(rank_item)
-        vf = vf.sort_values(["unit_code", "_o", "reason"], kind="stable")
-        reason = vf["reason"].fillna("").astype(str).str.strip()
-        text = (vf["item"] + ": " + reason).str.rstrip(": ")
-        reasons = text.groupby(vf["unit_code"]).agg(SEP.join)
-        veto = codes.isin(reasons.index)
-        veto_reason = np.asarray(reasons.reindex(codes).fillna("").to_numpy(), dtype=object)
-        grade = np.where(veto & (grade != ""), scheme.veto_grade, grade)
-
-    # ranks among peers (same parent, same kind); vetoed units after all the others
-    rankable = ~np.isnan(score)
-    offset = scheme.max_score + scheme.bonus_max + 1
-    rank_value = pd.Series(np.where(veto, score - offset, score), dtype=float)
-    peer_key = [units["parent_code"].fillna("").astype(str), units["kind"].astype(str)]
-    grouped = rank_value.groupby(peer_key)
-    rank = grouped.rank(ascending=False, method="min")
-    asc = grouped.rank(ascending=True, method="min")
-    peers = rank_value.notna().groupby(peer_key).transform("sum").astype(int)
-    bottom = (rankable & (asc.to_numpy() <= scheme.bottom_count)
-              & (peers.to_numpy() > scheme.bottom_count))
-
-    # honours, in scheme order (a higher level may require a lower one)
-    eligible_base = rankable & ~veto & ~any_mand
+    veto, veto_reason, grade = _vetoes(scheme, vetoes, u.codes, grade)
+    rank, peers, bottom = _ranks(scheme, u.units, score, veto)
+    eligible = ~np.isnan(score) & ~veto & ~any_mand
     if scheme.missing.blocks_honours:
-        eligible_base &= ~any_missing
-    honour_masks: dict[str, np.ndarray] = {}
-    for h in scheme.honours:
-        ok = eligible_base & np.isin(grade, list(h.grades))
-        if h.min_score is not None:
-            ok &= score >= h.min_score
-        for col, lo in h.minimums:
-            ok &= figure(col) >= lo
-        if h.participation_minimum:
-            ok &= part_ok
-        for r in h.requires:
-            ok &= honour_masks[r]
-        honour_masks[h.key] = ok
+        eligible &= ~sc["any_missing"]
+    honour_masks = _honours(scheme, u, eligible, grade, score, part_ok)
 
+    out = u.units[list(UNIT_COLUMNS)].copy()
     out["score"] = score
-    out["base_score"] = base_score
-    out["bonus"] = np.where(incomplete, np.nan, np.round(bonus, dec))
-    out["available_max"] = np.round(available, dec)
-    out["status"] = status
+    out["base_score"] = sc["base_score"]
+    out["bonus"] = sc["bonus"]
+    out["available_max"] = np.round(sc["available"], dec)
+    out["status"] = sc["status"]
     out["grade"] = grade
     out["rank"] = pd.array(rank.to_numpy(), dtype="Int64") if n else pd.array([], dtype="Int64")
     out["peers"] = peers.to_numpy()
@@ -296,10 +380,11 @@ def assess(scheme: Any, inputs: pd.DataFrame, objective: pd.DataFrame | None = N
     out["veto_reason"] = veto_reason
     out["mandatory_failed"] = _joined(mand_failed, [m.key for m in scheme.mandatory], n)
     out["honours_eligible"] = _joined(list(honour_masks.values()), list(honour_masks), n)
+    missing_masks = sc["missing_masks"]
     out["missing"] = _joined(missing_masks, [i.key for i in scheme.indicators], n)
-    all_flags = (flags + [incomplete, veto, any_mand]
+    all_flags = (flags.masks + [sc["incomplete"], veto, any_mand]
                  + [np.asarray(m) for m in missing_masks])
-    labels = (flag_labels + ["incomplete", "veto", "mandatory_failed"]
+    labels = (flags.labels + ["incomplete", "veto", "mandatory_failed"]
               + [f"missing:{i.key}" for i in scheme.indicators])
     out["flags"] = _joined(all_flags, labels, n)
     for ind in scheme.indicators:
@@ -421,7 +506,8 @@ def campaign_figures(scheme: Any, campaigns: Mapping[str, Any]) -> pd.DataFrame:
     return out.sort_index()
 
 
-def checklist_totals(engine_or_url: Any, campaign_code: str) -> pd.DataFrame:
+def checklist_totals(answers: pd.DataFrame, definitions: Mapping[int, Mapping[str, Any]], *,
+                     campaign_code: str = "") -> pd.DataFrame:
     """Assessors' checklist totals (第三方评议) per target unit, 0-100.
 
     A checklist response answers each indicator met (true) or not; its total is the points of
@@ -430,49 +516,60 @@ def checklist_totals(engine_or_url: Any, campaign_code: str) -> pd.DataFrame:
     number of responses where an indicator marked ``veto`` in the sheet is not met).
     Assessors are named, not anonymous, so no minimum group size applies.
 
+    Parameters
+    ----------
+    answers : DataFrame
+        One row per response: ``unit_code`` (the target), ``questionnaire_version_id`` and
+        ``answers`` (a dict of answers by question or indicator id).
+    definitions : mapping
+        Questionnaire version id → its definition (parsed JSON), for every version in
+        ``answers``.
+    campaign_code : str, optional
+        Named in error messages.
+
     Returns
     -------
     DataFrame indexed by ``unit_code``: ``checklist_total, n, veto_failed``.
+
+    Raises
+    ------
+    ValueError
+        ``answers`` without the columns above, a version without a definition, or a version
+        without checklist points.
     """
-    import json
-
-    from sqlalchemy import text
-
-    from analysis.data import _engine
     from questionnaires import ChecklistItem, Questionnaire
 
-    eng = _engine(engine_or_url)
-    with eng.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT o.code, r.questionnaire_version_id, r.answers FROM responses r "
-            "JOIN campaigns c ON c.id = r.campaign_id "
-            "JOIN organisations o ON o.id = r.target_id "
-            "WHERE c.code = :code ORDER BY r.id"), {"code": campaign_code}).fetchall()
-        vids = sorted({int(r[1]) for r in rows})
-        versions = {int(v): d for v, d in conn.execute(text(
-            "SELECT id, definition FROM questionnaire_versions")).fetchall() if int(v) in vids}
+    absent = [c for c in ("unit_code", "questionnaire_version_id", "answers")
+              if c not in answers.columns]
+    if absent:
+        raise ValueError(f"answers frame lacks columns {absent}")
     empty = pd.DataFrame({"checklist_total": pd.Series(dtype=float),
                           "n": pd.Series(dtype=np.int64), "veto_failed": pd.Series(dtype=np.int64)},
                          index=pd.Index([], name="unit_code"))
-    if not rows:
+    if answers.empty:
         return empty
+    version = answers["questionnaire_version_id"].astype(np.int64).to_numpy()
+    vids = sorted(set(version.tolist()))
+    undefined = [v for v in vids if v not in {int(k) for k in definitions}]
+    if undefined:
+        raise ValueError(f"campaign {campaign_code}: no definition of versions {undefined}")
     frames = []
-    for vid, definition in versions.items():
-        q = Questionnaire.from_dict(json.loads(definition) if isinstance(definition, str | bytes)
-                                    else definition)
+    for vid, definition in definitions.items():
+        if int(vid) not in vids:
+            continue
+        q = Questionnaire.from_dict(dict(definition))
         items = [it for qq in q.questions() if qq.type == "checklist" for it in qq.items
                  if isinstance(it, ChecklistItem)]
         total = sum(it.points for it in items)
         if not items or total <= 0:
             raise ValueError(f"campaign {campaign_code}: version {vid} has no checklist points")
-        mine = [r for r in rows if int(r[1]) == vid]
-        answers = pd.DataFrame([json.loads(r[2]) if isinstance(r[2], str | bytes) else r[2]
-                                for r in mine])
-        met = answers.reindex(columns=[it.id for it in items]).eq(True).to_numpy()
+        mine = version == int(vid)
+        sheet = pd.DataFrame(answers["answers"][mine].tolist())
+        met = sheet.reindex(columns=[it.id for it in items]).eq(True).to_numpy()
         pts = np.array([it.points for it in items], dtype=float)
         veto = np.array([it.veto for it in items], dtype=bool)
         frames.append(pd.DataFrame({
-            "unit_code": [r[0] for r in mine],
+            "unit_code": answers["unit_code"][mine].to_numpy(),
             "total": met @ pts / total * 100.0,
             "veto_failed": (~met[:, veto]).any(axis=1) if veto.any() else False,
         }))

@@ -26,7 +26,7 @@ def assessment_inputs(
     Parameters
     ----------
     data : CampaignData
-        The campaign (:func:`analysis.data.load_campaign`).
+        The campaign (:func:`analysis.data.campaign_from_columns`).
     scored : DataFrame, optional
         Scored responses; computed with :func:`analysis.scoring.score_campaign` if omitted.
     member_groups : sequence of str, optional

@@ -527,7 +527,7 @@ def group_table(report: CampaignReport, unit_id: int) -> pd.DataFrame:
 
 def comments_for(report: CampaignReport, comments: pd.DataFrame, unit_id: int,
                  seed: int | None = None) -> list[str]:
-    """Comments of one target (``comments`` from :func:`analysis.data.load_comments`),
+    """Comments of one target (``comments`` from :func:`analysis.data.comments_from_answers`),
     released only when the unit is published and its own responses number at least ``k``;
     shuffled, bare text."""
     if not report.is_published(unit_id) or comments is None or comments.empty:

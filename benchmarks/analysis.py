@@ -2,10 +2,11 @@
 
     python -m benchmarks.analysis --responses 1000000 --db sqlite|postgresql --json
 
-The report: load the campaign into the tidy frame (:func:`analysis.data.load_campaign`);
-score every response; indices and satisfaction rates of every unit (and per item, and the
-participation rate); roll-up through the tree; Cronbach's alpha per dimension; disclosure
-control (primary suppression of the unit table, complementary suppression of the roll-up).
+The report: load the campaign into the tidy frame (the app's loader,
+:func:`survey_app.reports.loading.load_campaign`); score every response; indices and
+satisfaction rates of every unit (and per item, and the participation rate); roll-up
+through the tree; Cronbach's alpha per dimension; disclosure control (primary suppression
+of the unit table, complementary suppression of the roll-up).
 
 ``floor_read_s`` is the database's own fastest read of the same rows and columns in the
 same run: a raw DB-API ``fetchall`` (both databases) and ``COPY (SELECT ...) TO STDOUT``
@@ -45,7 +46,7 @@ def campaign_report(engine: Any, code: str
 
     ``engine`` is an SQLAlchemy engine (as a running app holds one) or a URL."""
     from analysis import disclosure, indices, reliability, rollup, scoring
-    from analysis.data import load_campaign
+    from survey_app.reports.loading import load_campaign
 
     t: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -100,8 +101,8 @@ def app_report(engine: Any, code: str) -> dict[str, float]:
     roll-up, suppression, item tables, rater-group cells) on a fresh load, for reference;
     not part of ``total_s``."""
     try:
-        from analysis.data import load_campaign
         from analysis.reports import build_report
+        from survey_app.reports.loading import load_campaign
     except ImportError:  # an older tree without analysis.reports
         return {}
     data = load_campaign(engine, code)
@@ -225,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.child == "report":
         from sqlalchemy import create_engine
 
-        import analysis.data  # noqa: F401 - imports are not part of the report's time
+        import survey_app.reports.loading  # noqa: F401 - imports are not part of the report's time
         from analysis import disclosure, indices, reliability, rollup, scoring  # noqa: F401
 
         engine = create_engine(a.url)  # an app holds its engine; connecting is timed

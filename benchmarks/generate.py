@@ -10,12 +10,12 @@ one signed byte per scored item, as :func:`survey_app.answering.pack_item_values
   (1.5 million in all, log-normal: many small units, a few large ones).
 * **Member campaign** ``BENCH-MEMBER-<N>-S<seed>``: N anonymous responses on the 30-item
   member questionnaire, over the 4,975 grassroots and branch units in proportion to
-  members x a unit's turnout, never more than its members. Answers come from a latent
-  model: unit effect + respondent general factor + correlated dimension factors + item
-  noise, cut into the scale's points; "don't know" varies by item and respondent; a few
-  answers are missing; a recommendation score, reasons when dissatisfied and a few
-  comments. Dates come in bursts (a unit hands out its codes at a meeting). Rows are
-  stored in random order with random (seeded) UUID4 ids, as the app stores them.
+  members x a unit's turnout, never more than its members. Answers come from the latent
+  model of :mod:`analysis.synthetic`: unit effect + respondent general factor + correlated
+  dimension factors + item noise, cut into the scale's points; "don't know" varies by item
+  and respondent; a few answers are missing; a recommendation score, reasons when
+  dissatisfied and a few comments. Dates come in bursts (a unit hands out its codes at a
+  meeting). Rows are stored in random order with random (seeded) UUID4 ids, as the app stores them.
 * **Cross** (``BENCH-CROSS``) and **four-party** (``BENCH-FOUR``) campaigns on the same
   tree: rater groups, assignments and a modest number of named responses (with their
   submissions), plus anonymous member answers for the four-party campaign.
@@ -30,13 +30,23 @@ import argparse
 import json
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from analysis import synthetic
+from analysis.synthetic import (  # noqa: F401 - the answer model, used here and by ingest
+    COMMENTS_IMPROVE,
+    COMMENTS_KEEP,
+    ItemTable,
+    allocate,
+    answer_matrix,
+    federation_tree,
+    item_table,
+)
 
 SEED = 20261124
 ROOT_CODE = "BENCH-ROOT"
@@ -51,12 +61,6 @@ CHUNK = 100_000
 RESPONSE_COLUMNS = ("id", "campaign_id", "target_id", "rater_group_id",
                     "questionnaire_version_id", "submitted_on", "answers", "item_values")
 
-COMMENTS_KEEP = ["职工书屋很好", "夏送清凉活动", "法律咨询及时", "技能培训实用", "困难帮扶到位",
-                 "文体活动丰富", "食堂改善了"]
-COMMENTS_IMPROVE = ["希望多组织培训", "厂务公开要更及时", "加班费问题希望关注", "活动场地太小",
-                    "希望增加心理疏导", "集体协商要让职工参与", "反映的问题要有回音"]
-
-
 def member_campaign_code(n: int, seed: int = SEED) -> str:
     return f"BENCH-MEMBER-{n}-S{seed}"
 
@@ -69,151 +73,22 @@ def build_tree(seed: int = SEED, first_id: int = 1,
                total_members: int | None = None) -> pd.DataFrame:
     """The federation: columns ``id, code, name, kind, parent_id, path, depth, members``.
 
-    Ids are consecutive from ``first_id`` in level order, so paths can be built before the
-    rows exist. Deterministic for a seed.
+    :func:`analysis.synthetic.federation_tree` with the benchmark's codes. Ids are
+    consecutive from ``first_id`` in level order, so paths can be built before the rows
+    exist. Deterministic for a seed.
     """
-    level_sizes = tuple(level_sizes or LEVEL_SIZES)
-    total_members = int(total_members or TOTAL_MEMBERS)
-    rng = np.random.default_rng([seed, 1])
-    n = sum(level_sizes)
-    ids = np.arange(first_id, first_id + n, dtype=np.int64)
-    depth = np.repeat(np.arange(len(level_sizes)), level_sizes)
-    parent = np.zeros(n, dtype=np.int64)
-    path = np.empty(n, dtype=object)
-    path[0] = f"/{ids[0]}/"
-    start = level_sizes[0]
-    for lv in range(1, len(level_sizes)):
-        prev = np.arange(start - level_sizes[lv - 1], start)  # positions of the level above
-        size = level_sizes[lv]
-        # uneven fan-out: some parents have many children
-        weights = rng.lognormal(0.0, 0.6, len(prev))
-        par = np.sort(rng.choice(prev, size=size, p=weights / weights.sum()))
-        par[: len(prev)] = prev[: min(len(prev), size)]  # every parent gets a child
-        par = np.sort(par)
-        cur = np.arange(start, start + size)
-        parent[cur] = ids[par]
-        path[cur] = path[par] + pd.Series(ids[cur]).astype(str).to_numpy() + "/"
-        start += size
-    kinds = np.empty(n, dtype=object)
-    kinds[depth == 0] = "federation"
-    lvl1 = np.flatnonzero(depth == 1)
-    kinds[lvl1] = np.where(np.arange(len(lvl1)) % 3 == 2, "industry_union", "district_federation")
-    kinds[depth == 2] = "grassroots_union"
-    kinds[depth == 3] = "branch_union"
-    raw = rng.lognormal(5.0, 1.1, n)
-    low = depth >= 2
-    members = np.zeros(n, dtype=np.int64)
-    members[low] = np.maximum(3, np.round(raw[low] * total_members / raw[low].sum()))
-    members[~low] = np.round(rng.uniform(15, 80, (~low).sum()))
-    prefix = np.array(["BENCH-ROOT", "BENCH-D", "BENCH-G", "BENCH-B"], dtype=object)
-    codes = np.empty(n, dtype=object)
-    codes[0] = ROOT_CODE
-    for lv in range(1, len(level_sizes)):
-        sel = np.flatnonzero(depth == lv)
-        codes[sel] = [f"{prefix[lv]}{i + 1:05d}" for i in range(len(sel))]
-    names = np.empty(n, dtype=object)
-    names[0] = "合成市总工会（基准）"
-    label = {"district_federation": "区总工会", "industry_union": "产业工会",
-             "grassroots_union": "基层工会", "branch_union": "分工会"}
-    for i in range(1, n):
-        names[i] = f"合成{label[kinds[i]]}{codes[i][-5:]}"
-    return pd.DataFrame({
-        "id": ids, "code": codes, "name": names, "kind": kinds,
-        "parent_id": pd.array(np.where(parent > 0, parent, 0), dtype="Int64"),
-        "path": path, "depth": depth.astype(np.int64), "members": members,
-    }).assign(parent_id=lambda d: d["parent_id"].where(d["parent_id"] > 0, pd.NA))
+    return federation_tree(tuple(level_sizes or LEVEL_SIZES), np.random.default_rng([seed, 1]),
+                           first_id=first_id, total_members=int(total_members or TOTAL_MEMBERS),
+                           code_prefixes=("BENCH-ROOT", "BENCH-D", "BENCH-G", "BENCH-B"),
+                           root_name="合成市总工会（基准）")
 
 
 def unit_effects(n_units: int, seed: int = SEED) -> np.ndarray:
     """A satisfaction effect per unit (position in the tree), the same for every campaign."""
-    return np.random.default_rng([seed, 2]).normal(0.0, 0.5, n_units).astype(np.float32)
-
-
-def allocate(n: int, members: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Responses per unit: in proportion to members x turnout, never above the members."""
-    if n > members.sum():
-        raise ValueError(f"{n} responses but only {members.sum()} eligible members")
-    turnout = rng.beta(6.0, 3.0, len(members))
-    weights = members * turnout
-    counts = rng.multinomial(n, weights / weights.sum())
-    for _ in range(100):
-        excess = np.maximum(counts - members, 0)
-        if not excess.any():
-            break
-        counts -= excess
-        room = (members - counts).astype(float)
-        counts += rng.multinomial(int(excess.sum()), room / room.sum())
-    else:  # pragma: no cover - never for sane inputs
-        raise RuntimeError("could not allocate responses within member counts")
-    return counts
+    return synthetic.unit_effects(n_units, np.random.default_rng([seed, 2]))
 
 
 # ---------------------------------------------------------------- answers
-
-
-@dataclass(frozen=True)
-class ItemTable:
-    """What the generator needs of a questionnaire's scored items."""
-
-    ids: list[str]
-    dimensions: list[str]
-    values: list[list[int]]  # scale values, ascending
-    codes: list[dict[int, str]]  # value -> answer code
-    na: list[bool]
-
-
-def item_table(questionnaire: Any) -> ItemTable:
-    items = questionnaire.scored_items()
-    return ItemTable(
-        ids=[i.id for i in items],
-        dimensions=[i.dimension for i in items],
-        values=[sorted(p.value for p in i.scale.points) for i in items],
-        codes=[{p.value: p.code for p in i.scale.points} for i in items],
-        na=[bool(i.scale.na) for i in items],
-    )
-
-
-#: Cut points of the latent satisfaction for a scale of k points (ascending values).
-CUTS = {2: [-0.2], 3: [-1.0, 0.25], 4: [-1.3, -0.4, 0.6], 5: [-1.6, -0.8, 0.0, 0.9]}
-#: "Don't know" is more frequent for services few members use.
-NA_PRONE = ("legal", "employment", "hardship", "collective", "disputes", "online", "women")
-
-
-def answer_matrix(table: ItemTable, unit_effect: np.ndarray, rng: np.random.Generator,
-                  *, na_rate: float = 0.03, missing_rate: float = 0.005,
-                  general_sd: float = 0.75) -> np.ndarray:
-    """The ``(n, k)`` int8 item matrix: scale values, -2 don't know, -1 missing.
-
-    ``unit_effect`` holds each respondent's unit effect. Respondents share a general factor
-    across items and a factor per dimension, so items correlate more within a dimension.
-    """
-    n, k = len(unit_effect), len(table.ids)
-    dims = list(dict.fromkeys(table.dimensions))
-    dim_of = np.array([dims.index(d) for d in table.dimensions])
-    item_offset = rng.normal(0.0, 0.25, k).astype(np.float32)
-    dim_offset = rng.normal(0.0, 0.2, len(dims)).astype(np.float32)
-    base = unit_effect.astype(np.float32) + 0.55 + general_sd * rng.standard_normal(
-        n, dtype=np.float32)
-    out = np.empty((n, k), dtype=np.int8)
-    for d in range(len(dims)):
-        cols = np.flatnonzero(dim_of == d)
-        f = base + dim_offset[d] + 0.45 * rng.standard_normal(n, dtype=np.float32)
-        latent = (f[:, None] + item_offset[cols]
-                  + 0.6 * rng.standard_normal((n, len(cols)), dtype=np.float32))
-        for j, c in enumerate(cols):
-            vals = np.asarray(table.values[c], dtype=np.int8)
-            cuts = np.asarray(CUTS.get(len(vals), np.linspace(-1.5, 1.0, len(vals) - 1)),
-                              dtype=np.float32)
-            out[:, c] = vals[np.searchsorted(cuts, latent[:, j])]
-    # don't know: per item (services few use) x per respondent (some know little)
-    rate = np.array([na_rate * (3.0 if any(w in i for w in NA_PRONE) else 1.0)
-                     for i in table.ids], dtype=np.float32)
-    person = rng.lognormal(-0.25, 0.7, n).astype(np.float32)
-    u = rng.random((n, k), dtype=np.float32)
-    na_ok = np.asarray(table.na)
-    out[(u < rate[None, :] * person[:, None]) & na_ok[None, :]] = -2
-    out[rng.random((n, k), dtype=np.float32) < missing_rate] = -1
-    return out
 
 
 def _fragments(key: str, table: dict[int, str], lo: int) -> np.ndarray:

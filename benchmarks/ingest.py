@@ -86,8 +86,8 @@ def setup_campaign(url: str, n_codes: int, seed: int = SEED) -> dict[str, Any]:
 
     from benchmarks.generate import _campaign, _publish
     from survey_app.extensions import db
-    from survey_app.models import Campaign, Organisation
     from survey_app.member_surveys.operations import issue_codes
+    from survey_app.models import Campaign, Organisation
 
     app = make_app(url)
     ensure_schema(app)

@@ -33,10 +33,8 @@ from analysis.assessment import (
     VALUE,
     assess,
     campaign_figures,
-    checklist_totals,
     result_digest,
 )
-from analysis.data import load_campaign
 from questionnaires.assessment import Scheme
 from survey_app.errors import DomainError, NotAllowed, ProblemList
 from survey_app.extensions import db
@@ -50,6 +48,7 @@ from survey_app.models.assessment import (
 )
 from survey_app.models.audit import record
 from survey_app.permissions import can_enter_for
+from survey_app.reports.loading import load_campaign, load_checklist_totals
 
 #: Accepted evidence types, recognised by content (not by the file name).
 EVIDENCE_TYPES = {
@@ -296,7 +295,7 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
             overrides: Mapping[str, str] | None = None) -> AssessmentRun:
     """Compute and store the assessment of ``scheme`` for ``year`` (replacing a previous run).
 
-    Each campaign is read once with :func:`analysis.data.load_campaign` (committed data on
+    Each campaign is read once with :func:`load_campaign` (committed data on
     the app's engine). The assessed units are the targets of the scheme's campaigns and the
     units with entered inputs. Recomputing the same inputs gives the same results digest.
     """
@@ -312,7 +311,7 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
             provenance[slot] = None
             continue
         if slot in checklist_slots:
-            data = checklist_totals(db.engine, camp.code)
+            data = load_checklist_totals(db.engine, camp.code)
             n_responses = int(data["n"].sum())
         else:
             data = load_campaign(db.engine, camp.code)

@@ -24,7 +24,7 @@ from typing import Any
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
-from analysis.data import CampaignData, load_campaign, load_comments
+from analysis.data import CampaignData
 from analysis.reports import CampaignReport, Labels, build_report, labels_from_questionnaires
 from survey_app.extensions import db
 from survey_app.models import (
@@ -39,6 +39,7 @@ from survey_app.models import (
 )
 from survey_app.permissions import can_view
 from survey_app.questionnaire_versions import questionnaire_of
+from survey_app.reports.loading import load_campaign, load_comments
 
 DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
 PAGE_ROLES = (*DASHBOARD_ROLES, Role.EVALUATOR)

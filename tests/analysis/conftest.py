@@ -1,43 +1,18 @@
-"""Fixtures of the analysis tests: a campaign database built with plain SQL.
+"""Fixtures of the analysis tests: a small two-version campaign as stored columns.
 
-The tests run on SQLite always, and on PostgreSQL too when ``TEST_DATABASE_URL`` is set
-(e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``); there each run uses its own
-schema, dropped afterwards.
+The same campaign is stored in a database by the loader's tests
+(``tests/reports/test_loading.py``), which check that the app reads it back as these columns.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import uuid
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
 
-
-def schema_sql(blob: str, boolean: str, json_type: str = "TEXT") -> list[str]:
-    return [
-        "CREATE TABLE organisations (id INTEGER PRIMARY KEY, code VARCHAR(64) UNIQUE NOT NULL, "
-        "name VARCHAR(200), kind VARCHAR(32), parent_id INTEGER NULL REFERENCES organisations(id), "
-        "path VARCHAR(500), depth INTEGER, members INTEGER)",
-        "CREATE TABLE campaigns (id INTEGER PRIMARY KEY, code VARCHAR(64) UNIQUE NOT NULL, "
-        "name VARCHAR(200), kind VARCHAR(32), year INTEGER NULL, "
-        "min_group_size INTEGER DEFAULT 5, status VARCHAR(16))",
-        "CREATE TABLE questionnaire_versions (id INTEGER PRIMARY KEY, key VARCHAR(64), "
-        f"version VARCHAR(32), content_hash VARCHAR(64), definition {json_type})",
-        "CREATE TABLE rater_groups (id INTEGER PRIMARY KEY, campaign_id INTEGER REFERENCES "
-        "campaigns(id), key VARCHAR(32), name VARCHAR(100), weight FLOAT, "
-        "questionnaire_version_id INTEGER REFERENCES questionnaire_versions(id), "
-        f"anonymous {boolean})",
-        "CREATE TABLE responses (id VARCHAR(36) PRIMARY KEY, campaign_id INTEGER REFERENCES "
-        "campaigns(id), target_id INTEGER REFERENCES organisations(id), rater_group_id INTEGER "
-        "REFERENCES rater_groups(id), questionnaire_version_id INTEGER REFERENCES "
-        f"questionnaire_versions(id), submitted_on DATE, answers {json_type}, "
-        f"item_values {blob})",
-    ]
-
+from analysis.data import CampaignData, campaign_from_columns
 
 #: Item specs of the two questionnaire versions of the test campaign.
 SPEC_V1 = pd.DataFrame(
@@ -72,97 +47,90 @@ RESPONSES = [
 ]
 
 
-def _populate(engine) -> None:
-    blob = "BYTEA" if engine.dialect.name == "postgresql" else "BLOB"
-    boolean = "BOOLEAN" if engine.dialect.name == "postgresql" else "INTEGER"
-    json_type = "JSON" if engine.dialect.name == "postgresql" else "TEXT"
-    with engine.begin() as conn:
-        for stmt in schema_sql(blob, boolean, json_type):
-            conn.execute(text(stmt))
-        conn.execute(
-            text(
-                "INSERT INTO organisations VALUES (:id, :code, :name, :kind, :parent_id, :path, "
-                ":depth, :members)"
-            ),
-            [
-                {"id": 1, "code": "FED", "name": "市总工会", "kind": "federation",
-                 "parent_id": None, "path": "/1/", "depth": 0, "members": 1000},
-                {"id": 2, "code": "D1", "name": "区总工会", "kind": "district",
-                 "parent_id": 1, "path": "/1/2/", "depth": 1, "members": 400},
-                {"id": 3, "code": "D2", "name": "产业工会", "kind": "district",
-                 "parent_id": 1, "path": "/1/3/", "depth": 1, "members": 300},
-                {"id": 4, "code": "G1", "name": "基层工会", "kind": "grassroots",
-                 "parent_id": 2, "path": "/1/2/4/", "depth": 2, "members": 50},
-            ],
-        )
-        conn.execute(
-            text("INSERT INTO campaigns VALUES (7, 'C2026', '2026 会员评家', 'member', 2026, 3, "
-                 "'closed')")
-        )
-        conn.execute(
-            text("INSERT INTO questionnaire_versions VALUES (:id, 'q', :v, 'h', :d)"),
-            [{"id": 1, "v": "1", "d": "{}"}, {"id": 2, "v": "2", "d": "{}"}],
-        )
-        conn.execute(
-            text("INSERT INTO rater_groups VALUES (:id, 7, :key, :name, :w, :qv, :anon)"),
-            [
-                {"id": 1, "key": "member", "name": "会员", "w": 0.6, "qv": 1, "anon": True},
-                {"id": 2, "key": "upper", "name": "上级工会", "w": 0.4, "qv": 2, "anon": False},
-            ],
-        )
-        rows = []
-        for i, (target, group, version, values, answers) in enumerate(RESPONSES):
-            rows.append(
-                {
-                    "id": str(uuid.UUID(int=i + 1)),
-                    "target": target,
-                    "group": group,
-                    "qv": version,
-                    "day": pd.Timestamp(f"2026-10-0{i + 1}").date(),
-                    "answers": json.dumps(answers, ensure_ascii=False),
-                    "blob": np.asarray(values, dtype=np.int8).tobytes(),
-                }
-            )
-        conn.execute(
-            text(
-                "INSERT INTO responses VALUES (:id, 7, :target, :group, :qv, :day, :answers, "
-                ":blob)"
-            ),
-            rows,
-        )
+#: The campaign's organisations: ``id, code, name, kind, parent_id, path, depth, members``.
+ORGANISATIONS = [
+    (1, "FED", "市总工会", "federation", None, "/1/", 0, 1000),
+    (2, "D1", "区总工会", "district_federation", 1, "/1/2/", 1, 400),
+    (3, "D2", "产业工会", "industry_union", 1, "/1/3/", 1, 300),
+    (4, "G1", "基层工会", "grassroots_union", 2, "/1/2/4/", 2, 50),
+]
+#: The campaign's rater groups: ``group_id, key, name, weight, anonymous, version``.
+GROUPS = [(1, "member", "会员", 0.6, True, 1), (2, "upper", "上级工会", 0.4, False, 2)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def campaign_engine(request, tmp_path):
-    """An engine on a populated campaign database (SQLite, and PostgreSQL when configured)."""
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'campaign.db'}")
-        _populate(engine)
-        yield engine
-        engine.dispose()
-        return
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL not set")
-    schema = f"analysis_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        _populate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+def response_id(i: int) -> str:
+    """The id of the ``i``-th response (0-based) of :data:`RESPONSES`."""
+    return str(uuid.UUID(int=i + 1))
+
+
+def submitted_on(i: int) -> pd.Timestamp:
+    return pd.Timestamp(f"2026-10-0{i + 1}")
+
+
+def campaign_columns() -> list[list]:
+    """The six stored response columns, ordered by version as the database returns them."""
+    order = sorted(range(len(RESPONSES)), key=lambda i: RESPONSES[i][2])
+    return [
+        [response_id(i) for i in order],
+        [RESPONSES[i][0] for i in order],
+        [RESPONSES[i][1] for i in order],
+        [RESPONSES[i][2] for i in order],
+        [submitted_on(i).date().isoformat() for i in order],
+        [np.asarray(RESPONSES[i][3], dtype=np.int8).tobytes() for i in order],
+    ]
+
+
+def organisations_frame() -> pd.DataFrame:
+    from analysis.data import ORG_COLUMNS
+
+    return pd.DataFrame(ORGANISATIONS, columns=list(ORG_COLUMNS))
+
+
+def groups_frame() -> pd.DataFrame:
+    from analysis.data import GROUP_COLUMNS
+
+    return pd.DataFrame(GROUPS, columns=["group_id", *GROUP_COLUMNS])
+
+
+def definition(items):
+    """A questionnaire definition (the stored JSON) with likert items ``(id, section, scale)``."""
+    scales = {
+        "agree5": {
+            "label": {"zh": "同意", "en": "Agree"},
+            "points": [{"code": f"p{v}", "value": v, "label": {"zh": str(v), "en": str(v)}}
+                       for v in range(1, 6)],
+            "satisfied": ["p4", "p5"],
+        },
+        "ten": {
+            "label": {"zh": "十分", "en": "Ten"},
+            "points": [{"code": f"t{v}", "value": v, "label": {"zh": str(v), "en": str(v)}}
+                       for v in range(0, 11)],
+            "satisfied": ["t9", "t10"],
+        },
+    }
+    sections = {}
+    for item_id, section, scale, reverse in items:
+        sections.setdefault(section, []).append(
+            {"id": item_id, "type": "likert", "scale": scale, "reverse": reverse,
+             "label": {"zh": item_id, "en": item_id}}
+        )
+    return {
+        "key": "q", "version": "1", "title": {"zh": "问卷", "en": "Q"}, "scales": scales,
+        "sections": [
+            {"id": s, "title": {"zh": s, "en": s}, "weight": 1 / len(sections), "questions": qs}
+            for s, qs in sections.items()
+        ],
+    }
 
 
 @pytest.fixture
-def populate():
-    """The function that creates and fills the test schema on an engine."""
-    return _populate
+def campaign(specs) -> CampaignData:
+    """The test campaign, built from its stored columns."""
+    return campaign_from_columns(
+        campaign_columns(), organisations=organisations_frame(), groups=groups_frame(),
+        items=specs, min_group_size=3, campaign_code="C2026", year=2026,
+        dimension_weights={1: pd.Series({"A": 2.0, "B": 1.0}), 2: pd.Series({"A": 1, "C": 1})},
+    )
 
 
 @pytest.fixture

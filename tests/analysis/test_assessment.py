@@ -319,7 +319,7 @@ def test_five_thousand_units_under_a_second():
 
 
 def test_campaign_figures_from_a_synthetic_campaign():
-    from analysis._synthetic import synthetic_campaign
+    from analysis.synthetic import synthetic_campaign
 
     data = synthetic_campaign(3000, 40, 10, seed=3)
     scheme = get_scheme("default")

@@ -56,10 +56,10 @@ def test_bad_table():
 # ---------------------------------------------------------------- assessment inputs
 
 def test_assessment_inputs_four_party():
-    from analysis._synthetic import synthetic_campaign
     from analysis.assessment_input import assessment_inputs
     from analysis.indices import unit_indices
     from analysis.scoring import score_campaign
+    from analysis.synthetic import synthetic_campaign
 
     data = synthetic_campaign(
         4000, 40, 10, seed=5, rater_groups=("member", "management", "party", "upper")
@@ -93,8 +93,8 @@ def test_assessment_inputs_four_party():
 
 
 def test_assessment_inputs_single_group_has_no_composite():
-    from analysis._synthetic import synthetic_campaign
     from analysis.assessment_input import assessment_inputs
+    from analysis.synthetic import synthetic_campaign
 
     out = assessment_inputs(synthetic_campaign(500, 20, 5, seed=1))
     assert "composite_index" not in out.columns

@@ -2,66 +2,115 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.data import CampaignData, from_parquet, load_campaign, load_comments, to_parquet
+from analysis.data import (
+    CampaignData,
+    campaign_from_columns,
+    comments_from_answers,
+    from_parquet,
+    specs_from_definitions,
+    to_parquet,
+)
+from tests.analysis.conftest import (
+    campaign_columns,
+    definition,
+    groups_frame,
+    organisations_frame,
+)
 
 
-def test_load_campaign_builds_the_tidy_frame(campaign_engine, specs):
-    data = load_campaign(campaign_engine, "C2026", item_specs=specs)
-    r = data.responses
+def test_campaign_data_checks_columns():
+    with pytest.raises(ValueError, match="lacks columns"):
+        CampaignData(pd.DataFrame({"x": [1]}), {}, pd.DataFrame(), pd.DataFrame())
+
+
+
+
+def test_campaign_from_columns_builds_the_tidy_frame(campaign):
+    r = campaign.responses
     assert list(r.columns) == [
         "response_id", "target_id", "target_code", "rater_group", "questionnaire_version_id",
         "submitted_on", "a1", "a2", "b1", "c1",
     ]
     assert len(r) == 4
     assert (r[["a1", "a2", "b1", "c1"]].dtypes == np.int8).all()
-    # rows are ordered by version, then id (uuid of int i+1)
     v1 = r[r["questionnaire_version_id"] == 1]
     assert v1[["a1", "a2", "b1"]].to_numpy().tolist() == [[5, 4, -2], [1, -1, 3], [3, 3, 3]]
     assert (v1["c1"] == -1).all()  # item not in version 1
     v2 = r[r["questionnaire_version_id"] == 2].iloc[0]
     assert (v2["a1"], v2["c1"], v2["a2"], v2["b1"]) == (4, 10, -1, -1)
     assert v2["target_code"] == "D2" and v2["rater_group"] == "upper"
-    assert pd.api.types.is_datetime64_any_dtype(r["submitted_on"])
-    assert data.min_group_size == 3 and data.year == 2026 and data.campaign_code == "C2026"
-    assert list(data.groups["key"]) == ["member", "upper"]
-    assert data.groups["anonymous"].tolist() == [True, False]
-    assert data.groups["weight"].tolist() == [0.6, 0.4]
-    assert data.organisations.set_index("id").loc[4, "path"] == "/1/2/4/"
-    assert data.item_columns == ["a1", "a2", "b1", "c1"]
+    assert r["submitted_on"].dt.day.tolist() == [1, 2, 3, 4]
+    assert str(r["response_id"].dtype) == "string"
+    assert campaign.groups["anonymous"].tolist() == [True, False]
+    assert campaign.groups["weight"].tolist() == [0.6, 0.4]
+    assert "group_id" not in campaign.groups.columns
+    assert str(campaign.organisations["parent_id"].dtype) == "Int64"
+    assert campaign.item_columns == ["a1", "a2", "b1", "c1"]
 
 
-def test_load_campaign_accepts_a_url(tmp_path, specs, populate):
-    from sqlalchemy import create_engine
+@pytest.mark.parametrize("dates", ["iso", "date", "datetime64"])
+def test_campaign_from_columns_takes_dates_as_any_driver_returns_them(specs, dates):
+    cols = campaign_columns()
+    iso = cols[4]
+    cols[4] = {"iso": iso, "date": [pd.Timestamp(d).date() for d in iso],
+               "datetime64": np.array(iso, dtype="datetime64[D]")}[dates]
+    data = campaign_from_columns(cols, organisations=organisations_frame(),
+                                 groups=groups_frame(), items=specs)
+    assert data.responses["submitted_on"].tolist() == list(pd.to_datetime(iso))
 
-    url = f"sqlite:///{tmp_path / 'x.db'}"
-    populate(create_engine(url))
-    assert len(load_campaign(url, "C2026", item_specs=specs).responses) == 4
+
+def test_campaign_from_columns_takes_items_already_parsed(specs, campaign):
+    cols = campaign_columns()
+    blobs, cols[5] = cols[5], None
+    blocks = {1: (np.arange(3), np.frombuffer(b"".join(blobs[:3]), np.int8).reshape(3, 3)),
+              2: (np.array([3]), np.frombuffer(blobs[3], np.int8).reshape(1, 2))}
+    data = campaign_from_columns(cols, organisations=organisations_frame(),
+                                 groups=groups_frame(), items=specs, blocks=blocks)
+    pd.testing.assert_frame_equal(data.responses, campaign.responses)
 
 
-def test_unknown_campaign_and_bad_blob(campaign_engine, specs):
-    with pytest.raises(ValueError, match="unknown campaign"):
-        load_campaign(campaign_engine, "NOPE", item_specs=specs)
-    short = {1: specs[1].iloc[:2], 2: specs[2]}
+def test_campaign_from_columns_refuses_blobs_that_do_not_fit(specs):
+    kwargs = {"organisations": organisations_frame(), "groups": groups_frame()}
     with pytest.raises(ValueError, match="item_values length"):
-        load_campaign(campaign_engine, "C2026", item_specs=short)
+        campaign_from_columns(campaign_columns(), items={1: specs[1].iloc[:2], 2: specs[2]},
+                              **kwargs)
     with pytest.raises(ValueError, match="no item spec"):
-        load_campaign(campaign_engine, "C2026", item_specs={1: specs[1]})
+        campaign_from_columns(campaign_columns(), items={1: specs[1]}, **kwargs)
+    with pytest.raises(ValueError, match="six response columns"):
+        campaign_from_columns(campaign_columns()[:5], items=specs, **kwargs)
 
 
-def test_load_comments_strips_metadata(campaign_engine):
-    c = load_comments(campaign_engine, "C2026", ["comment"])
+def test_comments_from_answers_strips_metadata():
+    answers = pd.DataFrame({
+        "target_id": [4, 4, 2, 3], "rater_group": ["member", "member", "member", "upper"],
+        "answers": [{"comment": "  很好 "}, {"comment": ""}, {}, {"comment": "needs a room"}],
+    })
+    c = comments_from_answers(answers, ["comment"])
     assert list(c.columns) == ["target_id", "rater_group", "field_id", "text"]
-    assert sorted(c["text"]) == ["needs a bigger room", "很好"]
-    with pytest.raises(ValueError):
-        load_comments(campaign_engine, "C2026", [])
+    assert c.values.tolist() == [[4, "member", "comment", "很好"],
+                                 [3, "upper", "comment", "needs a room"]]
+    with pytest.raises(ValueError, match="no comment field"):
+        comments_from_answers(answers, [])
+    with pytest.raises(ValueError, match="lacks columns"):
+        comments_from_answers(answers.drop(columns="rater_group"), ["comment"])
+
+
+def test_specs_from_definitions():
+    specs, weights = specs_from_definitions({
+        1: definition([("a1", "a", "agree5", False), ("a2", "a", "agree5", True),
+                       ("b1", "b", "agree5", False)]),
+        2: definition([("a1", "a", "agree5", False), ("c1", "c", "ten", False)]),
+    })
+    assert list(specs[1].index) == ["a1", "a2", "b1"]
+    assert specs[1].loc["a2", "reverse"]
+    assert specs[2].loc["c1", ["min", "max"]].tolist() == [0, 10]
+    assert specs[2].loc["c1", "satisfied_values"] == (9, 10)
+    assert weights[1].to_dict() == {"a": 0.5, "b": 0.5}
 
 
 @pytest.mark.parametrize("partition", [None, ["questionnaire_version_id"]])
-def test_parquet_round_trip(campaign_engine, specs, tmp_path, partition):
-    data = load_campaign(
-        campaign_engine, "C2026", item_specs=specs,
-        dimension_weights={1: pd.Series({"A": 2.0, "B": 1.0}), 2: pd.Series({"A": 1, "C": 1})},
-    )
+def test_parquet_round_trip(campaign, tmp_path, partition):
+    data = campaign
     to_parquet(data, tmp_path / "export", partition_cols=partition)
     back = from_parquet(tmp_path / "export")
     pd.testing.assert_frame_equal(
@@ -78,72 +127,15 @@ def test_parquet_round_trip(campaign_engine, specs, tmp_path, partition):
         from_parquet(tmp_path)
 
 
-def test_campaign_data_checks_columns():
-    with pytest.raises(ValueError, match="lacks columns"):
-        CampaignData(pd.DataFrame({"x": [1]}), {}, pd.DataFrame(), pd.DataFrame())
 
+def test_end_to_end_from_stored_columns(campaign):
+    from dataclasses import replace
 
-def _definition(items):
-    """A questionnaire definition (the stored JSON) with likert items ``(id, section, scale)``."""
-    scales = {
-        "agree5": {
-            "label": {"zh": "同意", "en": "Agree"},
-            "points": [{"code": f"p{v}", "value": v, "label": {"zh": str(v), "en": str(v)}}
-                       for v in range(1, 6)],
-            "satisfied": ["p4", "p5"],
-        },
-        "ten": {
-            "label": {"zh": "十分", "en": "Ten"},
-            "points": [{"code": f"t{v}", "value": v, "label": {"zh": str(v), "en": str(v)}}
-                       for v in range(0, 11)],
-            "satisfied": ["t9", "t10"],
-        },
-    }
-    sections = {}
-    for item_id, section, scale, reverse in items:
-        sections.setdefault(section, []).append(
-            {"id": item_id, "type": "likert", "scale": scale, "reverse": reverse,
-             "label": {"zh": item_id, "en": item_id}}
-        )
-    return {
-        "key": "q", "version": "1", "title": {"zh": "问卷", "en": "Q"}, "scales": scales,
-        "sections": [
-            {"id": s, "title": {"zh": s, "en": s}, "weight": 1 / len(sections), "questions": qs}
-            for s, qs in sections.items()
-        ],
-    }
-
-
-def test_load_campaign_reads_specs_from_stored_definitions(campaign_engine, specs):
-    import json
-
-    from sqlalchemy import text
-
-    pytest.importorskip("questionnaires")
-    defs = {
-        1: _definition([("a1", "a", "agree5", False), ("a2", "a", "agree5", True),
-                        ("b1", "b", "agree5", False)]),
-        2: _definition([("a1", "a", "agree5", False), ("c1", "c", "ten", False)]),
-    }
-    with campaign_engine.begin() as conn:
-        for vid, d in defs.items():
-            conn.execute(text("UPDATE questionnaire_versions SET definition = :d WHERE id = :id"),
-                         {"d": json.dumps(d), "id": vid})
-    data = load_campaign(campaign_engine, "C2026")
-    assert list(data.items[1].index) == ["a1", "a2", "b1"]
-    assert data.items[1].loc["a2", "reverse"]
-    assert data.items[2].loc["c1", ["min", "max"]].tolist() == [0, 10]
-    assert data.items[2].loc["c1", "satisfied_values"] == (9, 10)
-    assert data.dimension_weights[1].to_dict() == {"a": 0.5, "b": 0.5}
-    assert data.responses["c1"].tolist() == [-1, -1, -1, 10]
-
-
-def test_end_to_end_from_database(campaign_engine, specs):
     from analysis.disclosure import complementary_suppression
     from analysis.rollup import rollup
     from analysis.scoring import score_campaign
 
-    data = load_campaign(campaign_engine, "C2026", item_specs=specs)
+    data = replace(campaign, dimension_weights={})  # equal dimension weights
     scored = score_campaign(data).set_index("response_id", drop=False)
     # hand-computed overall indices (equal dimension weights):
     # target 4: (100 + 25)/2 = 62.5 (b1 is na), and a1 = 0 with b1 = 50 -> 25

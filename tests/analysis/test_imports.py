@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = [
     "analysis", "analysis.data", "analysis.scoring", "analysis.indices", "analysis.rollup",
     "analysis.composite", "analysis.trends", "analysis.disclosure", "analysis.assessment_input",
-    "analysis._synthetic",
+    "analysis.synthetic", "analysis.assessment",
 ]
 
 
@@ -25,6 +25,19 @@ def test_importing_analysis_is_light():
     assert "pandas" not in loaded and "scipy" not in loaded
 
 
-def test_analysis_modules_never_import_the_web_app():
+def test_analysis_modules_never_import_the_web_app_or_a_database_layer():
     loaded = _loaded_after("\n".join(f"import {m}" for m in MODULES))
-    assert not {m for m in loaded if m.split(".")[0] in ("flask", "survey_app", "werkzeug")}
+    forbidden = ("flask", "survey_app", "werkzeug", "sqlalchemy", "psycopg", "sqlite3")
+    assert not {m for m in loaded if m.split(".")[0] in forbidden}
+
+
+def test_analysis_holds_no_sql():
+    """The app reads the database; analysis only computes (no SQL, not even in comments)."""
+    import re
+
+    pattern = re.compile(r"sqlalchemy|SELECT|COPY")
+    hits = [f"{path.relative_to(ROOT)}:{n}"
+            for path in sorted((ROOT / "analysis").rglob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if pattern.search(line)]
+    assert hits == []

@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis._synthetic import synthetic_campaign
 from analysis.indices import unit_indices
 from analysis.rollup import ancestors, rollup
 from analysis.scoring import score_campaign
+from analysis.synthetic import synthetic_campaign
 
 ORGS = pd.DataFrame(
     {

@@ -199,7 +199,7 @@ def test_score_campaign_scores_each_version_with_its_own_spec():
 def test_scoring_in_row_blocks_gives_the_same_result(monkeypatch):
     """Blocks are a speed device only: any block size gives identical output."""
     import analysis.scoring as scoring
-    from analysis._synthetic import synthetic_campaign
+    from analysis.synthetic import synthetic_campaign
 
     data = synthetic_campaign(5000, 40, 12, seed=3)
     whole = scoring.score_campaign(data)

@@ -39,7 +39,7 @@ def test_small_campaign_report_and_floor(tmp_path, monkeypatch):
                            "disclosure_s"}
     floor = bench_analysis.floor_read(url, code)
     assert floor["rows"] == 300 and floor["fetchall_s"] >= 0
-    from analysis.data import load_campaign
+    from survey_app.reports.loading import load_campaign
 
     assert len(load_campaign(url, "BENCH-CROSS").responses) > 0
     four = load_campaign(url, "BENCH-FOUR").responses

@@ -1,17 +1,17 @@
 """The contract between the app and the analysis library: what the member path and the demo
-store is what analysis.load_campaign reads, and the numbers agree with the answers."""
+store is what the app's loader reads, and the numbers agree with the answers."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from analysis.data import load_campaign
 from analysis.indices import unit_indices
 from analysis.scoring import score_campaign
 from questionnaires import library
 from survey_app.extensions import db
 from survey_app.models import Campaign, Organisation, Response
+from survey_app.reports.loading import load_campaign
 from tests.conftest import csrf_token_from
 from tests.surveys.conftest import VALID
 
@@ -64,7 +64,7 @@ def test_demo_campaign_loads_and_scores(app, runner):
 def test_postgresql_copy_path_gives_the_same_frame_as_a_cursor(app, runner, monkeypatch, code):
     """On PostgreSQL the campaign is read with a binary COPY; it must equal the cursor read."""
 
-    from analysis import data as data_module
+    from survey_app.reports import loading as data_module
     from tests.conftest import on_postgresql
 
     if not on_postgresql():

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis import reports as R
-from analysis._synthetic import synthetic_campaign
+from analysis.synthetic import synthetic_campaign
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,272 @@
+"""The app's loader on a campaign database built with plain SQL.
+
+The tests run on SQLite always, and on PostgreSQL too when ``TEST_DATABASE_URL`` is set
+(e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``); there each run uses its own
+schema, dropped afterwards, and the responses are read with a binary COPY.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import create_engine, text
+
+from analysis.data import campaign_from_columns
+from survey_app.reports import loading
+from survey_app.reports.loading import load_campaign, load_checklist_totals, load_comments
+from tests.analysis.conftest import (
+    GROUPS,
+    ORGANISATIONS,
+    RESPONSES,
+    SPEC_V1,
+    SPEC_V2,
+    campaign_columns,
+    definition,
+    groups_frame,
+    organisations_frame,
+    response_id,
+    submitted_on,
+)
+
+
+def schema_sql(blob: str, boolean: str, json_type: str = "TEXT") -> list[str]:
+    return [
+        "CREATE TABLE organisations (id INTEGER PRIMARY KEY, code VARCHAR(64) UNIQUE NOT NULL, "
+        "name VARCHAR(200), kind VARCHAR(32), parent_id INTEGER NULL REFERENCES organisations(id), "
+        "path VARCHAR(500), depth INTEGER, members INTEGER)",
+        "CREATE TABLE campaigns (id INTEGER PRIMARY KEY, code VARCHAR(64) UNIQUE NOT NULL, "
+        "name VARCHAR(200), kind VARCHAR(32), year INTEGER NULL, "
+        "min_group_size INTEGER DEFAULT 5, status VARCHAR(16))",
+        "CREATE TABLE questionnaire_versions (id INTEGER PRIMARY KEY, key VARCHAR(64), "
+        f"version VARCHAR(32), content_hash VARCHAR(64), definition {json_type})",
+        "CREATE TABLE rater_groups (id INTEGER PRIMARY KEY, campaign_id INTEGER REFERENCES "
+        "campaigns(id), key VARCHAR(32), name VARCHAR(100), weight FLOAT, "
+        "questionnaire_version_id INTEGER REFERENCES questionnaire_versions(id), "
+        f"anonymous {boolean})",
+        "CREATE TABLE responses (id VARCHAR(36) PRIMARY KEY, campaign_id INTEGER REFERENCES "
+        "campaigns(id), target_id INTEGER REFERENCES organisations(id), rater_group_id INTEGER "
+        "REFERENCES rater_groups(id), questionnaire_version_id INTEGER REFERENCES "
+        f"questionnaire_versions(id), submitted_on DATE, answers {json_type}, "
+        f"item_values {blob})",
+    ]
+
+
+def _populate(engine) -> None:
+    blob = "BYTEA" if engine.dialect.name == "postgresql" else "BLOB"
+    boolean = "BOOLEAN" if engine.dialect.name == "postgresql" else "INTEGER"
+    json_type = "JSON" if engine.dialect.name == "postgresql" else "TEXT"
+    keys = ["id", "code", "name", "kind", "parent_id", "path", "depth", "members"]
+    with engine.begin() as conn:
+        for stmt in schema_sql(blob, boolean, json_type):
+            conn.execute(text(stmt))
+        conn.execute(
+            text(
+                "INSERT INTO organisations VALUES (:id, :code, :name, :kind, :parent_id, :path, "
+                ":depth, :members)"
+            ),
+            [dict(zip(keys, row, strict=True)) for row in ORGANISATIONS],
+        )
+        conn.execute(
+            text("INSERT INTO campaigns VALUES (7, 'C2026', '2026 会员评家', 'member', 2026, 3, "
+                 "'closed')")
+        )
+        conn.execute(
+            text("INSERT INTO questionnaire_versions VALUES (:id, 'q', :v, 'h', :d)"),
+            [{"id": 1, "v": "1", "d": "{}"}, {"id": 2, "v": "2", "d": "{}"}],
+        )
+        conn.execute(
+            text("INSERT INTO rater_groups VALUES (:id, 7, :key, :name, :w, :qv, :anon)"),
+            [{"id": g, "key": k, "name": n, "w": w, "qv": v, "anon": a}
+             for g, k, n, w, a, v in GROUPS],
+        )
+        rows = [
+            {
+                "id": response_id(i),
+                "target": target,
+                "group": group,
+                "qv": version,
+                "day": submitted_on(i).date(),
+                "answers": json.dumps(answers, ensure_ascii=False),
+                "blob": np.asarray(values, dtype=np.int8).tobytes(),
+            }
+            for i, (target, group, version, values, answers) in enumerate(RESPONSES)
+        ]
+        conn.execute(
+            text(
+                "INSERT INTO responses VALUES (:id, 7, :target, :group, :qv, :day, :answers, "
+                ":blob)"
+            ),
+            rows,
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def campaign_engine(request, tmp_path):
+    """An engine on a populated campaign database (SQLite, and PostgreSQL when configured)."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path / 'campaign.db'}")
+        _populate(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url or not url.startswith("postgresql"):
+        pytest.skip("TEST_DATABASE_URL does not name a PostgreSQL database")
+    schema = f"analysis_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        _populate(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def specs() -> dict[int, pd.DataFrame]:
+    return {1: SPEC_V1.copy(), 2: SPEC_V2.copy()}
+
+
+def test_load_campaign_builds_the_tidy_frame(campaign_engine, specs):
+    data = load_campaign(campaign_engine, "C2026", item_specs=specs)
+    r = data.responses
+    assert list(r.columns) == [
+        "response_id", "target_id", "target_code", "rater_group", "questionnaire_version_id",
+        "submitted_on", "a1", "a2", "b1", "c1",
+    ]
+    assert len(r) == 4
+    assert (r[["a1", "a2", "b1", "c1"]].dtypes == np.int8).all()
+    # rows are ordered by version, then id (uuid of int i+1)
+    v1 = r[r["questionnaire_version_id"] == 1]
+    assert v1[["a1", "a2", "b1"]].to_numpy().tolist() == [[5, 4, -2], [1, -1, 3], [3, 3, 3]]
+    assert (v1["c1"] == -1).all()  # item not in version 1
+    v2 = r[r["questionnaire_version_id"] == 2].iloc[0]
+    assert (v2["a1"], v2["c1"], v2["a2"], v2["b1"]) == (4, 10, -1, -1)
+    assert v2["target_code"] == "D2" and v2["rater_group"] == "upper"
+    assert pd.api.types.is_datetime64_any_dtype(r["submitted_on"])
+    assert data.min_group_size == 3 and data.year == 2026 and data.campaign_code == "C2026"
+    assert list(data.groups["key"]) == ["member", "upper"]
+    assert data.groups["anonymous"].tolist() == [True, False]
+    assert data.groups["weight"].tolist() == [0.6, 0.4]
+    assert data.organisations.set_index("id").loc[4, "path"] == "/1/2/4/"
+    assert data.item_columns == ["a1", "a2", "b1", "c1"]
+
+
+def test_load_campaign_accepts_a_url(tmp_path, specs):
+    from sqlalchemy import create_engine
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    _populate(create_engine(url))
+    assert len(load_campaign(url, "C2026", item_specs=specs).responses) == 4
+
+
+def test_unknown_campaign_and_bad_blob(campaign_engine, specs):
+    with pytest.raises(ValueError, match="unknown campaign"):
+        load_campaign(campaign_engine, "NOPE", item_specs=specs)
+    short = {1: specs[1].iloc[:2], 2: specs[2]}
+    with pytest.raises(ValueError, match="item_values length"):
+        load_campaign(campaign_engine, "C2026", item_specs=short)
+    with pytest.raises(ValueError, match="no item spec"):
+        load_campaign(campaign_engine, "C2026", item_specs={1: specs[1]})
+
+
+def test_load_comments_strips_metadata(campaign_engine):
+    c = load_comments(campaign_engine, "C2026", ["comment"])
+    assert list(c.columns) == ["target_id", "rater_group", "field_id", "text"]
+    assert sorted(c["text"]) == ["needs a bigger room", "很好"]
+    with pytest.raises(ValueError):
+        load_comments(campaign_engine, "C2026", [])
+
+
+def test_load_campaign_reads_specs_from_stored_definitions(campaign_engine, specs):
+    import json
+
+    from sqlalchemy import text
+
+    pytest.importorskip("questionnaires")
+    defs = {
+        1: definition([("a1", "a", "agree5", False), ("a2", "a", "agree5", True),
+                        ("b1", "b", "agree5", False)]),
+        2: definition([("a1", "a", "agree5", False), ("c1", "c", "ten", False)]),
+    }
+    with campaign_engine.begin() as conn:
+        for vid, d in defs.items():
+            conn.execute(text("UPDATE questionnaire_versions SET definition = :d WHERE id = :id"),
+                         {"d": json.dumps(d), "id": vid})
+    data = load_campaign(campaign_engine, "C2026")
+    assert list(data.items[1].index) == ["a1", "a2", "b1"]
+    assert data.items[1].loc["a2", "reverse"]
+    assert data.items[2].loc["c1", ["min", "max"]].tolist() == [0, 10]
+    assert data.items[2].loc["c1", "satisfied_values"] == (9, 10)
+    assert data.dimension_weights[1].to_dict() == {"a": 0.5, "b": 0.5}
+    assert data.responses["c1"].tolist() == [-1, -1, -1, 10]
+
+
+def test_the_loader_hands_analysis_the_stored_columns(campaign_engine, specs):
+    """What the loader reads equals the campaign built from the columns that were stored."""
+    loaded = load_campaign(campaign_engine, "C2026", item_specs=specs)
+    built = campaign_from_columns(
+        campaign_columns(), organisations=organisations_frame(), groups=groups_frame(),
+        items=specs, min_group_size=3, campaign_code="C2026", year=2026,
+    )
+    pd.testing.assert_frame_equal(loaded.responses, built.responses)
+    pd.testing.assert_frame_equal(loaded.organisations, built.organisations, check_dtype=False)
+    pd.testing.assert_frame_equal(loaded.groups, built.groups)
+
+
+def test_postgresql_reads_with_a_binary_copy_equal_to_the_cursor(
+    campaign_engine, specs, monkeypatch
+):
+    if campaign_engine.dialect.driver != "psycopg":
+        pytest.skip("the binary COPY is PostgreSQL's (psycopg 3)")
+    with campaign_engine.connect() as conn:
+        cols, blocks = loading._copy_binary(conn, 7, [1, 2])
+    assert sorted(blocks) == [1, 2] and cols[5] is None
+    copied = load_campaign(campaign_engine, "C2026", item_specs=specs)
+    monkeypatch.setattr(loading, "_copy_binary", lambda conn, cid, versions: None)
+    fetched = load_campaign(campaign_engine, "C2026", item_specs=specs)
+    key = ["questionnaire_version_id", "response_id"]
+    pd.testing.assert_frame_equal(copied.responses.sort_values(key, ignore_index=True),
+                                  fetched.responses.sort_values(key, ignore_index=True))
+
+
+def test_checklist_totals_are_read_from_the_answers(campaign_engine):
+    sheet = {
+        "key": "sheet", "version": "1", "title": {"zh": "指标", "en": "Sheet"},
+        "sections": [{"id": "s", "title": {"zh": "s", "en": "s"}, "questions": [{
+            "id": "tp", "type": "checklist", "label": {"zh": "指标", "en": "Indicators"},
+            "items": [
+                {"id": "a", "points": 60, "veto": True, "label": {"zh": "a", "en": "a"}},
+                {"id": "b", "points": 40, "label": {"zh": "b", "en": "b"}},
+            ]}]}],
+    }
+    answers = [{"a": True, "b": True}, {"a": False, "b": True}, {"a": True}, {"b": True}]
+    with campaign_engine.begin() as conn:
+        conn.execute(text("UPDATE questionnaire_versions SET definition = :d"),
+                     {"d": json.dumps(sheet)})
+        for i, a in enumerate(answers):
+            conn.execute(text("UPDATE responses SET answers = :a WHERE id = :id"),
+                         {"a": json.dumps(a), "id": response_id(i)})
+    totals = load_checklist_totals(campaign_engine, "C2026")
+    # G1 (id 4): 100 and 40 (veto failed); D1 (2): 60; D2 (3): 40 (veto failed)
+    assert totals.to_dict("index") == {
+        "D1": {"checklist_total": 60.0, "n": 1, "veto_failed": 0},
+        "D2": {"checklist_total": 40.0, "n": 1, "veto_failed": 1},
+        "G1": {"checklist_total": 70.0, "n": 2, "veto_failed": 1},
+    }
+    assert load_checklist_totals(campaign_engine, "NOPE").empty
+
+
+def test_the_loader_refuses_what_is_not_a_database():
+    with pytest.raises(ValueError, match="Engine or a database URL"):
+        load_campaign(42, "C2026")
