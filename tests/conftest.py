@@ -72,7 +72,7 @@ def runner(app):
 @pytest.fixture
 def demo(app):
     """The demo tree and accounts (without the demo campaigns: see full_demo)."""
-    from survey_app.demo import load_demo
+    from demo import load_demo
 
     with app.app_context():
         load_demo(campaigns=False)

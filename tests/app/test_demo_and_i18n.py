@@ -33,6 +33,23 @@ def test_demo_tree_shape(demo):
         assert city.members == sum(o.members for o in grassroots)
 
 
+def test_demo_load_refuses_to_run_in_production(tmp_path):
+    """The demo's passwords are published: with PINGJIA_ENV=production the command fails
+    with a clear message and creates nothing (run as an operator would, in a new process)."""
+    import os
+    import subprocess
+    import sys
+
+    db_file = tmp_path / "prod.sqlite"
+    env = {**os.environ, "PINGJIA_ENV": "production", "SECRET_KEY": "x" * 40,
+           "DATABASE_URL": f"sqlite:///{db_file}"}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "survey_app", "demo", "load"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "never loaded in production" in done.stderr
+    assert not db_file.exists() or db_file.stat().st_size == 0
+
+
 def test_demo_load_prints_accounts(app, runner):
     result = runner.invoke(args=["demo", "load"])
     assert "demo-admin-2026" in result.output

@@ -71,8 +71,8 @@ def test_compute_export_publish(aapp, tmp_path):
 
 def test_demo_assessment_end_to_end(demo):
     """The full demo: campaigns read with load_campaign, both years computed, stable."""
-    from survey_app.demo import load_demo
-    from survey_app.demo_assessment import load_demo_assessment
+    from demo import load_demo
+    from demo.assessment import load_demo_assessment
     from survey_app.models.assessment import AssessmentRun
 
     with demo.app_context():

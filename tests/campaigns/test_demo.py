@@ -6,7 +6,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from survey_app.demo_campaigns import load_demo_campaigns
+from demo.campaigns import load_demo_campaigns
 from survey_app.extensions import db
 from survey_app.models import (
     Assignment,

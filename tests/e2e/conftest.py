@@ -57,7 +57,7 @@ OPEN_CAMPAIGN = "DEMO-MEMBER-2026"
 
 def _load_full_demo() -> None:
     """The demo with its campaigns; the open member campaign is kept open whatever today is."""
-    from survey_app.demo import load_demo
+    from demo import load_demo
     from survey_app.models import Campaign
 
     load_demo()

@@ -31,11 +31,11 @@ PASSWORDS = {
 
 
 def add_disclosure_campaign() -> None:
+    from analysis.synthetic import synthetic_answers
     from questionnaires import library
     from survey_app.answering import pack_item_values
     from survey_app.models import Campaign, CampaignTarget, Organisation, RaterGroup, Response
     from survey_app.questionnaire_versions import publish_questionnaire
-    from survey_app.synthetic import synthetic_answers
 
     q = library()["member_evaluation"]
     version = publish_questionnaire(q)
@@ -74,7 +74,7 @@ def demo_url(tmp_path_factory, _server_schema):
     with app.app_context():
         if not SERVER_DB_URL:
             _db.create_all()
-        from survey_app.demo import load_demo
+        from demo import load_demo
 
         load_demo()
         add_disclosure_campaign()

@@ -54,7 +54,7 @@ def test_upload_size_is_capped(database_url):
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        from survey_app.demo import load_demo
+        from demo import load_demo
 
         load_demo(campaigns=False)
     client = app.test_client()

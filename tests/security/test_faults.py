@@ -134,7 +134,7 @@ def _start_server(db_url: str, port: int, log) -> subprocess.Popen:
 def test_sigkill_mid_load_loses_no_acknowledged_submission(app, runner, tmp_path, database_url):
     """Submit from 8 threads, kill -9 the server in the middle, restart it: every submission
     that got its thank-you redirect is in the database, and the app starts cleanly."""
-    from survey_app.demo import load_demo
+    from demo import load_demo
     from survey_app.member_surveys.operations import issue_codes
     from survey_app.models import Organisation
     from tests.surveys.conftest import make_campaign

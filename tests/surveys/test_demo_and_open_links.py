@@ -45,7 +45,7 @@ def test_full_demo_has_member_and_daily_campaigns(app, runner):
 
 def _daily_link(app):
     with app.app_context():
-        from survey_app.demo_surveys import _daily_campaign
+        from demo.surveys import _daily_campaign
 
         _daily_campaign(2026)
         db.session.commit()

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import insert, select
 
+from analysis.synthetic import synthetic_answers
 from questionnaires import library
 from survey_app.answering import pack_item_values
 from survey_app.extensions import db
@@ -28,7 +29,6 @@ from survey_app.models import (
 )
 from survey_app.models.response import new_response_id
 from survey_app.questionnaire_versions import publish_questionnaire
-from survey_app.synthetic import synthetic_answers
 
 SERVICE_POINTS = [
     ("DEMO-CITY", "市总工会职工服务中心 法律援助窗口"),

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 from sqlalchemy import insert, select
 
+from analysis.synthetic import synthetic_answers
 from questionnaires import library
 from survey_app.answering import pack_item_values
 from survey_app.campaigns.operations import (
@@ -41,7 +42,6 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.response import new_response_id
-from survey_app.synthetic import synthetic_answers
 
 YEARS = (2025, 2026)
 FOUR_PARTY_UNITS = [f"DEMO-G{n:02d}" for n in range(1, 7)]

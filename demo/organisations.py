@@ -1,4 +1,4 @@
-"""Demo data: a fictional city federation with its tree, accounts and campaigns.
+"""The demo tree and accounts, and ``load_demo``, which loads them with every demo campaign.
 
 Loading is idempotent: units and accounts are matched by code and username, so loading
 twice changes nothing. Every code starts with ``DEMO-``.
@@ -158,11 +158,11 @@ def load_demo(campaigns: bool = True) -> DemoReport:
     if not campaigns:
         return report
 
-    from survey_app.demo_surveys import load_demo_surveys
+    from demo.surveys import load_demo_surveys
 
     report.responses_created += load_demo_surveys()
-    from survey_app.demo_assessment import load_demo_assessment
-    from survey_app.demo_campaigns import load_demo_campaigns
+    from demo.assessment import load_demo_assessment
+    from demo.campaigns import load_demo_campaigns
 
     report.responses_created += load_demo_campaigns() or 0
     load_demo_assessment()
