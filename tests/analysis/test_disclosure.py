@@ -78,7 +78,7 @@ def test_suppress_small_blanks_every_figure():
     assert out["suppression"].tolist() == ["small", None, None]
     with pytest.raises(ValueError, match="count column"):
         suppress_small(t, "count", K)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 3"):
         suppress_small(t, "n", 0)
 
 
