@@ -429,12 +429,18 @@ def _close_links(system: _System, hidden: np.ndarray, reason: np.ndarray) -> Non
     reason[add] = "linked"
 
 
-def _targets(system: _System, hidden: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def _targets(system: _System, hidden: np.ndarray, rels: np.ndarray | None = None
+             ) -> list[tuple[str, np.ndarray]]:
+    """Small hidden cells and small residuals (of all relations, or of ``rels`` only)."""
     k, n = system.k, system.n
-    small = (n > 0) & (n < k) & system.sensitive
-    out = [("cell", np.array([j])) for j in np.flatnonzero(hidden & small)]
+    out = []
+    if rels is None:
+        small = (n > 0) & (n < k) & system.sensitive
+        out = [("cell", np.array([j])) for j in np.flatnonzero(hidden & small)]
+        rels = np.arange(len(system.parts))
     seen = set()
-    for pi in system.parts:
+    for r in rels:
+        pi = system.parts[r]
         members = pi[hidden[pi] & (n[pi] > 0)]
         key = tuple(members.tolist())
         if (len(members) >= 2 and 0 < n[members].sum() < k and key not in seen
@@ -487,26 +493,34 @@ def _run(cells: pd.DataFrame, relations: Sequence[Relation], k: int,
     rounds = 0
     passed: dict[tuple[int, ...], tuple[int, dict]] = {}  # target -> (round, intervals)
     if repair:
+        pending = _targets(system, hidden)
         solvable = system.solvable(hidden)
-        while True:
-            pending = [t for t in _targets(system, hidden) if tuple(t[1]) not in passed]
-            if not pending:
-                break
-            kind, members = pending[0]
+        while pending:
+            # targets that plain subtraction recovers first: they need no LP to fail
+            first = next((i for i, t in enumerate(pending)
+                          if t[0] == "cell" and solvable[t[1][0]]), 0)
+            kind, members = pending.pop(first)
+            key = tuple(members.tolist())
+            if key in passed:
+                continue
             if kind == "cell" and solvable[members[0]]:
                 res = {"recoverable": True}
             else:
                 res = system.intervals(hidden, members, stop_early=True)
             if not res["recoverable"]:
-                passed[tuple(members)] = (rounds, res)
+                passed[key] = (rounds, res)
                 continue
             j = _repair(system, hidden, members)
             if j is None:
                 raise RuntimeError(f"no cell left to protect {kind} {list(members)}")
+            before = hidden.copy()
             hidden[j], reason[j] = True, "complementary"
             _close_links(system, hidden, reason)
             rounds += 1
             solvable = system.solvable(hidden)
+            new = np.flatnonzero(hidden & ~before)
+            touched = np.unique(np.concatenate([system.relations_of(c) for c in new]))
+            pending = [(kind, members), *_targets(system, hidden, touched), *pending]
     rows = []
     for kind, members in _targets(system, hidden):
         cached = passed.get(tuple(members))
