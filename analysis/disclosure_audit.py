@@ -770,3 +770,89 @@ def joint_suppression(
                        index=pd.MultiIndex.from_tuples([i[1:] for i in group_ids],
                                                        names=["target_id", "rater_group"]))
     return units, groups, res
+
+
+def item_system(
+    items: pd.DataFrame,
+    parents: pd.Series,
+    dimension_of: pd.Series | dict,
+    *,
+    hidden_col: str = "suppressed",
+    dim_prefix: str = "dim:",
+) -> tuple[pd.DataFrame, list[Relation]]:
+    """The cells and relations of the item tables (items against their dimension and along
+    the tree), for :func:`protect`.
+
+    Parameters
+    ----------
+    items : DataFrame
+        Long, pooled over each unit's subtree: ``unit_id, item, n_valid, n_satisfied`` and
+        optionally ``hidden_col`` (as from :func:`analysis.disclosure.apply_cell_rules`);
+        rows ``dim:<d>`` pool the answers of dimension ``d``'s items.
+    parents : Series
+        Parent unit id by unit id (``NaN`` at a root).
+    dimension_of : Series or dict
+        Dimension of each item.
+
+    Returns
+    -------
+    cells, relations
+        Cells ``("item", u, i)`` with ``n = n_valid`` and ``sum = 100 n_satisfied`` (so the
+        audited mean is the satisfaction rate in percent), and ``("item_own", u, i)`` for
+        the unit's own answers (never published). Relations: ``item(P, i) = sum
+        item(children, i) + item_own(P, i)`` for every item and dimension row, and
+        ``item(u, dim:d) = sum item(u, i in d)``. ``dim:<d>`` rows count answers, not
+        respondents, so they are not sensitive themselves: they are hidden with their
+        dimension index (the ``hidden_col`` from the cell rule) and protected as totals.
+    """
+    for c in ("unit_id", "item", "n_valid", "n_satisfied"):
+        if c not in items.columns:
+            raise ValueError(f"items lack the column {c!r}")
+    dim_of = pd.Series(dimension_of)
+    u = items["unit_id"].to_numpy()
+    it = items["item"].astype(str).to_numpy()
+    n = items["n_valid"].to_numpy(float)
+    s = SCALE * items["n_satisfied"].to_numpy(float)
+    ids = [("item", a, b) for a, b in zip(u, it, strict=True)]
+    key = pd.Series(np.arange(len(ids)), index=pd.MultiIndex.from_arrays([u, it]))
+    par = pd.Series(parents).reindex(u).to_numpy()
+    # children totals per (parent, item)
+    has = ~pd.isna(par)
+    child = pd.DataFrame({"p": par[has], "i": it[has], "n": n[has], "s": s[has],
+                          "c": np.flatnonzero(has)})
+    kids = child.groupby(["p", "i"])["c"].apply(list)
+    csum = child.groupby(["p", "i"])[["n", "s"]].sum()
+    own_n = n - csum["n"].reindex(pd.MultiIndex.from_arrays([u, it])).fillna(0).to_numpy()
+    own_s = s - csum["s"].reindex(pd.MultiIndex.from_arrays([u, it])).fillna(0).to_numpy()
+    if (own_n < -_EPS).any():
+        raise ValueError("children hold more answers than their parent: not a pooled table")
+    is_dim = np.char.startswith(it.astype(str), dim_prefix)
+    rows = {"n": list(n), "sum": list(s), "publishable": [True] * len(ids),
+            "sensitive": list(~is_dim)}
+    relations: list[Relation] = []
+    own_ids = []
+    for r in np.flatnonzero(own_n > _EPS):
+        own_ids.append(("item_own", u[r], it[r]))
+        rows["n"].append(own_n[r])
+        rows["sum"].append(max(own_s[r], 0.0))
+        rows["publishable"].append(False)
+        rows["sensitive"].append(not is_dim[r])
+    own_set = set(own_ids)
+    for r, cid in enumerate(ids):
+        parts = [ids[c] for c in kids.get((u[r], it[r]), [])]
+        if ("item_own", u[r], it[r]) in own_set:
+            parts.append(("item_own", u[r], it[r]))
+        if parts:
+            relations.append((cid, parts))
+    by_unit = pd.DataFrame({"u": u, "i": it, "dim": dim_of.reindex(it).to_numpy()})
+    for (unit, d), grp in by_unit[~is_dim].groupby(["u", "dim"]):
+        total = (unit, dim_prefix + str(d))
+        if total in key.index:
+            relations.append((("item", *total), [("item", unit, i) for i in grp["i"]]))
+    index = pd.Index(ids + own_ids, tupleize_cols=False, dtype=object)
+    cells = pd.DataFrame(rows, index=index)
+    hidden = np.zeros(len(cells), dtype=bool)
+    if hidden_col in items.columns:
+        hidden[: len(ids)] = items[hidden_col].fillna(True).to_numpy(bool)
+    cells["hidden"] = hidden
+    return cells, relations

@@ -12,6 +12,7 @@ from analysis.disclosure_audit import (
     Protection,
     audit,
     campaign_system,
+    item_system,
     joint_suppression,
     protect,
 )
@@ -311,3 +312,30 @@ def test_random_campaigns_resist_every_pair_of_tables_and_the_lp_audit():
             assert again.recoverable.empty, seed
     assert leaky_before >= 10  # the table-by-table rules do leak on these layouts
     assert time.perf_counter() - started < 60
+
+
+# ---------------------------------------------------------------- items against totals
+
+
+def test_items_against_their_dimension_and_the_tree():
+    # unit 1 (root, 20 respondents of its own) above unit 2 (12); dimension d has items
+    # q1, q2; at unit 2 only 2 respondents answered q2 (the rest: "don't know")
+    items = pd.DataFrame({
+        "unit_id": [1, 1, 1, 2, 2, 2],
+        "item": ["q1", "q2", "dim:d", "q1", "q2", "dim:d"],
+        "n_valid": [32, 22, 54, 12, 2, 14],
+        "n_satisfied": [20, 11, 31, 7, 2, 9],
+    })
+    parents = pd.Series({1: np.nan, 2: 1})
+    dims = {"q1": "d", "q2": "d"}
+    rule = items.assign(suppressed=items["n_valid"] < K)  # the cell rule hides (2, q2)
+    cells, rel = item_system(rule, parents, dims)
+    learned, _ = subtract(cells, rel, cells["hidden"])
+    assert learned[("item", 2, "q2")] == (2, 200.0)  # dim:d - q1: both were satisfied
+    res = protect(cells, rel, K)
+    assert res.recoverable.empty
+    assert res.hidden[("item", 2, "q1")] or res.hidden[("item", 2, "dim:d")]
+    learned, residuals = subtract(cells, rel, res.hidden)
+    assert leaks(cells, learned, residuals) == []
+    with pytest.raises(ValueError, match="lack the column"):
+        item_system(items.drop(columns="n_satisfied"), parents, dims)
