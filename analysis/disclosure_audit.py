@@ -431,9 +431,13 @@ def _close_links(system: _System, hidden: np.ndarray, reason: np.ndarray) -> Non
 
 def _targets(system: _System, hidden: np.ndarray, rels: np.ndarray | None = None
              ) -> list[tuple[str, np.ndarray]]:
-    """Small hidden cells and small residuals (of all relations, or of ``rels`` only)."""
+    """Small hidden cells and small residuals (of all relations, or of ``rels`` only).
+
+    A residual is the pool of a relation's hidden parts that subtraction does not recover
+    on its own (a recovered part is as good as published to the attacker)."""
     k, n = system.k, system.n
     out = []
+    open_ = hidden & (n > 0) & ~system.solvable(hidden)
     if rels is None:
         small = (n > 0) & (n < k) & system.sensitive
         out = [("cell", np.array([j])) for j in np.flatnonzero(hidden & small)]
@@ -441,7 +445,7 @@ def _targets(system: _System, hidden: np.ndarray, rels: np.ndarray | None = None
     seen = set()
     for r in rels:
         pi = system.parts[r]
-        members = pi[hidden[pi] & (n[pi] > 0)]
+        members = pi[open_[pi]]
         key = tuple(members.tolist())
         if (len(members) >= 2 and 0 < n[members].sum() < k and key not in seen
                 and system.sensitive[members].any()):
@@ -450,31 +454,57 @@ def _targets(system: _System, hidden: np.ndarray, rels: np.ndarray | None = None
     return out
 
 
-def _repair(system: _System, hidden: np.ndarray, members: np.ndarray) -> int | None:
+def _repair(system: _System, hidden: np.ndarray, members: np.ndarray,
+            max_layers: int = 4) -> int | None:
     """The cell to hide next for an unprotected target, or ``None`` if there is none.
 
-    The relations of the target come first (the one with the fewest unknowns first); when
-    all their cells are hidden already, the search moves one relation further out through
-    the hidden cells, as the target is pinned through them.
+    Candidates are the published non-empty cells of the target's relations (layer 0),
+    then of the relations of the hidden cells met there (layer 1), and so on, as the
+    target may be pinned through them. A candidate is *useful* if, once hidden, it is not
+    itself recovered by subtraction and the target (if subtraction recovered it) no longer
+    is. The first useful *part* (a child, a rater group) is taken, by layer and then by
+    size, the relation with the fewest unknowns first; a total (a parent) only when no
+    part is useful, since totals are the figures most worth publishing. Without any
+    useful candidate, the smallest candidate of the first layer that has one.
     """
     n = system.n
     unknown = hidden & (n > 0)
+    target_solvable = bool(system.solvable(hidden)[members].any())
+
+    def useful(j: int) -> bool:
+        trial = hidden.copy()
+        trial[j] = True
+        solv = system.solvable(trial)
+        return not solv[j] and not (target_solvable and solv[members].any())
+
     frontier, seen_cells, seen_rels = np.asarray(members), set(members.tolist()), set()
-    while len(frontier):
+    fallback: int | None = None
+    best_total: int | None = None
+    for _ in range(max_layers):
+        if not len(frontier):
+            break
         rels = np.unique(np.concatenate([system.relations_of(j) for j in frontier]))
         rels = [r for r in rels.tolist() if r not in seen_rels]
         seen_rels.update(rels)
         order = sorted(rels, key=lambda r: (int(unknown[system.cells_of(r)].sum()), r))
+        parts, totals = [], []
         for r in order:
             cells = system.cells_of(r)
             cand = cells[~hidden[cells] & (n[cells] > 0) & system.publishable[cells]]
-            if len(cand):
-                is_total = cand == system.totals[r]
-                return int(cand[np.lexsort((cand, is_total, n[cand]))[0]])
+            for j in cand[np.lexsort((cand, n[cand]))]:
+                (totals if j == system.totals[r] else parts).append(int(j))
+        if fallback is None and (parts or totals):
+            fallback = min(parts + totals, key=lambda j: (n[j], j))
+        for j in sorted(dict.fromkeys(parts), key=lambda j: (n[j], j)):
+            if useful(j):
+                return j
+        if best_total is None:
+            best_total = next((j for j in sorted(dict.fromkeys(totals), key=lambda j: (n[j], j))
+                               if useful(j)), None)
         nxt = {int(j) for r in order for j in system.cells_of(r) if unknown[j]} - seen_cells
         seen_cells |= nxt
         frontier = np.array(sorted(nxt), dtype=np.int64)
-    return None
+    return best_total if best_total is not None else fallback
 
 
 def _run(cells: pd.DataFrame, relations: Sequence[Relation], k: int,

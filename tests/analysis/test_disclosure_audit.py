@@ -141,7 +141,9 @@ def test_joint_suppression_defeats_the_attack():
     orgs, scored = review_example()
     units, groups, res = joint_suppression(scored, orgs, K)
     assert units[3] and res.reason[("unit", 3)] == "primary"
-    assert groups[(1, "A")] or groups[(1, "B")] or units[2]  # something complementary
+    # one of the federation's own groups goes, not the federation or the other district
+    assert res.reason[("group", 1, "A")] == "complementary" and not groups[(1, "B")]
+    assert not units[1] and not units[2]
     assert res.recoverable.empty
     cells, rel = campaign_system(scored, orgs)
     learned, residuals = subtract(cells, rel, res.hidden)
@@ -293,9 +295,12 @@ def test_random_campaigns_resist_every_pair_of_tables_and_the_lp_audit():
         trees = seed % 4 == 0  # one tree per rater group as well
         cells, rel = campaign_system(scored, orgs, group_trees=trees)
         uh, gh = current_rules(orgs, scored)
-        before = campaign_system(scored, orgs, unit_hidden=uh, group_hidden=gh)[0]["hidden"]
-        learned, residuals = subtract(cells, rel, before | (cells["n"].between(1, K - 1)
-                                                            & cells["sensitive"]))
+        before = campaign_system(scored, orgs, unit_hidden=uh, group_hidden=gh,
+                                 group_trees=trees)[0]["hidden"]
+        before = pd.Series(before.to_numpy() | ~cells["publishable"].to_numpy()
+                           | (cells["n"].between(1, K - 1) & cells["sensitive"]).to_numpy(),
+                           index=cells.index)
+        learned, residuals = subtract(cells, rel, before)
         leaky_before += bool(leaks(cells, learned, residuals))
 
         res = protect(cells, rel, K)
@@ -310,7 +315,7 @@ def test_random_campaigns_resist_every_pair_of_tables_and_the_lp_audit():
         if seed % 5 == 0:  # the exact bounds of the final pattern, from scratch
             again = audit(cells.assign(hidden=res.hidden), rel, K)
             assert again.recoverable.empty, seed
-    assert leaky_before >= 10  # the table-by-table rules do leak on these layouts
+    assert leaky_before >= 5, leaky_before  # the table-by-table rules do leak on these layouts
     assert time.perf_counter() - started < 60
 
 
