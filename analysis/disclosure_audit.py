@@ -61,7 +61,9 @@ attacker's intervals contain
   ``p = 1`` respondent, unless the prior range (one respondent per non-empty cell up to
   ``n_max``) is itself narrower;
 * mean: ``[max(m - q, 0), min(m + q, 100)]``, ``q = 10`` points;
-* sum: ``[max(s - q c, 0), s + q c]``.
+* sum: ``[max(s - 100 p, 0), min(s + 100 p, 100 n_high)]``: uncertain by ``p`` whole
+  answers either way, so that no single respondent's answer can be read off (for an item
+  cell, where every answer is 0 or 100, a narrower sum interval names the answer).
 
 (:class:`Protection`; a count published on purpose is not checked.) A target that is not
 protected is *recoverable*. The greedy repair hides, for the first recoverable target, the
@@ -115,8 +117,8 @@ class Protection:
     count : int
         ``p``: the count interval must be at least ``2p`` wide (as wide as ``c +/- p``).
     mean : float
-        ``q``: the mean interval must reach ``m - q`` and ``m + q`` (within 0-100), and the
-        sum interval ``s - q c`` and ``s + q c``.
+        ``q``: the mean interval must reach ``m - q`` and ``m + q`` (within 0-100). The sum
+        interval must reach ``s - 100 p`` and ``s + 100 p`` (``p`` whole answers).
     """
 
     count: int = 1
@@ -357,8 +359,8 @@ class _System:
         if recoverable and stop_early:
             return {**out, "recoverable": True}
         s_low, s_high = bounds_of(ds, 0.0)
-        recoverable |= (s_low > max(s_true - q * c_true, 0.0) + _EPS
-                        or s_high < min(s_true + q * c_true, SCALE * hi) - _EPS)
+        recoverable |= (s_low > max(s_true - SCALE * p, 0.0) + _EPS
+                        or s_high < min(s_true + SCALE * p, SCALE * n_high) - _EPS)
         out.update(sum_low=s_low, sum_high=s_high)
         if recoverable and stop_early:
             return {**out, "recoverable": True}
@@ -619,7 +621,7 @@ def protect(cells: pd.DataFrame, relations: Sequence[Relation], k: int = 5,
     Targets are hidden cells with ``0 < n < k`` and each relation's residual of hidden parts
     with ``0 < n < k``. For each, six LPs bound its count, its sum and its mean
     (Charnes-Cooper) subject to every published figure; it is protected when the count
-    interval is at least ``2p`` wide and the others contain ``s +/- q c`` and ``m +/- q``
+    interval is at least ``2p`` wide and the others contain ``s +/- 100 p`` and ``m +/- q``
     (clipped to the possible range). While
     a target is not protected, the smallest published non-empty cell of its relation with
     the fewest unknowns is hidden. Each LP runs on the connected component of hidden cells
