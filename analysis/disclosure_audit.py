@@ -67,15 +67,17 @@ attacker's intervals contain
 
 (:class:`Protection`; a count published on purpose is not checked.) A target that is not
 protected is *recoverable*. The greedy repair hides, for the first recoverable target, the
-smallest published non-empty cell of the relation through which it is least hidden (the
-relation with the fewest unknowns among those it belongs to), then audits again. Hiding a
-cell only relaxes the system, so a protected target stays protected and the loop ends.
+smallest published part (child, rater group) of its relations that subtraction cannot
+recover once hidden, the relation with the fewest unknowns first and then one relation
+further out through hidden cells; a total (a parent) only when no part helps (see
+:func:`_repair`). Hiding a cell only relaxes the system, so a protected target stays
+protected and the loop ends.
 
-The LP relaxation ignores that counts are integers. The count bounds are nevertheless
-exact for a tree crossed with one more hierarchy (the constraint matrix is then totally
-unimodular, so the extreme points are integral); for the mean the relaxation can only be
-wider than the integer truth, which is why the protection level ``q`` is a margin rather
-than a bare non-zero width.
+The LP relaxation ignores that counts are integers. For the unit tree, own responses,
+rater groups and per-group trees the count bounds are nevertheless exact (the cells are sums
+over two laminar families of respondent sets, whose incidence matrix is totally
+unimodular); elsewhere, and for sums and means, the relaxation can only be wider than the
+integer truth, which is why the protection levels are margins rather than bare widths.
 
 References
 ----------
@@ -622,11 +624,11 @@ def protect(cells: pd.DataFrame, relations: Sequence[Relation], k: int = 5,
     with ``0 < n < k``. For each, six LPs bound its count, its sum and its mean
     (Charnes-Cooper) subject to every published figure; it is protected when the count
     interval is at least ``2p`` wide and the others contain ``s +/- 100 p`` and ``m +/- q``
-    (clipped to the possible range). While
-    a target is not protected, the smallest published non-empty cell of its relation with
-    the fewest unknowns is hidden. Each LP runs on the connected component of hidden cells
-    that contains the target, so the cost grows with the number of small cells, not with
-    the size of the tables.
+    (clipped to the possible range). While a target is not protected, one more cell is
+    hidden (the smallest useful part of its relations, a total only as a last resort).
+    Each LP runs on the connected component of hidden cells that contains the target, so
+    the cost grows with the number of small cells (about six LPs each), not with the size
+    of the tables.
 
     Raises
     ------
