@@ -796,14 +796,52 @@ def joint_suppression(
     """
     cells, relations = campaign_system(scored, organisations, **system)  # type: ignore[arg-type]
     res = protect(cells, relations, k, protection)
-    h = res.hidden
-    unit_ids = [i for i in h.index if i[0] == "unit"]
-    group_ids = [i for i in h.index if i[0] == "group"]
-    units = pd.Series(h[unit_ids].to_numpy(), index=[i[1] for i in unit_ids], name="hidden")
-    groups = pd.Series(h[group_ids].to_numpy(), name="hidden",
-                       index=pd.MultiIndex.from_tuples([i[1:] for i in group_ids],
-                                                       names=["target_id", "rater_group"]))
-    return units, groups, res
+    split = masks(res)
+    return split["unit"], split["group"], res
+
+
+def masks(result: AuditResult) -> dict[str, pd.Series]:
+    """The final pattern split by table: ``{"unit": by unit id, "group": by (target,
+    group), "unit_group": by (unit, group), "item": by (unit, item), ...}``, one boolean
+    Series (True: hidden) per kind of cell id of :func:`campaign_system` and
+    :func:`item_system`. Never-published cells (``own``, ``item_own``) are left out."""
+    h = result.hidden
+    kinds: dict[str, list] = {}
+    for cid, hidden in zip(h.index, h.to_numpy(), strict=True):
+        if isinstance(cid, tuple) and cid and cid[0] not in ("own", "item_own"):
+            kinds.setdefault(cid[0], []).append((cid[1:], bool(hidden)))
+    out = {}
+    for kind, rows in kinds.items():
+        keys = [r[0] for r in rows]
+        index = (pd.Index([key[0] for key in keys]) if all(len(key) == 1 for key in keys)
+                 else pd.MultiIndex.from_tuples(keys))
+        out[kind] = pd.Series([r[1] for r in rows], index=index, name="hidden")
+    out.setdefault("unit", pd.Series(dtype=bool, name="hidden"))
+    out.setdefault("group", pd.Series(dtype=bool, name="hidden",
+                                      index=pd.MultiIndex.from_tuples([], names=["a", "b"])))
+    if isinstance(out["group"].index, pd.MultiIndex):
+        out["group"].index.names = ["target_id", "rater_group"]
+    return out
+
+
+def item_suppression(
+    items: pd.DataFrame,
+    parents: pd.Series,
+    dimension_of: pd.Series | dict,
+    k: int = 5,
+    *,
+    protection: Protection | None = None,
+    hidden_col: str = "suppressed",
+) -> tuple[np.ndarray, AuditResult]:
+    """Complementary suppression of the item tables (:func:`item_system`, :func:`protect`).
+
+    ``items`` must hold the true ``n_valid`` and ``n_satisfied`` of every row, hidden or
+    not, with the cell rule's ``hidden_col``. Returns a boolean mask over ``items``' rows
+    (True: withhold the row, its interval and its answer distribution) and the result.
+    """
+    cells, relations = item_system(items, parents, dimension_of, hidden_col=hidden_col)
+    res = protect(cells, relations, k, protection)
+    return res.hidden.to_numpy()[: len(items)].copy(), res
 
 
 def item_system(

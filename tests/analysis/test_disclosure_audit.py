@@ -12,8 +12,10 @@ from analysis.disclosure_audit import (
     Protection,
     audit,
     campaign_system,
+    item_suppression,
     item_system,
     joint_suppression,
+    masks,
     protect,
 )
 from analysis.rollup import rollup
@@ -342,5 +344,22 @@ def test_items_against_their_dimension_and_the_tree():
     assert res.hidden[("item", 2, "q1")] or res.hidden[("item", 2, "dim:d")]
     learned, residuals = subtract(cells, rel, res.hidden)
     assert leaks(cells, learned, residuals) == []
+    mask, res2 = item_suppression(rule, parents, dims, K)
+    assert mask.tolist() == res.hidden.iloc[:6].tolist() and mask[4]
     with pytest.raises(ValueError, match="lack the column"):
         item_system(items.drop(columns="n_satisfied"), parents, dims)
+
+
+def test_masks_per_table_with_one_tree_per_group():
+    orgs, scored = review_example()
+    units, groups, res = joint_suppression(scored, orgs, K, group_trees=True)
+    split = masks(res)
+    assert set(split) == {"unit", "group", "unit_group"}
+    assert split["unit"].equals(units) and split["group"].equals(groups)
+    assert list(groups.index.names) == ["target_id", "rater_group"]
+    ug = split["unit_group"]
+    assert ug[(3, "A")]  # district 3's group-A tree cell is its 3 responses
+    assert res.reason[("unit_group", 3, "A")] == "primary" and res.recoverable.empty
+    cells, rel = campaign_system(scored, orgs, group_trees=True)
+    learned, residuals = subtract(cells, rel, res.hidden)
+    assert leaks(cells, learned, residuals) == []
