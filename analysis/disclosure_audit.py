@@ -747,9 +747,11 @@ def campaign_system(
                 if u in per.index:
                     parts.append(("group", u, g))
                 relations.append((("unit_group", u, g), parts))
+        present = {r[0] for r in rows}
+        group_keys = by_tg.index.get_level_values("g").unique()
         for u in units.index:
-            gs = [("unit_group", u, g) for g in by_tg.index.get_level_values("g").unique()]
-            relations.append((("unit", u), [c for c in gs if c in {r[0] for r in rows}]))
+            gs = [("unit_group", u, g) for g in group_keys]
+            relations.append((("unit", u), [c for c in gs if c in present]))
     ids = [r[0] for r in rows]
     cells = pd.DataFrame({"n": [r[1] for r in rows], "sum": [r[2] for r in rows],
                           "publishable": [r[3] for r in rows],
