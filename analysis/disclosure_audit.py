@@ -154,6 +154,8 @@ class AuditResult:
         final pattern gives the exact final bounds).
     rounds : int
         Cells hidden by the repair.
+    lp_solves : int
+        Linear programmes solved (the cost of the audit: about six per protected target).
     """
 
     hidden: pd.Series
@@ -249,11 +251,10 @@ class _System:
         where = np.searchsorted(idx, members)
         return idx[np.isin(labels, labels[where])]
 
-    def intervals(self, hidden: np.ndarray, members: np.ndarray, stop_early: bool
-                  ) -> dict[str, float | bool]:
-        """The attacker's bounds on the target ``members`` (all hidden and non-empty)."""
-        unknown = hidden & (self.n > 0)
-        comp = self.component(unknown, members)
+    def _constraints(self, comp: np.ndarray, unknown: np.ndarray):
+        """The LP over the hidden component ``comp``: variables ``n_j`` (cells whose count
+        is not published) then ``s_j``, all >= 0; ``A_eq x = b_eq`` from the relations,
+        ``A_ub x <= b_ub`` for ``s_j <= 100 n_j``, ``n_j >= 1`` and ``n_j <= n_max_j``."""
         nvar = comp[~self.count_published[comp]]  # cells whose count is unknown
         nv, sv = len(nvar), len(comp)
         npos = {j: i for i, j in enumerate(nvar)}
@@ -316,7 +317,17 @@ class _System:
         A_ub = sparse.csr_matrix((ub_vals, (ub_rows, ub_cols)), shape=(r_ub, nx))
         b_ub = np.array(b_ub)
         if nx <= _DENSE_UP_TO:  # small LPs: dense input skips scipy's sparse conversions
-            A_eq, A_ub = A_eq.toarray(), A_ub.toarray()
+            return A_eq.toarray(), b_eq, A_ub.toarray(), b_ub, npos, spos
+        return A_eq, b_eq, A_ub, b_ub, npos, spos
+
+
+    def intervals(self, hidden: np.ndarray, members: np.ndarray, stop_early: bool
+                  ) -> dict[str, float | bool]:
+        """The attacker's bounds on the target ``members`` (all hidden and non-empty)."""
+        unknown = hidden & (self.n > 0)
+        comp = self.component(unknown, members)
+        A_eq, b_eq, A_ub, b_ub, npos, spos = self._constraints(comp, unknown)
+        nx = len(npos) + len(spos)
 
         # target vectors: count = dn @ x + dn0, sum = ds @ x
         dn = np.zeros(nx)
