@@ -2,8 +2,20 @@
 campaign's minimum group size ``k`` (``campaigns.min_group_size``, default 5), neither
 directly nor by subtracting published figures from each other.
 
+The minimum ``k`` is configured per campaign, 5 by default and never below
+:data:`MIN_GROUP_SIZE_FLOOR` (3); :func:`min_group_size` resolves a configured value and
+every function here refuses ``k < 3``.
+
 Rules
 -----
+0. **Cell rule** (:func:`apply_cell_rules`): inside a published unit, every figure computed
+   from fewer than ``k`` valid answers is withheld (an item with ``n_valid < k``, a
+   dimension index with ``dim:<d>_n < k``, the overall index with ``overall_n < k``), and
+   every figure *derived* from a withheld one goes with it: a dimension's satisfaction
+   rate (``sat:<d>``, item row ``dim:<d>``) with the dimension's index, the overall
+   satisfaction rate with the overall index, an item's answer distribution with the item,
+   a weighted multi-party total with any hidden group (:func:`composite_hidden`), a
+   comment count below ``k`` (:func:`suppress_counts`).
 1. **Primary suppression** (:func:`suppress_small`): every cell (unit, rater group, cross-tab
    cell) with ``n < k`` responses has all its figures withheld, its count included.
 2. **Complementary suppression** (:func:`complementary_suppression`), for tables where a
@@ -28,8 +40,11 @@ Rules
    zero or at least two unknowns, no linear combination of the published figures isolates
    a single hidden cell (a leaf equation of any subtree would need a single unknown).
    Residual sums of several hidden cells are guarded only within one equation, by (b).
-   Run the rule again on any second hierarchy published over the same responses (e.g.
-   unit x rater group margins).
+   The rule protects one hierarchy at a time; whenever the same responses are published
+   in more than one way (rater groups of a target, one group's tree, items against their
+   dimension, two years pooled), the tables must be checked and repaired *together* with
+   :func:`analysis.disclosure_audit.protect`, which audits all of them as one system of
+   linear constraints.
 3. **Comments** (:func:`release_comments`): free text only for groups with at least ``k``
    responses, shuffled, as bare text (no ids, dates or order).
 
@@ -45,6 +60,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+#: The least minimum group size a campaign may be configured with.
+MIN_GROUP_SIZE_FLOOR = 3
+#: The minimum group size of a campaign that does not set one.
+DEFAULT_MIN_GROUP_SIZE = 5
 
 #: Columns that describe a cell rather than its figures; never blanked.
 STRUCTURE_COLUMNS = frozenset(
@@ -66,13 +86,34 @@ def _value_columns(table: pd.DataFrame, value_cols: Sequence[str] | None) -> lis
     return list(value_cols)
 
 
+def min_group_size(configured: int | None = None) -> int:
+    """The minimum group size ``k`` to apply for a campaign's configured value.
+
+    ``None`` gives :data:`DEFAULT_MIN_GROUP_SIZE` (5); a value below
+    :data:`MIN_GROUP_SIZE_FLOOR` (3) is raised to the floor, so an old or mistyped setting
+    can never publish groups of one or two. Raises ``ValueError`` for a value that is not
+    a whole number >= 1.
+    """
+    if configured is None:
+        return DEFAULT_MIN_GROUP_SIZE
+    if isinstance(configured, bool) or not isinstance(configured, int | np.integer) or (
+            configured < 1):
+        raise ValueError(f"minimum group size must be a whole number >= 1, got {configured!r}")
+    return max(int(configured), MIN_GROUP_SIZE_FLOOR)
+
+
+def _check_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < MIN_GROUP_SIZE_FLOOR:
+        raise ValueError(
+            f"k (minimum group size) must be an integer >= {MIN_GROUP_SIZE_FLOOR}, got {k!r}")
+
+
 def _check(table: pd.DataFrame, count_col: str, k: int) -> None:
     if not isinstance(table, pd.DataFrame):
         raise ValueError("table must be a DataFrame")
     if count_col not in table.columns:
         raise ValueError(f"table lacks the count column {count_col!r}")
-    if not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"k (minimum group size) must be a positive integer, got {k!r}")
+    _check_k(k)
     if table[count_col].isna().any() or (table[count_col] < 0).any():
         raise ValueError(f"count column {count_col!r} has missing or negative values")
 
@@ -230,8 +271,7 @@ def release_comments(
         ``{group: [text, ...]}`` for released groups, in random order, blank texts dropped,
         without ids, dates or the original order.
     """
-    if not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    _check_k(k)
     if isinstance(comments, pd.Series):
         frame = pd.DataFrame({group_col: comments.index, text_col: comments.to_numpy()})
     elif isinstance(comments, pd.DataFrame):
@@ -251,3 +291,165 @@ def release_comments(
     rng = np.random.default_rng(seed)
     frame = frame.iloc[rng.permutation(len(frame))]
     return {g: [str(t) for t in grp["t"]] for g, grp in frame.groupby("g", sort=True)}
+
+
+# ---------------------------------------------------------------- the cell rule
+
+#: Item-table rows that pool a dimension's items (its satisfaction rate).
+DIM_PREFIX = "dim:"
+#: Unit-table columns of a dimension's pooled satisfaction rate.
+SAT_PREFIX = "sat:"
+
+_OVERALL_FIGURES = ("overall", "overall_sd", "overall_ci_low", "overall_ci_high", "overall_n")
+_RATE_FIGURES = ("satisfaction_rate", "satisfaction_ci_low", "satisfaction_ci_high",
+                 "n_answers")
+_ITEM_FIGURES = ("n_valid", "n_satisfied", "rate", "ci_low", "ci_high")
+
+
+def _blank_cols(frame: pd.DataFrame, mask: np.ndarray, cols: Sequence[str]) -> None:
+    for c in cols:
+        if c in frame.columns and mask.any():
+            if pd.api.types.is_integer_dtype(frame[c]):
+                frame[c] = frame[c].astype("Int64")
+            if not pd.api.types.is_float_dtype(frame[c]) and str(frame[c].dtype) != "Int64":
+                frame[c] = frame[c].astype(float)
+            frame.loc[mask, c] = pd.NA if str(frame[c].dtype) == "Int64" else np.nan
+
+
+def apply_cell_rules(
+    units: pd.DataFrame,
+    items: pd.DataFrame | None = None,
+    values: pd.DataFrame | None = None,
+    k: int = 5,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """The cell rule inside published units: no figure from fewer than ``k`` valid answers,
+    and no figure derived from a withheld one.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Indexed by unit id, as from :func:`complementary_suppression` over the roll-up
+        (columns of :func:`analysis.indices.unit_indices`: ``overall, overall_n,
+        satisfaction_rate, ..., dim:<d>, dim:<d>_n, sat:<d>``; ``suppressed`` optional).
+    items : DataFrame, optional
+        Long item table ``unit_id, item, n_valid, n_satisfied, rate, ci_low, ci_high``;
+        rows ``dim:<d>`` pool a dimension's items.
+    values : DataFrame, optional
+        Long answer counts ``unit_id, item, value, count``.
+    k : int
+        Minimum group size (>= 3).
+
+    Returns
+    -------
+    units, items, values
+        Copies. In ``units``: the overall index and its interval and count, and the overall
+        satisfaction rate with its interval and answer count, blanked where
+        ``overall_n < k``; ``dim:<d>``, ``dim:<d>_n`` and ``sat:<d>`` blanked where
+        ``dim:<d>_n < k``. In ``items``: a boolean ``suppressed`` column; figures blanked
+        for items with ``n_valid < k``, for ``dim:<d>`` rows whose unit has the dimension
+        index withheld, and for every row of a suppressed or absent unit. In ``values``:
+        only the rows of published item cells.
+
+    Notes
+    -----
+    ``n_valid`` of an item counts respondents (one answer each), so ``n_valid < k`` is the
+    small-cell test. A ``dim:<d>`` row pools answers to several items, so its ``n_valid``
+    counts answers, not respondents: two respondents answering five items give ten. Its
+    respondent base is at least the dimension index's (``dim:<d>_n``; the index needs half
+    the items answered, the rate only one), so hiding the rate with the index is both the
+    derived-figure rule and a sufficient small-cell test.
+    """
+    _check_k(k)
+    if not isinstance(units, pd.DataFrame):
+        raise ValueError("units must be a DataFrame indexed by unit id")
+    u = units.copy()
+    hidden_unit = (u["suppressed"].fillna(True).to_numpy(bool) if "suppressed" in u.columns
+                   else np.zeros(len(u), dtype=bool))
+    if "overall_n" in u.columns:
+        small = ~hidden_unit & (u["overall_n"].astype(float).fillna(0).to_numpy() < k)
+        _blank_cols(u, small, _OVERALL_FIGURES + _RATE_FIGURES)
+    dims = [c[len(DIM_PREFIX):] for c in u.columns
+            if str(c).startswith(DIM_PREFIX) and not str(c).endswith("_n")]
+    dim_hidden: dict[str, np.ndarray] = {}
+    for d in dims:
+        col = DIM_PREFIX + d
+        if col + "_n" in u.columns:
+            small = u[col + "_n"].astype(float).fillna(0).to_numpy() < k
+        else:  # no respondent count: the index cannot be shown to rest on k answers
+            small = np.ones(len(u), dtype=bool)
+        dim_hidden[d] = small | hidden_unit
+        _blank_cols(u, small & ~hidden_unit, [col, col + "_n", SAT_PREFIX + d])
+    if items is None:
+        return u, None, values
+    for c in ("unit_id", "item", "n_valid"):
+        if c not in items.columns:
+            raise ValueError(f"items lack the column {c!r}")
+    it = items.copy()
+    pos = u.index.get_indexer(it["unit_id"].to_numpy())
+    unit_gone = (pos < 0) | hidden_unit[np.maximum(pos, 0)]
+    name = it["item"].astype(str)
+    is_dim = name.str.startswith(DIM_PREFIX).to_numpy()
+    mask = unit_gone | (~is_dim & (it["n_valid"].astype(float).fillna(0).to_numpy() < k))
+    for d, h in dim_hidden.items():
+        rows = is_dim & (name == DIM_PREFIX + d).to_numpy() & (pos >= 0)
+        mask[rows] |= h[pos[rows]]
+    known_dims = {DIM_PREFIX + d for d in dims}
+    mask |= is_dim & ~name.isin(known_dims).to_numpy()  # a rate without its index
+    _blank_cols(it, mask, _ITEM_FIGURES)
+    it["suppressed"] = mask
+    if values is None:
+        return u, it, None
+    for c in ("unit_id", "item"):
+        if c not in values.columns:
+            raise ValueError(f"values lack the column {c!r}")
+    ok = pd.MultiIndex.from_frame(it.loc[~mask, ["unit_id", "item"]])
+    keep = pd.MultiIndex.from_frame(values[["unit_id", "item"]]).isin(ok)
+    return u, it, values[keep].reset_index(drop=True)
+
+
+def composite_hidden(
+    group_cells: pd.DataFrame,
+    target_col: str = "target_id",
+    count_col: str = "n",
+    suppressed_col: str = "suppressed",
+) -> pd.Series:
+    """Targets whose weighted multi-party total (四方评议 composite) must be withheld.
+
+    A weighted total over rater groups is a derived figure: if it included a hidden group,
+    the total minus the weighted published groups would give that group's figure; if it
+    left the group out and renormalised the weights, it would be published under the name
+    of a total it is not. So the total is withheld whenever any group with responses is
+    withheld.
+
+    Parameters
+    ----------
+    group_cells : DataFrame
+        One row per (target, rater group) with responses: ``target_col``, ``count_col``
+        and ``suppressed_col``.
+
+    Returns
+    -------
+    Series
+        Boolean, indexed by target: True where the composite is withheld.
+    """
+    for c in (target_col, count_col, suppressed_col):
+        if c not in group_cells.columns:
+            raise ValueError(f"group cells lack the column {c!r}")
+    answered = group_cells[count_col].fillna(1).astype(float) > 0
+    hidden = group_cells[suppressed_col].astype(bool) & answered
+    return hidden.groupby(group_cells[target_col]).any().rename("composite_hidden")
+
+
+def suppress_counts(counts: pd.Series, k: int = 5) -> pd.Series:
+    """Counts that describe people (comments, answers to one option) below ``k`` withheld.
+
+    Returns a nullable integer Series: ``<NA>`` where ``0 < count < k``. Zero stays zero
+    (an empty cell discloses nobody, and hiding it would mark its neighbours as small).
+    """
+    _check_k(k)
+    if not isinstance(counts, pd.Series):
+        raise ValueError("counts must be a Series")
+    c = counts.astype("Int64")
+    if (c.dropna() < 0).any():
+        raise ValueError("counts must be >= 0")
+    return c.mask((c > 0) & (c < k))

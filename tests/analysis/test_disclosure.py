@@ -2,7 +2,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.disclosure import complementary_suppression, release_comments, suppress_small
+from analysis.disclosure import (
+    apply_cell_rules,
+    complementary_suppression,
+    composite_hidden,
+    release_comments,
+    suppress_counts,
+    suppress_small,
+)
 from analysis.rollup import rollup
 
 K = 5
@@ -78,7 +85,7 @@ def test_suppress_small_blanks_every_figure():
     assert out["suppression"].tolist() == ["small", None, None]
     with pytest.raises(ValueError, match="count column"):
         suppress_small(t, "count", K)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 3"):
         suppress_small(t, "n", 0)
 
 
@@ -183,3 +190,73 @@ def test_release_comments():
     }
     with pytest.raises(ValueError, match="lacks columns"):
         release_comments(comments.rename(columns={"text": "t"}), sizes)
+
+
+# ---------------------------------------------------------------- the cell rule
+
+
+def cell_rule_tables():
+    units = pd.DataFrame({
+        "n": [40, 12, 3], "suppressed": [False, False, True],
+        "overall": [70.0, 65.0, np.nan], "overall_n": [40, 4, 0],
+        "satisfaction_rate": [0.8, 0.7, np.nan], "n_answers": [400, 48, 0],
+        "dim:a": [71.0, 60.0, np.nan], "dim:a_n": [40, 12, 0], "sat:a": [0.8, 0.6, np.nan],
+        "dim:b": [69.0, 55.0, np.nan], "dim:b_n": [38, 2, 0], "sat:b": [0.7, 0.5, np.nan],
+    }, index=pd.Index([1, 2, 3], name="unit_id"))
+    items = pd.DataFrame({
+        "unit_id": [1, 1, 1, 2, 2, 2, 2, 3],
+        "item": ["q1", "dim:a", "dim:b", "q1", "q2", "dim:a", "dim:b", "q1"],
+        "n_valid": [40, 80, 70, 12, 1, 24, 6, 3],
+        "n_satisfied": [30, 60, 50, 8, 1, 16, 3, 2],
+        "rate": [0.75, 0.75, 0.71, 0.67, 1.0, 0.67, 0.5, 0.67],
+        "ci_low": 0.1, "ci_high": 0.9,
+    })
+    values = pd.DataFrame({"unit_id": [1, 2, 2, 3], "item": ["q1", "q1", "q2", "q1"],
+                           "value": [5, 5, 5, 5], "count": [30, 8, 1, 2]})
+    return units, items, values
+
+
+def test_cell_rule_hides_thin_cells_and_their_derived_figures():
+    units, items, values = cell_rule_tables()
+    u, it, v = apply_cell_rules(units, items, values, K)
+    # unit 2 is published (12 responses) but only 4 have an overall index
+    assert pd.isna(u.at[2, "overall"]) and pd.isna(u.at[2, "satisfaction_rate"])
+    assert u.at[1, "overall"] == 70.0 and u.at[2, "dim:a"] == 60.0
+    # dimension b rests on 2 respondents: its index, count and satisfaction rate go
+    assert pd.isna(u.at[2, "dim:b"]) and pd.isna(u.at[2, "sat:b"]) and pd.isna(u.at[2, "dim:b_n"])
+    assert u.at[1, "sat:b"] == 0.7
+    hidden = dict(zip(zip(it["unit_id"], it["item"]), it["suppressed"]))
+    assert hidden[(2, "q2")]  # a single valid answer inside a published unit
+    assert hidden[(2, "dim:b")]  # 6 answers, but the index it goes with rests on 2 people
+    assert hidden[(3, "q1")]  # the unit is suppressed
+    assert not hidden[(2, "q1")] and not hidden[(2, "dim:a")] and not hidden[(1, "dim:b")]
+    assert it.loc[it["suppressed"], ["n_valid", "n_satisfied", "rate"]].isna().all().all()
+    assert list(zip(v["unit_id"], v["item"])) == [(1, "q1"), (2, "q1")]
+    assert units.at[2, "overall"] == 65.0  # the input is not changed
+    with pytest.raises(ValueError, match="integer >= 3"):
+        apply_cell_rules(units, items, values, 2)
+    with pytest.raises(ValueError, match="lack the column"):
+        apply_cell_rules(units, items.drop(columns="n_valid"), values, K)
+
+
+def test_cell_rule_at_the_floor():
+    units, items, values = cell_rule_tables()
+    u, it, _ = apply_cell_rules(units, items, values, 3)
+    assert pd.isna(u.at[2, "dim:b"]) and u.at[2, "overall"] == 65.0
+    assert it["suppressed"].tolist() == [False, False, False, False, True, False, True, True]
+
+
+def test_composite_hidden_with_any_hidden_group():
+    cells = pd.DataFrame({"target_id": [1, 1, 2, 2, 3], "n": [10, 3, 10, 12, 0],
+                          "suppressed": [False, True, False, False, True]})
+    assert composite_hidden(cells).to_dict() == {1: True, 2: False, 3: False}
+    with pytest.raises(ValueError, match="lack the column"):
+        composite_hidden(cells.drop(columns="suppressed"))
+
+
+def test_suppress_counts():
+    out = suppress_counts(pd.Series([0, 1, 4, 5, 9], index=list("abcde")), K)
+    assert out.isna().tolist() == [False, True, True, False, False]
+    assert out.dropna().tolist() == [0, 5, 9] and str(out.dtype) == "Int64"
+    with pytest.raises(ValueError, match=">= 0"):
+        suppress_counts(pd.Series([-1]), K)
