@@ -5,6 +5,8 @@ export) and returns pandas objects and numbers. It never imports Flask or ``surv
 Importing ``analysis`` itself is deliberately cheap; import the submodules you need:
 
 - ``analysis.data``: load a campaign into a tidy frame (database or Parquet).
+- ``analysis.parquet``: the campaign export as one hive-partitioned Parquet dataset.
+- ``analysis.distributed``: unit indices, roll-up, item satisfaction and trends on Dask.
 - ``analysis.scoring``: item scores, dimension and overall indices per respondent.
 - ``analysis.indices``: satisfaction rate, participation rate, NPS, unit indices.
 - ``analysis.rollup``: pooled figures along the organisation tree.

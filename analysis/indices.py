@@ -194,6 +194,16 @@ def item_satisfaction(
     return _add_rate(out, confidence)
 
 
+def satisfaction_from_counts(counts: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Rates and Wilson intervals from ``n_valid`` / ``n_satisfied`` counts (a copy with
+    ``rate, ci_low, ci_high`` added): the last step of :func:`item_satisfaction`, for
+    counts summed elsewhere (e.g. over the partitions of :mod:`analysis.distributed`)."""
+    absent = [c for c in ("n_valid", "n_satisfied") if c not in counts.columns]
+    if absent:
+        raise ValueError(f"counts lack columns {absent}")
+    return _add_rate(counts[["n_valid", "n_satisfied"]].copy(), confidence)
+
+
 def _add_rate(
     frame: pd.DataFrame,
     confidence: float,

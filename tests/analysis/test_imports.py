@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = [
     "analysis", "analysis.data", "analysis.scoring", "analysis.indices", "analysis.rollup",
     "analysis.composite", "analysis.trends", "analysis.disclosure", "analysis.assessment_input",
-    "analysis._synthetic",
+    "analysis._synthetic", "analysis.parquet", "analysis.distributed",
 ]
 
 
