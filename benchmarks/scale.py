@@ -31,6 +31,8 @@ SEED = 20_261_202
 UNITS = 50_000
 ITEMS = 30
 CHUNK = 1_000_000
+#: Rows per Parquet file, hence per Dask partition (several per worker even at 1M).
+ROWS_PER_FILE = 250_000
 #: Responses compared with pandas by ``--check-equal``.
 CHECK_ROWS = 1_000_000
 TOLERANCE = 1e-9
@@ -44,13 +46,15 @@ def _synthetic() -> Any:
     return synthetic
 
 
-def dataset_root(responses: int, units: int, items: int, data_dir: Path | None = None) -> Path:
+def dataset_root(responses: int, units: int, items: int, data_dir: Path | None = None,
+                 rows_per_file: int = ROWS_PER_FILE) -> Path:
     base = data_dir or RESULTS / "scale"
-    return base / f"n{responses}-u{units}-i{items}"
+    return base / f"n{responses}-u{units}-i{items}-f{rows_per_file}"
 
 
 def generate(root: Path, responses: int, units: int, items: int, chunk: int = CHUNK,
-             seed: int = SEED, quiet: bool = False) -> dict[str, Any]:
+             seed: int = SEED, quiet: bool = False,
+             rows_per_file: int = ROWS_PER_FILE) -> dict[str, Any]:
     """Write ``responses`` simulated responses to the dataset at ``root`` chunk by chunk.
 
     The organisation tree and the questionnaire come from one small synthetic campaign;
@@ -73,7 +77,8 @@ def generate(root: Path, responses: int, units: int, items: int, chunk: int = CH
 
         bar = tqdm(total=responses, desc="generate", unit="rows", unit_scale=True,
                    file=sys.stderr)
-    with Timer() as tm, CampaignDatasetWriter(root, template, rows_per_file=chunk) as writer:
+    writer = CampaignDatasetWriter(root, template, rows_per_file=rows_per_file)
+    with Timer() as tm, writer:
         for i, start in enumerate(range(0, responses, chunk)):
             n = min(chunk, responses - start)
             part = synthetic.synthetic_campaign(n, units, items, seed=seed + 1 + i).responses
@@ -223,7 +228,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--responses", type=int, default=1_000_000)
     p.add_argument("--units", type=int, default=UNITS)
     p.add_argument("--items", type=int, default=ITEMS)
-    p.add_argument("--chunk", type=int, default=CHUNK, help="rows per chunk and per file")
+    p.add_argument("--chunk", type=int, default=CHUNK, help="rows generated at a time")
+    p.add_argument("--rows-per-file", type=int, default=ROWS_PER_FILE,
+                   help="rows per Parquet file (a Dask partition)")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--scheduler", help="tcp://HOST:PORT of a running cluster")
     p.add_argument("--in-process", action="store_true",
@@ -235,7 +242,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--child", choices=["report", "check"], help=argparse.SUPPRESS)
     a = p.parse_args(argv)
-    root = dataset_root(a.responses, a.units, a.items, a.data)
+    root = dataset_root(a.responses, a.units, a.items, a.data, a.rows_per_file)
     if a.child == "report":
         print(json.dumps(report(root, a.workers, a.scheduler, not a.in_process,
                                 progress=not a.json)))
@@ -245,9 +252,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return {}
     result: dict[str, Any] = {"responses": a.responses, "units": a.units, "items": a.items,
                               "loadavg_before": loadavg()}
-    result.update(generate(root, a.responses, a.units, a.items, a.chunk, quiet=a.json))
+    result.update(generate(root, a.responses, a.units, a.items, a.chunk, quiet=a.json,
+                           rows_per_file=a.rows_per_file))
     common = ["--responses", str(a.responses), "--units", str(a.units), "--items", str(a.items),
-              "--workers", str(a.workers), "--json"]
+              "--rows-per-file", str(a.rows_per_file), "--workers", str(a.workers), "--json"]
     if a.data:
         common += ["--data", str(a.data)]
     if a.scheduler:
