@@ -17,6 +17,14 @@ analysis needs are read (the unit, the version and the items: no ids, codes or d
 The computation runs on whatever Dask scheduler is current: a ``distributed.Client`` (see
 :func:`cluster`: a ``LocalCluster`` by default, or ``scheduler="tcp://HOST:PORT"`` for a
 real cluster), else Dask's local scheduler.
+
+Examples
+--------
+>>> from analysis import distributed as D                      # doctest: +SKIP
+>>> with D.cluster():                                           # doctest: +SKIP
+...     camp = D.open_campaign("report.parquet")
+...     tables = D.campaign_report(camp, progress=True)
+>>> tables["units"].loc[:, ["n", "overall", "satisfaction_rate"]]  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -247,7 +255,8 @@ def summarise(
     if absent:
         raise ValueError(f"responses lack columns {absent}")
     facts = campaign.facts
-    scoring = dask.delayed(_Scoring(frame._meta, facts.items, facts.dimension_weights),
+    # the specs travel once to each worker; the rows are set per partition
+    scoring = dask.delayed(_Scoring(pd.DataFrame(), facts.items, facts.dimension_weights),
                            pure=True)
     columns = _stat_columns(facts, keys)
     level = [dask.delayed(_partition_summary)(p, scoring, keys, item_by, columns)
