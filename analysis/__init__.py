@@ -6,6 +6,8 @@ it frames; ``analysis`` never imports Flask, SQLAlchemy or ``survey_app``.
 Importing ``analysis`` itself is deliberately cheap; import the submodules you need:
 
 - ``analysis.data``: a campaign as a tidy frame (from stored columns or Parquet).
+- ``analysis.parquet``: the campaign export as one hive-partitioned Parquet dataset.
+- ``analysis.distributed``: unit indices, roll-up, item satisfaction and trends on Dask.
 - ``analysis.scoring``: item scores, dimension and overall indices per respondent.
 - ``analysis.indices``: satisfaction rate, participation rate, NPS, unit indices.
 - ``analysis.rollup``: pooled figures along the organisation tree.

@@ -5,12 +5,11 @@ The app reads its database and hands the columns to :func:`campaign_from_columns
 ``np.frombuffer`` into an ``int8`` matrix (one signed byte per scored item; -1 not answered,
 -2 don't know / not applicable). :func:`specs_from_definitions` gives the item specs of
 stored questionnaire definitions, :func:`comments_from_answers` the free-text comments.
-:func:`to_parquet` / :func:`from_parquet` give the same :class:`CampaignData` from an export.
+:func:`to_parquet` / :func:`from_parquet` write and read it as a Parquet dataset.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,79 +299,24 @@ def comments_from_answers(answers: pd.DataFrame, field_ids: Iterable[str]) -> pd
 
 
 def to_parquet(
-    data: CampaignData, path: str | Path, *, partition_cols: list[str] | None = None
+    data: CampaignData, path: str | Path, *, rows_per_file: int | None = None
 ) -> Path:
-    """Write a campaign to a directory of Parquet files.
+    """Write a campaign as one hive-partitioned Parquet dataset at ``path``.
 
-    ``responses.parquet`` (a file, or a directory partitioned by ``partition_cols`` such as
-    ``["questionnaire_version_id"]``), ``organisations.parquet``, ``groups.parquet``,
-    ``items.parquet``, ``dimension_weights.parquet`` and ``campaign.json``.
+    ``path/year=<year>/campaign=<code>/part-*.parquet`` hold the response rows and
+    ``_campaign.json`` beside them everything else (see :mod:`analysis.parquet`);
+    ``pandas.read_parquet(path)``, DuckDB, Spark and Dask open the dataset as is. Other
+    campaigns already under ``path`` are kept, this campaign's directory is replaced.
+    Returns ``path``.
     """
-    out = Path(path)
-    out.mkdir(parents=True, exist_ok=True)
-    if partition_cols:
-        data.responses.to_parquet(out / "responses", partition_cols=partition_cols, index=False)
-    else:
-        data.responses.to_parquet(out / "responses.parquet", index=False)
-    data.organisations.to_parquet(out / "organisations.parquet", index=False)
-    data.groups.to_parquet(out / "groups.parquet", index=False)
-    items = pd.concat(
-        [s.assign(version_id=v).reset_index() for v, s in data.items.items()], ignore_index=True
-    )
-    items["satisfied_values"] = items["satisfied_values"].map(list)
-    items.to_parquet(out / "items.parquet", index=False)
-    dw = [
-        pd.DataFrame({"version_id": v, "dimension": s.index, "weight": s.to_numpy(float)})
-        for v, s in data.dimension_weights.items()
-    ]
-    if dw:
-        pd.concat(dw, ignore_index=True).to_parquet(out / "dimension_weights.parquet")
-    meta = {"campaign_code": data.campaign_code, "year": data.year,
-            "min_group_size": data.min_group_size,
-            "item_columns": data.item_columns}
-    (out / "campaign.json").write_text(json.dumps(meta), encoding="utf-8")
-    return out
+    from analysis.parquet import ROWS_PER_FILE, write_campaign
+
+    return write_campaign(data, path, rows_per_file=rows_per_file or ROWS_PER_FILE)
 
 
-def from_parquet(path: str | Path) -> CampaignData:
-    """Read a campaign written by :func:`to_parquet`."""
-    src = Path(path)
-    if not (src / "campaign.json").exists():
-        raise ValueError(f"{src} is not a campaign export (no campaign.json)")
-    meta = json.loads((src / "campaign.json").read_text(encoding="utf-8"))
-    if (src / "responses.parquet").exists():
-        responses = pd.read_parquet(src / "responses.parquet")
-    else:
-        responses = pd.read_parquet(src / "responses")
-        for c in responses.columns:
-            if isinstance(responses[c].dtype, pd.CategoricalDtype):
-                responses[c] = responses[c].astype(responses[c].cat.categories.dtype)
-        if "questionnaire_version_id" in responses.columns:
-            responses["questionnaire_version_id"] = responses[
-                "questionnaire_version_id"
-            ].astype("int64")
-        order = list(META_COLUMNS) + meta["item_columns"]
-        responses = responses[order].sort_values(
-            ["questionnaire_version_id", "response_id"], ignore_index=True
-        )
-    items_long = pd.read_parquet(src / "items.parquet")
-    items = {}
-    for v, s in items_long.groupby("version_id", sort=True):
-        spec = s.drop(columns="version_id").set_index("item")
-        spec["satisfied_values"] = spec["satisfied_values"].map(lambda x: tuple(int(i) for i in x))
-        items[int(v)] = spec
-    dweights: dict[int, pd.Series] = {}
-    if (src / "dimension_weights.parquet").exists():
-        dw = pd.read_parquet(src / "dimension_weights.parquet")
-        for v, s in dw.groupby("version_id"):
-            dweights[int(v)] = s.set_index("dimension")["weight"]
-    return CampaignData(
-        responses=responses,
-        items=items,
-        organisations=pd.read_parquet(src / "organisations.parquet"),
-        groups=pd.read_parquet(src / "groups.parquet"),
-        min_group_size=int(meta["min_group_size"]),
-        campaign_code=meta["campaign_code"],
-        year=meta["year"],
-        dimension_weights=dweights,
-    )
+def from_parquet(path: str | Path, campaign: str | None = None) -> CampaignData:
+    """Read a campaign written by :func:`to_parquet` (``campaign``: its code, needed when the
+    dataset at ``path`` holds several)."""
+    from analysis.parquet import read_campaign
+
+    return read_campaign(path, campaign)

@@ -215,7 +215,7 @@ def write_sav(frame: pd.DataFrame, out: str | Path | IO[bytes],
 
 
 def write_parquet(data: Any, out_dir: str | Path) -> Path:
-    """A campaign (``CampaignData``) as the Parquet directory of
+    """A campaign (``CampaignData``) as the hive-partitioned Parquet dataset of
     :func:`analysis.data.to_parquet` (read back with ``from_parquet``)."""
     from analysis.data import to_parquet
 
@@ -223,7 +223,8 @@ def write_parquet(data: Any, out_dir: str | Path) -> Path:
 
 
 def zip_directory(folder: str | Path) -> bytes:
-    """The files of ``folder`` as a zip archive (for downloading a Parquet directory)."""
+    """The files of ``folder`` and its subfolders as a zip archive, paths relative to
+    ``folder`` (for downloading a Parquet dataset)."""
     import zipfile
 
     buf = io.BytesIO()

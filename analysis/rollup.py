@@ -105,12 +105,25 @@ def rollup(
     """
     if by_target not in scored.columns:
         raise ValueError(f"scored frame lacks column {by_target!r}")
-    st = sufficient_stats(scored, by_target)
+    return rollup_from_stats(sufficient_stats(scored, by_target), organisations,
+                             weight_by_members=weight_by_members, confidence=confidence)
+
+
+def rollup_from_stats(
+    stats_by_target: pd.DataFrame,
+    organisations: pd.DataFrame,
+    *,
+    weight_by_members: bool = False,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """:func:`rollup` from per-target sufficient statistics
+    (:func:`analysis.indices.sufficient_stats` by target id), however they were summed: the
+    same figures for the same statistics (used by :mod:`analysis.distributed`)."""
     orgs = organisations.set_index("id")
     if not weight_by_members:
-        out = finalise(rollup_stats(st, organisations), confidence)
+        out = finalise(rollup_stats(stats_by_target, organisations), confidence)
     else:
-        out = _weighted(st, organisations, orgs, confidence)
+        out = _weighted(stats_by_target, organisations, orgs, confidence)
     extra = orgs.reindex(out.index)[[c for c in ("parent_id", "depth") if c in orgs.columns]]
     return pd.concat([extra, out], axis=1)
 

@@ -99,10 +99,24 @@ def year_over_year(
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be in (0, 1)")
-    a = finalise(sufficient_stats(previous, by))
-    b = finalise(sufficient_stats(current, by))
-    sa = sufficient_stats(previous, by)
-    sb = sufficient_stats(current, by)
+    return year_over_year_from_stats(sufficient_stats(previous, by),
+                                     sufficient_stats(current, by), alpha=alpha, metrics=metrics)
+
+
+def year_over_year_from_stats(
+    previous: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    alpha: float = 0.05,
+    metrics: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """:func:`year_over_year` from each year's sufficient statistics per unit
+    (:func:`analysis.indices.sufficient_stats`), however they were summed (used by
+    :mod:`analysis.distributed`)."""
+    if not 0 < alpha < 1:
+        raise ValueError("alpha must be in (0, 1)")
+    sa, sb = previous, current
+    a, b = finalise(sa), finalise(sb)
     common = a.index.intersection(b.index)
     if len(common) == 0:
         raise ValueError("no unit appears in both years")

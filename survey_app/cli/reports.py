@@ -30,7 +30,7 @@ def report() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @click.option("--group", default=None, help="Only this rater group's responses.")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Output file (parquet: a directory).")
+              help="Output file (parquet: a dataset directory, year=/campaign= partitions).")
 @with_appcontext
 def build(code: str, unit_code: str | None, fmt: str, group: str | None, out: Path) -> None:
     """Write one export of a campaign to --out, with a progress bar."""

@@ -101,7 +101,9 @@ def test_parquet_round_trip(tmp_path):
     z = exports.zip_directory(out)
     import zipfile
 
-    assert "campaign.json" in zipfile.ZipFile(io.BytesIO(z)).namelist()
+    names = zipfile.ZipFile(io.BytesIO(z)).namelist()
+    assert "year=2026/campaign=SYN-2026/_campaign.json" in names
+    assert "year=2026/campaign=SYN-2026/part-00000.parquet" in names
 
 
 def pdf_bytes() -> bytes:

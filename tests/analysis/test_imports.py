@@ -7,7 +7,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = [
     "analysis", "analysis.data", "analysis.scoring", "analysis.indices", "analysis.rollup",
     "analysis.composite", "analysis.trends", "analysis.disclosure", "analysis.assessment_input",
-    "analysis.synthetic", "analysis.assessment",
+    "analysis.synthetic", "analysis.assessment", "analysis.parquet", "analysis.distributed",
+    "analysis.disclosure_audit", "analysis.rankings", "analysis.partnering",
 ]
 
 
