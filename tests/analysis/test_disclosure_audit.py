@@ -1,7 +1,6 @@
 """The joint disclosure audit: subtraction across tables, the LP bounds, the greedy repair."""
 
 import itertools
-import time
 
 import numpy as np
 import pandas as pd
@@ -290,7 +289,6 @@ def _tables(cells):
 
 @pytest.mark.slow
 def test_random_campaigns_resist_every_pair_of_tables_and_the_lp_audit():
-    started = time.perf_counter()
     leaky_before = 0
     for seed in range(100):
         orgs, scored = random_campaign(seed, "AB" if seed % 2 else "ABC")
@@ -318,7 +316,6 @@ def test_random_campaigns_resist_every_pair_of_tables_and_the_lp_audit():
             again = audit(cells.assign(hidden=res.hidden), rel, K)
             assert again.recoverable.empty, seed
     assert leaky_before >= 5, leaky_before  # the table-by-table rules do leak on these layouts
-    assert time.perf_counter() - started < 60
 
 
 # ---------------------------------------------------------------- items against totals
