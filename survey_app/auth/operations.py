@@ -80,7 +80,6 @@ def note_success(user: User) -> None:
     """A complete sign-in: the failure counters start again."""
     user.failed_logins, user.first_failed_at, user.lockouts = 0, None, 0
     user.locked_until = None
-    record("user.login", "user", user.username, user=user)
     db.session.commit()
 
 

@@ -124,8 +124,9 @@ def test_every_refused_login_runs_the_password_hasher(demo, hasher_calls, case):
         if case == "disabled":
             user.active, password = False, CITY[1]
         if case == "locked":
-            from survey_app import dates
             from datetime import timedelta
+
+            from survey_app import dates
 
             user.locked_until, password = dates.now() + timedelta(minutes=5), CITY[1]
         db.session.commit()
