@@ -15,6 +15,10 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _roles(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
 class Config:
     """Settings for every environment. Values come from environment variables."""
 
@@ -43,6 +47,22 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # Staff sessions end after this long without a request, and this long after the
+        # password login whatever happens (the remember-me cookie too).
+        self.SESSION_IDLE_MINUTES = float(os.environ.get("SESSION_IDLE_MINUTES", 30))
+        self.SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", 12))
+        # Failed logins: this many within the window lock the account for LOCKOUT_MINUTES,
+        # doubled at each further lockout up to LOCKOUT_MAX_MINUTES (never for good).
+        self.LOCKOUT_THRESHOLD = int(os.environ.get("LOCKOUT_THRESHOLD", 5))
+        self.LOCKOUT_WINDOW_MINUTES = float(os.environ.get("LOCKOUT_WINDOW_MINUTES", 15))
+        self.LOCKOUT_MINUTES = float(os.environ.get("LOCKOUT_MINUTES", 15))
+        self.LOCKOUT_MAX_MINUTES = float(os.environ.get("LOCKOUT_MAX_MINUTES", 240))
+        # Roles that must use two-factor authentication (comma-separated role names).
+        self.TWO_FACTOR_REQUIRED_ROLES = _roles(os.environ.get(
+            "TWO_FACTOR_REQUIRED_ROLES",
+            "platform_admin,union_admin" if self.ENV_NAME == "production" else "",
+        ))
+        self.TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "Pingjia")
         self.TESTING = False
 
     def as_dict(self) -> dict[str, object]:
@@ -66,3 +86,4 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
+        self.TWO_FACTOR_REQUIRED_ROLES = ()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -15,3 +15,9 @@ def today() -> date:
     name = (current_app.config.get("BABEL_DEFAULT_TIMEZONE", DEFAULT_TIMEZONE)
             if has_app_context() else DEFAULT_TIMEZONE)
     return datetime.now(ZoneInfo(name)).date()
+
+
+def now() -> datetime:
+    """The current moment, timezone-aware UTC: session lifetimes and lockouts count from it
+    (tests replace it to move the clock)."""
+    return datetime.now(UTC)

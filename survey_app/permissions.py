@@ -17,13 +17,11 @@ from flask_login import current_user, login_required
 from survey_app.extensions import db, login_manager
 from survey_app.models import Campaign, CampaignStatus, Organisation, Role, User
 from survey_app.models.assessment import AssessmentRun
+from survey_app.models.user import load_session_user
 
 
 def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
+    return load_session_user(user_id)
 
 
 def init_app(app) -> None:

@@ -20,7 +20,7 @@ from survey_app.models.campaign import (
 from survey_app.models.organisation import Organisation, OrgKind
 from survey_app.models.questionnaire import QuestionnaireVersion
 from survey_app.models.response import Draft, Response, Submission
-from survey_app.models.user import Role, User
+from survey_app.models.user import RecoveryCode, Role, User
 
 __all__ = [
     "AccessCode",
@@ -37,6 +37,7 @@ __all__ = [
     "Organisation",
     "QuestionnaireVersion",
     "RaterGroup",
+    "RecoveryCode",
     "Response",
     "Role",
     "Submission",

@@ -20,6 +20,7 @@ from tests.security.world import FOREIGN_NAME, build_foreign_world
 PUBLIC = {
     "static", "home.index", "home.healthz", "home.set_language", "auth.login", "auth.logout",
     "member_surveys.member_survey", "member_surveys.thanks", "member_surveys.open_survey",
+    "auth.second_factor",  # only for a session that has just passed the password step
 }
 
 ACCOUNTS = {
@@ -46,7 +47,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "campaign_id": campaign_id, "assignment_id": foreign.assignment_id,
         "org_id": foreign.unit_id, "unit_code": foreign.unit_code, "code": code,
         "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
-        "token": foreign.link_token,
+        "token": foreign.link_token, "user_id": foreign.user_id,
     }
 
 
