@@ -23,27 +23,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-#: Leading characters a spreadsheet may read as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text that a spreadsheet could run as a formula gets a leading apostrophe; other
-    values are returned unchanged (numbers stay numbers)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`neutralise` every text cell and column name of ``frame`` (a copy)."""
-    out = frame.copy()
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(neutralise)
-    return out
-
+from analysis.spreadsheets import neutralise, neutralise_frame
 
 # ---------------------------------------------------------------- CSV
 

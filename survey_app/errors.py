@@ -46,6 +46,28 @@ class ProblemList(DomainError):
         self.problems = problems
 
 
+#: ``analysis.spreadsheets.SpreadsheetError`` reasons, in the user's language.
+SPREADSHEET_MESSAGES = {
+    "unsupported": _l("Unsupported file type %(ext)s: use CSV or Excel."),
+    "encoding": _l("The file is neither UTF-8 nor GBK/GB18030 text; save it as CSV (UTF-8) "
+                   "and retry."),
+    "unreadable": _l("The Excel file cannot be read (%(error)s)."),
+    "too_large": _l("The workbook unpacks to more than %(megabytes)s MB; split it into smaller "
+                    "files."),
+    "too_many_rows": _l("Too many rows (at most %(n)s)."),
+    "too_many_columns": _l("Too many columns (at most %(n)s)."),
+}
+
+
+def spreadsheet_message(error) -> str:
+    """A ``SpreadsheetError`` as a sentence in the user's language."""
+    template = SPREADSHEET_MESSAGES.get(error.reason)
+    if template is None:
+        return str(error)
+    params = {"ext": "", "error": "", "megabytes": "", "n": "", **error.params}
+    return str(template) % params
+
+
 MESSAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
     403: (_l("Not allowed"), _l("You do not have permission to see this page.")),

@@ -35,8 +35,9 @@ from analysis.assessment import (
     campaign_figures,
     result_digest,
 )
+from analysis.spreadsheets import SpreadsheetError, read_table
 from questionnaires.assessment import Scheme
-from survey_app.errors import DomainError, NotAllowed, ProblemList
+from survey_app.errors import DomainError, NotAllowed, ProblemList, spreadsheet_message
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, CampaignTarget, Organisation
 from survey_app.models.assessment import (
@@ -399,15 +400,11 @@ class InputsImportFailed(AssessmentError, ProblemList):
         return "\n".join(str(p) for p in self.problems)
 
 
-def _read_table(data: bytes, filename: str) -> list[list[Any]]:
-    from survey_app.organisations.operations import ImportFailed, _read_csv, _read_xlsx
-
+def _read_table(data: bytes, filename: str) -> list[list[str]]:
     try:
-        if filename.lower().endswith(".xlsx"):
-            return _read_xlsx(data)
-        return _read_csv(data)
-    except ImportFailed as failure:
-        raise InputsImportFailed([str(i) for i in failure.issues]) from None
+        return read_table(data, filename)
+    except SpreadsheetError as error:
+        raise InputsImportFailed([spreadsheet_message(error)]) from None
 
 
 def import_inputs(scheme: Scheme, year: int, data: bytes, filename: str,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from analysis.assessment import shortfalls
+from analysis.spreadsheets import neutralise
 from questionnaires.assessment import Scheme, SchemeError, get_scheme
 from survey_app.extensions import db
 from survey_app.models import Organisation
@@ -25,7 +26,6 @@ from survey_app.models.assessment import (
 )
 
 EXPORT_FORMATS = ("csv", "xlsx")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FIXED_TIME = datetime(2000, 1, 1)
 
 
@@ -57,13 +57,6 @@ def result_for(run: AssessmentRun | None, org_id: int) -> AssessmentResult | Non
         return None
     return db.session.scalar(select(AssessmentResult).where(
         AssessmentResult.run_id == run.id, AssessmentResult.organisation_id == org_id))
-
-
-def neutralise(value: Any) -> Any:
-    """Defuse text a spreadsheet would run as a formula (cells starting = + - @ tab CR)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _name(text: Any) -> str:

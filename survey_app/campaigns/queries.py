@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from analysis.spreadsheets import neutralise
 from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
@@ -145,14 +146,9 @@ def export_csv(campaign: Campaign) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     for row in assignment_rows(campaign):
-        writer.writerow([_neutralise(row.rater_code), _neutralise(row.assignment.target.code),
-                         _neutralise(row.assignment.rater_group.key)])
+        writer.writerow([neutralise(row.rater_code), neutralise(row.assignment.target.code),
+                         neutralise(row.assignment.rater_group.key)])
     return out.getvalue()
-
-
-def _neutralise(value: str) -> str:
-    """Keep spreadsheet programs from reading a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 from sqlalchemy import select
 
+from analysis.spreadsheets import neutralise_row
 from questionnaires import Questionnaire, validate_answers
 from survey_app.answering import (
     fill,
@@ -298,7 +299,8 @@ def codes_download(campaign: Campaign, target: Organisation, codes: list[str], f
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["code", "url", "unit_code", "unit_name"])
         for code in codes:
-            writer.writerow([code_tools.display(code), member_url(code), target.code, target.name])
+            writer.writerow(neutralise_row([code_tools.display(code), member_url(code),
+                                            target.code, target.name]))
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={stem}.csv",
                                  "Cache-Control": "no-store"})

@@ -11,12 +11,12 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from survey_app.errors import ProblemList
+from analysis.spreadsheets import SpreadsheetError, neutralise, read_table
+from survey_app.errors import ProblemList, spreadsheet_message
 from survey_app.extensions import db
 from survey_app.models import Organisation, OrgKind
 from survey_app.models.audit import record
@@ -25,7 +25,6 @@ from survey_app.models.organisation import ALLOWED_PARENTS
 COLUMNS = ("code", "name", "kind", "parent_code", "members")
 MAX_ROWS = 100_000
 #: Encodings tried in turn for CSV files. GB18030 is a superset of GBK and GB2312.
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 KIND_LABELS = {
     OrgKind.FEDERATION: _l("Federation"),
@@ -86,25 +85,13 @@ class ImportResult:
     codes: list[str] = field(default_factory=list)
 
 
-def read_rows(data: bytes, filename: str) -> list[dict[str, str]]:
-    """Read a CSV or Excel file into rows of strings keyed by column name."""
-    suffix = Path(filename).suffix.lower()
-    if suffix in {".xlsx", ".xlsm"}:
-        table = _read_xlsx(data)
-    elif suffix == ".xls":
-        table = _read_xls(data)
-    elif suffix in {".csv", ".txt", ""}:
-        table = _read_csv(data)
-    else:
-        raise ImportFailed(
-            [
-                ImportIssue(
-                    None,
-                    None,
-                    str(_l("Unsupported file type %(ext)s: use CSV or Excel.", ext=suffix)),
-                )
-            ]
-        )
+def read_rows(data: bytes, filename: str) -> list[dict[str, str] | None]:
+    """Read a CSV or Excel file into rows of strings keyed by column name (None for a blank
+    row, so that row numbers stay those of the file)."""
+    try:
+        table = read_table(data, filename, max_rows=MAX_ROWS)
+    except SpreadsheetError as error:
+        raise ImportFailed([ImportIssue(None, None, spreadsheet_message(error))]) from None
     if not table:
         raise ImportFailed([ImportIssue(None, None, str(_l("The file is empty.")))])
     header = [HEADER_ALIASES.get(h.strip(), h.strip().lower()) for h in table[0]]
@@ -118,100 +105,15 @@ def read_rows(data: bytes, filename: str) -> list[dict[str, str]]:
                 for c in missing
             ]
         )
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFailed(
-            [ImportIssue(None, None, str(_l("Too many rows (at most %(n)s).", n=MAX_ROWS)))]
-        )
-    rows = []
+    rows: list[dict[str, str] | None] = []
     for values in table[1:]:
-        cells = [("" if v is None else str(v)).strip() for v in values]
+        cells = [v.strip() for v in values]
         if not any(cells):
             rows.append(None)
             continue
         cells += [""] * (len(header) - len(cells))
         rows.append({h: cells[i] for i, h in enumerate(header) if h in COLUMNS})
     return rows
-
-
-def _read_csv(data: bytes) -> list[list[str]]:
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFailed(
-            [
-                ImportIssue(
-                    None,
-                    None,
-                    str(
-                        _l(
-                            "The file is neither UTF-8 nor GBK/GB18030 text; "
-                            "save it as CSV (UTF-8) and retry."
-                        )
-                    ),
-                )
-            ]
-        )
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _read_xlsx(data: bytes) -> list[list[object]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise ImportFailed(
-            [
-                ImportIssue(
-                    None,
-                    None,
-                    str(_l("The Excel file cannot be read (%(error)s).", error=type(exc).__name__)),
-                )
-            ]
-        ) from exc
-    sheet = book.worksheets[0]
-    rows = []
-    for i, row in enumerate(sheet.iter_rows(values_only=True)):
-        if i > MAX_ROWS + 1:
-            break
-        rows.append(list(row))
-    book.close()
-    return [[_cell(v) for v in row] for row in rows]
-
-
-def _read_xls(data: bytes) -> list[list[object]]:
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(file_contents=data)
-    except Exception as exc:  # xlrd raises many types for broken files
-        raise ImportFailed(
-            [
-                ImportIssue(
-                    None,
-                    None,
-                    str(_l("The Excel file cannot be read (%(error)s).", error=type(exc).__name__)),
-                )
-            ]
-        ) from exc
-    sheet = book.sheet_by_index(0)
-    return [[_cell(v) for v in sheet.row_values(i)] for i in range(min(sheet.nrows, MAX_ROWS + 2))]
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def check_rows(
@@ -460,18 +362,11 @@ def export_rows(orgs: Iterable[Organisation]) -> str:
     for o in sorted(orgs, key=lambda o: (o.depth, o.code)):
         writer.writerow(
             [
-                _neutralise(o.code),
-                _neutralise(o.name),
+                neutralise(o.code),
+                neutralise(o.name),
                 o.kind,
-                _neutralise(o.parent.code) if o.parent else "",
+                neutralise(o.parent.code) if o.parent else "",
                 o.members,
             ]
         )
     return out.getvalue()
-
-
-def _neutralise(value: str) -> str:
-    """Spreadsheet formula injection: prefix cells that a spreadsheet would evaluate."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

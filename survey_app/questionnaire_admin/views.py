@@ -17,6 +17,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, SubmitField
 from wtforms.validators import DataRequired
 
+from analysis.spreadsheets import SpreadsheetError, check_xlsx_archive
 from questionnaires import (
     Questionnaire,
     QuestionnaireError,
@@ -26,6 +27,7 @@ from questionnaires import (
 )
 from questionnaires.xlsform import import_xlsform
 from survey_app.answering import form_class, relevance_rules, text_in
+from survey_app.errors import spreadsheet_message
 from survey_app.extensions import db
 from survey_app.models import QuestionnaireVersion, Role
 from survey_app.permissions import roles_required
@@ -58,6 +60,7 @@ def parse_upload(data: bytes, filename: str) -> Questionnaire:
     if len(data) > MAX_DEFINITION_BYTES:
         raise QuestionnaireError([])
     if filename.lower().endswith(".xlsx"):
+        check_xlsx_archive(data)  # before any parser inflates it
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "upload.xlsx"
             path.write_bytes(data)
@@ -78,6 +81,8 @@ def index():
         except QuestionnaireError as failure:
             errors = [str(e) for e in failure.errors] or [
                 _("The file is larger than %(n)d KB.", n=MAX_DEFINITION_BYTES // 1024)]
+        except SpreadsheetError as failure:
+            errors = [spreadsheet_message(failure)]
         except Exception:  # a broken xlsx: openpyxl/pyxform raise many types
             errors = [_("The file cannot be read as a questionnaire.")]
         else:

@@ -64,3 +64,23 @@ def test_formula_cells_are_neutralised_in_org_export():
     for line in text.splitlines()[1:]:
         for cell in line.split(","):
             assert not cell.startswith(("=", "+", "@", "-"))
+
+
+@pytest.mark.parametrize("page,post", [
+    ("/orgs/import", "/orgs/import"),
+    ("/questionnaires/", "/questionnaires/"),
+    ("/assessment/default/2026/", "/assessment/default/2026/import"),
+])
+def test_a_well_formed_inflating_workbook_is_refused_by_size_on_every_upload(
+        demo, client, auth, page, post):
+    """A valid 15 MB sheet packed into a small file: refused from the archive's directory
+    with a message about its size, on every page that takes xlsx."""
+    from tests.analysis.test_spreadsheets import _inflated
+
+    auth.login("admin", "demo-admin-2026")
+    token = csrf_token_from(client.get(page).get_data(as_text=True))
+    response = client.post(post, data={"csrf_token": token,
+                                       "file": (io.BytesIO(_inflated(15)), "bomb.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "25 MB" in response.get_data(as_text=True)

@@ -107,3 +107,17 @@ def test_members_and_evaluators_cannot_issue_codes(demo, client, auth, campaign)
 def test_unknown_campaign_is_404(demo, client, auth):
     auth.login("admin", "demo-admin-2026")
     assert client.get("/surveys/9999/codes").status_code == 404
+
+
+def test_codes_csv_neutralises_unit_names_against_formulas(demo, client, auth, campaign, app):
+    """A unit named like a formula (typed by whoever imported the tree) stays text in the
+    code list that staff open in a spreadsheet."""
+    evil = "\t=HYPERLINK(\"http://x.example\",\"点击\")"
+    with app.app_context():
+        unit = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-G03"))
+        unit.name = evil
+        db.session.commit()
+    auth.login("city_admin", "demo-city-2026")
+    response = _issue(client, campaign, "DEMO-G03", "csv", count=2)
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r["unit_name"] for r in rows] == ["'" + evil] * 2
