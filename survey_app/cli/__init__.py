@@ -29,6 +29,7 @@ def actor(username: str | None) -> User | None:
 
 def register_commands(app: Flask) -> None:
     from survey_app.cli.assessment import assessment
+    from survey_app.cli.audit import audit
     from survey_app.cli.campaigns import assignments, campaign
     from survey_app.cli.codes import codes
     from survey_app.cli.demo import demo
@@ -38,5 +39,5 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.users import user
 
     for group in (user, orgs, demo, codes, questionnaire, campaign, assignments, assessment,
-                  report):
+                  report, audit):
         app.cli.add_command(group)
