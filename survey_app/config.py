@@ -36,7 +36,14 @@ class Config:
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads
-        self.WTF_CSRF_TIME_LIMIT = None  # a member may keep a form open for a long time
+        # Form tokens expire (a staff working day). A member who posts an expired member
+        # form gets the form back with every answer kept (survey_app.member_surveys.views).
+        self.WTF_CSRF_TIME_LIMIT = int(os.environ.get("CSRF_TIME_LIMIT_SECONDS", 8 * 3600))
+        # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto
+        # headers are trusted (0: none; the connecting address is the client).
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+        # Strict-Transport-Security max-age for requests served over HTTPS (0: no header).
+        self.HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", 365 * 24 * 3600))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")

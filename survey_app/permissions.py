@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user, login_required
 
 from survey_app.extensions import db, login_manager
@@ -20,6 +20,8 @@ from survey_app.models.assessment import AssessmentRun
 
 
 def _load_user(user_id: str) -> User | None:
+    if g.get("database_unavailable"):
+        return None  # the 503 page is rendering: show it as to a visitor
     try:
         return db.session.get(User, int(user_id))
     except ValueError:

@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -25,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -40,7 +41,7 @@ from survey_app.answering import (
     show_answer_errors,
     text_in,
 )
-from survey_app.errors import DomainError
+from survey_app.errors import DomainError, csrf_refused
 from survey_app.extensions import db, limiter
 from survey_app.member_surveys import codes as code_tools
 from survey_app.member_surveys.forms import IssueCodesForm, OpenLinkForm
@@ -179,6 +180,31 @@ def _ballot(entry: Entry, questionnaire: Questionnaire, cleaned: dict) -> Ballot
                   pack_item_values(questionnaire, cleaned))
 
 
+#: The member pages whose form comes back, answers kept, when its token has expired.
+_ANSWERING = ("member_surveys.member_survey", "member_surveys.open_survey")
+
+
+@bp.errorhandler(CSRFError)
+def _form_token_refused(error: CSRFError):
+    """A member who comes back to a form left open past ``WTF_CSRF_TIME_LIMIT`` (or whose
+    token is otherwise refused) gets the form again with every answer kept and a fresh
+    token, and nothing is stored: the post is not acted on. Elsewhere, the app's page."""
+    if request.method != "POST" or request.endpoint not in _ANSWERING:
+        return csrf_refused(error)
+    g.form_token_refused = True
+    page = current_app.view_functions[request.endpoint](**(request.view_args or {}))
+    # an unknown code or a closed campaign: the refusal says the form was not accepted
+    return page if g.get("form_resumed") else csrf_refused(error)
+
+
+def _resume_page(questionnaire: Questionnaire, entry: Entry):
+    """The posted form again, answers kept, after its token was refused."""
+    g.form_resumed = True
+    flash(_("The form had expired and has been opened again. Your answers are still here: "
+            "please check them and submit again."), "error")
+    return _form_page_html(questionnaire, _posted_form(questionnaire), entry, {}), 400
+
+
 @bp.route("/s/<code>", methods=["GET", "POST"])
 @limiter.limit(code_limit)
 def member_survey(code: str):
@@ -207,6 +233,8 @@ def member_survey(code: str):
         form = form_class(questionnaire, _lang())(formdata=None)
         fill(form, load_draft(hashed))
         return _form_page_html(questionnaire, form, entry, {}, saved=saved)
+    if g.get("form_token_refused"):
+        return _resume_page(questionnaire, entry)
 
     raw = posted_answers(request.form, questionnaire)
     cleaned, errors = validate_answers(questionnaire, raw)
@@ -253,6 +281,8 @@ def open_survey(token: str):
     questionnaire = campaign_questionnaire(entry)
     if request.method == "GET":
         return _blank_page(questionnaire, entry)
+    if g.get("form_token_refused"):
+        return _resume_page(questionnaire, entry)
     cleaned, errors = validate_answers(questionnaire, posted_answers(request.form, questionnaire))
     if errors:
         return _form_page_html(questionnaire, _posted_form(questionnaire), entry, errors), 422
