@@ -349,7 +349,7 @@ def test_a_conflicted_assessor_cannot_be_added_by_hand(assessors):
                       if t.organisation.is_within(org("DEMO-D01")))
         outside = next(t.organisation for t in c.targets
                        if not t.organisation.is_within(org("DEMO-D01")))
-        with pytest.raises(ops.CampaignError, match="conflict of interest") as refused:
+        with pytest.raises(ops.CampaignError, match="利益冲突") as refused:
             ops.add_assignment(c, group, inside, rater_user=user("assessor_b"))
         assert "DEMO-D01" in str(refused.value) and inside.code in str(refused.value)
         assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
