@@ -67,6 +67,11 @@ from survey_app.models import Campaign, OpenLink, Organisation, Role
 from survey_app.permissions import current_scope as _scope
 from survey_app.permissions import managed_campaign, require_org_in_scope, roles_required
 from survey_app.questionnaire_versions import content_hash_of
+from survey_app.rate_limits import (
+    count_invalid_code,
+    guard_campaign_submission,
+    guard_code_lookup,
+)
 
 bp = Blueprint("member_surveys", __name__)
 
@@ -86,7 +91,8 @@ REFUSALS = {
 
 
 def code_limit() -> str:
-    return current_app.config.get("CODE_RATE_LIMIT", "30 per minute")
+    """Look-ups of codes and links per address (see ``survey_app.rate_limits``)."""
+    return current_app.config.get("CODE_RATE_LIMIT") or "30 per minute"
 
 
 def refuse(status: int, campaign: Campaign | None = None):
@@ -208,12 +214,15 @@ def _resume_page(questionnaire: Questionnaire, entry: Entry):
 @bp.route("/s/<code>", methods=["GET", "POST"])
 @limiter.limit(code_limit)
 def member_survey(code: str):
+    guard_code_lookup()
     normalised = code_tools.normalise(code)
     if not code_tools.is_well_formed(normalised):
+        count_invalid_code()
         return refuse(404)
     hashed = code_tools.code_hash(normalised)
     entry = find_code(hashed)
     if entry is None:
+        count_invalid_code()
         return refuse(404)
     campaign = entry.campaign
     if entry.used:
@@ -235,6 +244,7 @@ def member_survey(code: str):
         return _form_page_html(questionnaire, form, entry, {}, saved=saved)
     if g.get("form_token_refused"):
         return _resume_page(questionnaire, entry)
+    guard_campaign_submission(campaign.id)
 
     raw = posted_answers(request.form, questionnaire)
     cleaned, errors = validate_answers(questionnaire, raw)
@@ -266,8 +276,10 @@ def thanks():
 @limiter.limit(code_limit)
 def open_survey(token: str):
     """An open link (poster QR code, or a daily-evaluation service point)."""
+    guard_code_lookup()
     entry = find_link(token[:64])
     if entry is None:
+        count_invalid_code()
         return refuse(404)
     campaign = entry.campaign
     try:
@@ -283,6 +295,7 @@ def open_survey(token: str):
         return _blank_page(questionnaire, entry)
     if g.get("form_token_refused"):
         return _resume_page(questionnaire, entry)
+    guard_campaign_submission(campaign.id)
     cleaned, errors = validate_answers(questionnaire, posted_answers(request.form, questionnaire))
     if errors:
         return _form_page_html(questionnaire, _posted_form(questionnaire), entry, errors), 422
