@@ -62,7 +62,8 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
 
     from flask_babel import get_locale
 
-    from survey_app import errors, permissions, security
+    from survey_app import errors, permissions, rate_limits, security
+    from survey_app.admin.views import bp as admin_bp
     from survey_app.assessment.views import bp as assessment_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.campaigns.views import bp as campaigns_bp
@@ -79,8 +80,9 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
-                      reports_bp):
+                      reports_bp, admin_bp):
         app.register_blueprint(blueprint)
+    rate_limits.init_app(app)
 
     from survey_app.cli import register_commands
 

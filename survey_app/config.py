@@ -34,13 +34,31 @@ class Config:
         self.BABEL_DEFAULT_LOCALE = "zh"
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("PINGJIA_TIMEZONE", "Asia/Shanghai")
         self.LANGUAGES = ("zh", "en")
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Rate-limit counts: Redis shared by every worker (see survey_app.rate_limits).
+        self.REDIS_URL = os.environ.get("REDIS_URL")
+        self.RATELIMIT_STORAGE_URI = (os.environ.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL
+                                      or "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+        self.LOGIN_USERNAME_RATE_LIMIT = os.environ.get("LOGIN_USERNAME_RATE_LIMIT",
+                                                        "10 per minute;50 per hour")
+        self.CODE_RATE_LIMIT = os.environ.get("CODE_RATE_LIMIT", "30 per minute")
+        self.INVALID_CODE_CEILING = os.environ.get("INVALID_CODE_CEILING", "300 per minute")
+        self.CODE_RATE_LIMIT_UNDER_ATTACK = os.environ.get("CODE_RATE_LIMIT_UNDER_ATTACK",
+                                                           "5 per minute")
+        self.CAMPAIGN_SUBMIT_RATE_LIMIT = os.environ.get("CAMPAIGN_SUBMIT_RATE_LIMIT",
+                                                         "30 per 10 minutes")
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads
-        self.WTF_CSRF_TIME_LIMIT = None  # a member may keep a form open for a long time
+        # Form tokens expire (a staff working day). A member who posts an expired member
+        # form gets the form back with every answer kept (survey_app.member_surveys.views).
+        self.WTF_CSRF_TIME_LIMIT = int(os.environ.get("CSRF_TIME_LIMIT_SECONDS", 8 * 3600))
+        # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto
+        # headers are trusted (0: none; the connecting address is the client).
+        self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+        # Strict-Transport-Security max-age for requests served over HTTPS (0: no header).
+        self.HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", 365 * 24 * 3600))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.ENV_NAME == "production")

@@ -8,10 +8,10 @@ anything uncaught becomes the error page with the error's message.
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 
@@ -94,16 +94,51 @@ def render_error(status: int, detail: str | None = None):
     ), status
 
 
+def is_database_outage(error: BaseException, dbapi=None) -> bool:
+    """Whether ``error`` says the database cannot be reached (rather than a bug).
+
+    SQLAlchemy wraps the driver's errors: ``OperationalError`` and ``InterfaceError``, and
+    any error after which the connection was found dead (``connection_invalidated``). Code
+    that runs statements on the driver's own connection sees the driver's classes.
+    """
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return dbapi is not None and isinstance(error, (dbapi.OperationalError,
+                                                    dbapi.InterfaceError))
+
+
+def database_unavailable(app: Flask, error: BaseException):
+    """The 503 page for a database outage, wherever it surfaced.
+
+    Marks the request so the account loader does not touch the database again while the
+    page renders (the page shows as for a visitor), and drops the failed transaction.
+    """
+    from survey_app.extensions import db
+
+    g.database_unavailable = True
+    g.pop("_login_user", None)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+    app.logger.error("database unavailable: %s", type(error).__name__)
+    return render_error(503)
+
+
+def csrf_refused(error: CSRFError):
+    return render_error(
+        400,
+        _l(
+            "The form has expired or was not sent from this site. "
+            "Please reload the page and try again."
+        ),
+    )
+
+
 def init_app(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def _csrf(error: CSRFError):
-        return render_error(
-            400,
-            _l(
-                "The form has expired or was not sent from this site. "
-                "Please reload the page and try again."
-            ),
-        )
+    app.register_error_handler(CSRFError, csrf_refused)
 
     @app.errorhandler(DomainError)
     def _refused(error: DomainError):
@@ -115,7 +150,17 @@ def init_app(app: Flask) -> None:
             return render_error(error.code)
         return error
 
-    @app.errorhandler(OperationalError)
-    def _db_down(error: OperationalError):
-        app.logger.error("database unavailable: %s", type(error).__name__)
-        return render_error(503)
+    from survey_app.extensions import db
+
+    with app.app_context():
+        dbapi = db.engine.dialect.loaded_dbapi
+
+    @app.errorhandler(SQLAlchemyError)
+    def _db_error(error: SQLAlchemyError):
+        if is_database_outage(error):
+            return database_unavailable(app, error)
+        raise error
+
+    for driver_error in {dbapi.OperationalError, dbapi.InterfaceError}:
+        app.register_error_handler(driver_error,
+                                   lambda error: database_unavailable(app, error))

@@ -11,16 +11,19 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user, login_required
 
 from survey_app.extensions import db, login_manager
 from survey_app.models import Campaign, CampaignStatus, Organisation, Role, User
 from survey_app.models.assessment import AssessmentRun
+from survey_app.models.questionnaire import QuestionnaireKey
 from survey_app.models.user import load_session_user
 
 
 def _load_user(user_id: str) -> User | None:
+    if g.get("database_unavailable"):
+        return None  # the 503 page is rendering: show it as to a visitor
     return load_session_user(user_id)
 
 
@@ -165,3 +168,26 @@ def can_view_result(user: Any, org: Organisation, run: AssessmentRun | None) -> 
     if not org.is_within(own):
         return False
     return org.id != own.id or (run is not None and run.published)
+
+
+# ---------------------------------------------------------------- questionnaires
+
+
+def can_version_questionnaire(user: Any, key: QuestionnaireKey | None,
+                              library_key: bool) -> bool:
+    """Whether ``user`` may publish a new version of a questionnaire key.
+
+    The platform admin versions every key, the library's included. A union admin versions
+    the keys its union or a union below it owns, and may start a new key (which its union
+    then owns); never a library key or a key another union owns.
+    """
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    if user.role != Role.UNION_ADMIN or own is None:
+        return False
+    if key is None:
+        return not library_key
+    return key.owner is not None and key.owner.is_within(own)

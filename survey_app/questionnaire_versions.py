@@ -8,16 +8,30 @@ from sqlalchemy import select
 
 from questionnaires.model import Questionnaire
 from survey_app.extensions import db
-from survey_app.models import QuestionnaireVersion
+from survey_app.models import Organisation, QuestionnaireKey, QuestionnaireVersion
 from survey_app.models.audit import record
 
 
-def publish_questionnaire(questionnaire: Questionnaire, user=None) -> QuestionnaireVersion:
+def claim_key(key: str, owner: Organisation | None) -> QuestionnaireKey:
+    """The ownership row of ``key``; a key seen for the first time goes to ``owner``
+    (None: the platform). An existing key keeps its owner."""
+    row = db.session.get(QuestionnaireKey, key)
+    if row is None:
+        row = QuestionnaireKey(key=key, owner=owner)
+        db.session.add(row)
+    return row
+
+
+def publish_questionnaire(questionnaire: Questionnaire, user=None, *,
+                          owner: Organisation | None = None) -> QuestionnaireVersion:
     """Store ``questionnaire`` as a published version; the same content returns the same row.
 
     A version is identified by the hash of its canonical content, so publishing an unchanged
-    definition twice is a no-op, and any edit yields a new version.
+    definition twice is a no-op, and any edit yields a new version. Who may version a key
+    is checked by the caller (``permissions.can_version_questionnaire``); a new key is
+    owned by ``owner`` (None: the platform).
     """
+    claim_key(questionnaire.key, owner)
     content_hash = questionnaire.content_hash()
     existing = db.session.scalar(
         select(QuestionnaireVersion).where(QuestionnaireVersion.content_hash == content_hash)

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, url_for
+from flask import Flask, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
@@ -82,9 +82,32 @@ class SessionInterface(SecureCookieSessionInterface):
         return serializer
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address and scheme
+    from the headers those proxies set (the rightmost ones: a client cannot forge them).
+    Without a configured proxy the headers are ignored, so nobody can pick the address
+    that rate limits count."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+
+
+def _is_private(response) -> bool:
+    """Pages for a logged-in account and every download must not be kept by a browser or
+    a shared cache. The session is asked, not the account, so that this holds even when
+    the account cannot be loaded (a database outage)."""
+    if request.endpoint == "static":
+        return False
+    return ("_user_id" in session
+            or response.headers.get("Content-Disposition", "").startswith("attachment"))
+
+
 def init_app(app: Flask) -> None:
     install_log_redaction()
     app.session_interface = SessionInterface()
+    trust_proxies(app)
 
     @app.after_request
     def _headers(response):
@@ -92,6 +115,13 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        max_age = int(app.config.get("HSTS_MAX_AGE") or 0)
+        if request.is_secure and max_age > 0:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={max_age}; includeSubDomains")
+        if _is_private(response):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         return response
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from questionnaires import QuestionnaireError, library
@@ -644,6 +645,19 @@ def generate_assignments(campaign: Campaign, user=None) -> GenerationReport:
     return report
 
 
+def conflict_of_interest(group: RaterGroup, username: str, target: Organisation) -> str | None:
+    """The unit code of ``group``'s declared conflict that ties ``username`` to ``target``
+    (the unit itself or a unit above it: a tie covers a subtree), or None.
+
+    The same rule :func:`rules.third_party_pairs` applies when assignments are generated.
+    """
+    codes = [str(c) for c in ((group.settings or {}).get("conflicts") or {}).get(username, ())]
+    if not codes:
+        return None
+    tied = db.session.scalars(select(Organisation).where(Organisation.code.in_(codes))).all()
+    return next((o.code for o in tied if target.is_within(o)), None)
+
+
 def add_assignment(campaign: Campaign, group: RaterGroup, target: Organisation, *,
                    rater_org: Organisation | None = None, rater_user: User | None = None,
                    user=None) -> Assignment:
@@ -661,6 +675,13 @@ def add_assignment(campaign: Campaign, group: RaterGroup, target: Organisation, 
         raise CampaignError("a unit cannot rate itself")
     if rater_user is not None and rater_user.role not in (Role.EVALUATOR, Role.ASSESSOR):
         raise CampaignError(f"{rater_user.username} is not an evaluator or assessor account")
+    if rater_user is not None:
+        tie = conflict_of_interest(group, rater_user.username, target)
+        if tie is not None:
+            raise CampaignError(_(
+                "%(rater)s has a conflict of interest with %(unit)s (declared for %(tie)s "
+                "in rater group %(group)s) and cannot rate it.",
+                rater=rater_user.username, unit=target.code, tie=tie, group=group.key))
     exists = db.session.scalar(select(Assignment.id).where(
         Assignment.rater_group_id == group.id, Assignment.target_id == target.id,
         Assignment.rater_org_id == (rater_org.id if rater_org else None),

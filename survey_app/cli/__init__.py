@@ -29,6 +29,7 @@ def actor(username: str | None) -> User | None:
 
 def register_commands(app: Flask) -> None:
     from survey_app.cli.assessment import assessment
+    from survey_app.cli.audit import audit
     from survey_app.cli.campaigns import assignments, campaign
     from survey_app.cli.codes import codes
     from survey_app.cli.orgs import orgs
@@ -36,7 +37,8 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.reports import report
     from survey_app.cli.users import user
 
-    for group in (user, orgs, codes, questionnaire, campaign, assignments, assessment, report):
+    for group in (user, orgs, codes, questionnaire, campaign, assignments, assessment, report,
+                  audit):
         app.cli.add_command(group)
     try:  # the demo lives outside the app, and a production install may leave it out
         from demo.cli import demo

@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -25,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import escape
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ from survey_app.answering import (
     show_answer_errors,
     text_in,
 )
-from survey_app.errors import DomainError
+from survey_app.errors import DomainError, csrf_refused
 from survey_app.extensions import db, limiter
 from survey_app.member_surveys import codes as code_tools
 from survey_app.member_surveys.forms import IssueCodesForm, OpenLinkForm
@@ -67,6 +68,11 @@ from survey_app.models import Campaign, OpenLink, Organisation, Role
 from survey_app.permissions import current_scope as _scope
 from survey_app.permissions import managed_campaign, require_org_in_scope, roles_required
 from survey_app.questionnaire_versions import content_hash_of
+from survey_app.rate_limits import (
+    count_invalid_code,
+    guard_campaign_submission,
+    guard_code_lookup,
+)
 
 bp = Blueprint("member_surveys", __name__)
 
@@ -86,7 +92,8 @@ REFUSALS = {
 
 
 def code_limit() -> str:
-    return current_app.config.get("CODE_RATE_LIMIT", "30 per minute")
+    """Look-ups of codes and links per address (see ``survey_app.rate_limits``)."""
+    return current_app.config.get("CODE_RATE_LIMIT") or "30 per minute"
 
 
 def refuse(status: int, campaign: Campaign | None = None):
@@ -180,15 +187,43 @@ def _ballot(entry: Entry, questionnaire: Questionnaire, cleaned: dict) -> Ballot
                   pack_item_values(questionnaire, cleaned))
 
 
+#: The member pages whose form comes back, answers kept, when its token has expired.
+_ANSWERING = ("member_surveys.member_survey", "member_surveys.open_survey")
+
+
+@bp.errorhandler(CSRFError)
+def _form_token_refused(error: CSRFError):
+    """A member who comes back to a form left open past ``WTF_CSRF_TIME_LIMIT`` (or whose
+    token is otherwise refused) gets the form again with every answer kept and a fresh
+    token, and nothing is stored: the post is not acted on. Elsewhere, the app's page."""
+    if request.method != "POST" or request.endpoint not in _ANSWERING:
+        return csrf_refused(error)
+    g.form_token_refused = True
+    page = current_app.view_functions[request.endpoint](**(request.view_args or {}))
+    # an unknown code or a closed campaign: the refusal says the form was not accepted
+    return page if g.get("form_resumed") else csrf_refused(error)
+
+
+def _resume_page(questionnaire: Questionnaire, entry: Entry):
+    """The posted form again, answers kept, after its token was refused."""
+    g.form_resumed = True
+    flash(_("The form had expired and has been opened again. Your answers are still here: "
+            "please check them and submit again."), "error")
+    return _form_page_html(questionnaire, _posted_form(questionnaire), entry, {}), 400
+
+
 @bp.route("/s/<code>", methods=["GET", "POST"])
 @limiter.limit(code_limit)
 def member_survey(code: str):
+    guard_code_lookup()
     normalised = code_tools.normalise(code)
     if not code_tools.is_well_formed(normalised):
+        count_invalid_code()
         return refuse(404)
     hashed = code_tools.code_hash(normalised)
     entry = find_code(hashed)
     if entry is None:
+        count_invalid_code()
         return refuse(404)
     campaign = entry.campaign
     if entry.used:
@@ -208,6 +243,9 @@ def member_survey(code: str):
         form = form_class(questionnaire, _lang())(formdata=None)
         fill(form, load_draft(hashed))
         return _form_page_html(questionnaire, form, entry, {}, saved=saved)
+    if g.get("form_token_refused"):
+        return _resume_page(questionnaire, entry)
+    guard_campaign_submission(campaign.id)
 
     raw = posted_answers(request.form, questionnaire)
     cleaned, errors = validate_answers(questionnaire, raw)
@@ -239,8 +277,10 @@ def thanks():
 @limiter.limit(code_limit)
 def open_survey(token: str):
     """An open link (poster QR code, or a daily-evaluation service point)."""
+    guard_code_lookup()
     entry = find_link(token[:64])
     if entry is None:
+        count_invalid_code()
         return refuse(404)
     campaign = entry.campaign
     try:
@@ -254,6 +294,9 @@ def open_survey(token: str):
     questionnaire = campaign_questionnaire(entry)
     if request.method == "GET":
         return _blank_page(questionnaire, entry)
+    if g.get("form_token_refused"):
+        return _resume_page(questionnaire, entry)
+    guard_campaign_submission(campaign.id)
     cleaned, errors = validate_answers(questionnaire, posted_answers(request.form, questionnaire))
     if errors:
         return _form_page_html(questionnaire, _posted_form(questionnaire), entry, errors), 422

@@ -18,7 +18,7 @@ from survey_app.models.campaign import (
     RaterGroup,
 )
 from survey_app.models.organisation import Organisation, OrgKind
-from survey_app.models.questionnaire import QuestionnaireVersion
+from survey_app.models.questionnaire import QuestionnaireKey, QuestionnaireVersion
 from survey_app.models.response import Draft, Response, Submission
 from survey_app.models.user import RecoveryCode, Role, User
 
@@ -35,6 +35,7 @@ __all__ = [
     "OpenLink",
     "OrgKind",
     "Organisation",
+    "QuestionnaireKey",
     "QuestionnaireVersion",
     "RaterGroup",
     "RecoveryCode",

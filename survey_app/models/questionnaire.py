@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import db
+from survey_app.models.organisation import Organisation
 
 
 class ImmutableVersionError(RuntimeError):
@@ -30,6 +31,28 @@ class QuestionnaireVersion(db.Model):
 
     def __repr__(self) -> str:
         return f"<QuestionnaireVersion {self.key} {self.version} {self.content_hash[:8]}>"
+
+
+class QuestionnaireKey(db.Model):
+    """Who owns a questionnaire key, and so who may publish new versions of it.
+
+    ``owner`` is the union whose admins (and the admins above it) version the key; None is
+    the platform: the library's keys and keys whose first version a platform admin
+    published.
+    """
+
+    __tablename__ = "questionnaire_keys"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=lambda: datetime.now(UTC)
+    )
+
+    owner: Mapped[Organisation | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<QuestionnaireKey {self.key} {self.owner_id or 'platform'}>"
 
 
 @event.listens_for(QuestionnaireVersion, "before_update")

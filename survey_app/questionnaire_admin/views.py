@@ -31,7 +31,8 @@ from survey_app.errors import spreadsheet_message
 from survey_app.extensions import db
 from survey_app.models import QuestionnaireVersion, Role
 from survey_app.permissions import roles_required
-from survey_app.questionnaire_versions import publish_questionnaire, questionnaire_of
+from survey_app.questionnaire_admin.operations import publish_definition
+from survey_app.questionnaire_versions import questionnaire_of
 
 bp = Blueprint("questionnaire_admin", __name__, url_prefix="/questionnaires")
 
@@ -139,7 +140,6 @@ def publish():
     except (ValueError, QuestionnaireError, TypeError):
         flash(_("The definition is not valid any more; upload the file again."), "error")
         return redirect(url_for("questionnaire_admin.index"))
-    version = publish_questionnaire(q, user=current_user)
-    db.session.commit()
+    version = publish_definition(q, current_user)
     flash(_("Published %(key)s version %(version)s.", key=q.key, version=q.version), "success")
     return redirect(url_for("questionnaire_admin.preview_version", version_id=version.id))

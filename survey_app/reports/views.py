@@ -28,6 +28,7 @@ from survey_app.reports.forms import (
     CampaignFilterForm,
     ReportFilterForm,
 )
+from survey_app.reports.operations import record_raw_export
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -281,6 +282,8 @@ def export(code: str, fmt: str):
     headers = {"Content-Disposition": f'attachment; filename="{filename}"',
                "Cache-Control": "no-store"}
     scope = _scope_ids(report, org)
+    if fmt in U.RAW_FORMATS:
+        record_raw_export(current_user, campaign, org, fmt, group)
     if fmt == "csv":
         frame = R.tidy_responses(report, scope)
         return Response(stream_with_context(exports.csv_chunks(frame)), mimetype=MIME[fmt],

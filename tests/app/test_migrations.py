@@ -70,3 +70,37 @@ def test_migrated_sqlite_responses_have_no_rowid(tmp_path):
             with pytest.raises(OperationalError):
                 conn.execute(text("SELECT rowid FROM responses"))
         db.engine.dispose()
+
+
+def test_questionnaire_keys_get_owners_from_their_first_publisher(empty_database_url):
+    """Existing keys: the library's go to the platform, others to the union whose admin
+    published them first (from the audit log)."""
+    app = create_app(TestConfig(empty_database_url))
+    with app.app_context():
+        upgrade(revision="3f1c9a7e2b40")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO organisations (id, code, name, kind, path, depth, members) "
+                "VALUES (1, 'U1', 'U1', 'federation', '/1/', 0, 0)"))
+            conn.execute(text(
+                "INSERT INTO users (id, username, password_hash, role, organisation_id, "
+                "active, created_at) VALUES (1, 'u', 'x', 'union_admin', 1, true, :at)"),
+                {"at": "2026-01-01 00:00:00"})
+            for vid, key in ((1, "member_evaluation"), (2, "own_key"), (3, "unknown_key")):
+                conn.execute(text(
+                    "INSERT INTO questionnaire_versions (id, key, version, content_hash, "
+                    "title_zh, title_en, definition, published_at) "
+                    "VALUES (:id, :key, '1', :h, 't', 't', '{}', :at)"),
+                    {"id": vid, "key": key, "h": str(vid) * 64, "at": "2026-01-01 00:00:00"})
+            for vid in (1, 2):
+                conn.execute(text(
+                    "INSERT INTO audit_log (seq, at, user_id, action, object_type, object_id, "
+                    "detail, hash) VALUES (:s, :at, 1, 'questionnaire.publish', "
+                    "'questionnaire_version', :o, '{}', :h)"),
+                    {"s": vid, "at": "2026-01-01 00:00:00", "o": str(vid), "h": "0" * 64})
+        upgrade()
+        with db.engine.connect() as conn:
+            owners = dict(conn.execute(text(
+                "SELECT key, owner_id FROM questionnaire_keys")).all())
+        assert owners == {"member_evaluation": None, "own_key": 1, "unknown_key": None}
+        db.engine.dispose()

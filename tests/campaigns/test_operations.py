@@ -337,3 +337,21 @@ def test_named_rule_and_export(demo):
             "DEMO-D01,DEMO-G01,upper", "DEMO-D01,DEMO-G02,upper",
             "evaluator_g01,DEMO-G01,management", "evaluator_g01,DEMO-G02,management"]
         assert campaign_by_code("T-FOUR").id == c.id
+
+
+def test_a_conflicted_assessor_cannot_be_added_by_hand(assessors):
+    """The conflict-of-interest rule of generated assignments holds on the hand path too:
+    assessor_b is tied to DEMO-D01, so no unit in D01's subtree."""
+    with assessors.app_context():
+        c = ops.create_campaign(spec(THIRD_YAML))
+        group = c.rater_groups[0]
+        inside = next(t.organisation for t in c.targets
+                      if t.organisation.is_within(org("DEMO-D01")))
+        outside = next(t.organisation for t in c.targets
+                       if not t.organisation.is_within(org("DEMO-D01")))
+        with pytest.raises(ops.CampaignError, match="利益冲突") as refused:
+            ops.add_assignment(c, group, inside, rater_user=user("assessor_b"))
+        assert "DEMO-D01" in str(refused.value) and inside.code in str(refused.value)
+        assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
+        assert ops.add_assignment(c, group, outside, rater_user=user("assessor_b"))
+        assert ops.add_assignment(c, group, inside, rater_user=user("assessor_c"))

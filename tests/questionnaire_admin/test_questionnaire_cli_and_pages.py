@@ -156,3 +156,78 @@ def test_library_preview_desktop_and_phone(demo, client, auth):
 def test_pages_need_an_admin(demo, client, auth, user, password):
     auth.login(user, password)
     assert client.get("/questionnaires/").status_code == 403
+
+
+def _publish_as(client, auth, username: str, password: str, text: str):
+    import html as html_lib
+
+    auth.login(username, password)
+    page = _upload(client, text.encode(), "q.yaml").get_data(as_text=True)
+    definition = page.split('name="definition" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/questionnaires/publish", data={
+        "csrf_token": csrf_token_from(page), "definition": html_lib.unescape(definition)})
+    auth.logout()
+    return response
+
+
+def _versions(app, key: str) -> int:
+    from sqlalchemy import func
+
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)
+                                 .where(QuestionnaireVersion.key == key))
+
+
+def _add_admin(app, username: str, org_code: str) -> None:
+    from survey_app.models import Organisation, User
+
+    with app.app_context():
+        org = db.session.scalar(select(Organisation).where(Organisation.code == org_code))
+        account = User(username=username, role="union_admin", organisation=org)
+        account.set_password("pw-" + username)
+        db.session.add(account)
+        db.session.commit()
+
+
+def test_a_key_is_versioned_only_by_its_union_or_above(demo, client, auth):
+    """The union that publishes a key first owns it: another union's admin gets a 403 with
+    a Chinese message, the owner and the admins above it may publish new versions."""
+    from survey_app.models import QuestionnaireKey
+
+    _add_admin(demo, "d01_admin", "DEMO-D01")
+    _add_admin(demo, "d02_admin", "DEMO-D02")
+    first = _publish_as(client, auth, "d01_admin", "pw-d01_admin", SMALL)
+    assert first.status_code == 302
+    with demo.app_context():
+        assert db.session.get(QuestionnaireKey, "small_test").owner.code == "DEMO-D01"
+    v2 = SMALL.replace('version: "1"', 'version: "2"', 1)
+    assert v2 != SMALL
+    refused = _publish_as(client, auth, "d02_admin", "pw-d02_admin", v2)
+    assert refused.status_code == 403
+    assert "属于其他工会" in refused.get_data(as_text=True)
+    assert _versions(demo, "small_test") == 1
+    assert _publish_as(client, auth, "city_admin", "demo-city-2026", v2).status_code == 302
+    v3 = SMALL.replace('version: "1"', 'version: "3"', 1)
+    assert _publish_as(client, auth, "d01_admin", "pw-d01_admin", v3).status_code == 302
+    assert _publish_as(client, auth, "admin", "demo-admin-2026",
+                       SMALL.replace('version: "1"', 'version: "4"', 1)).status_code == 302
+    assert _versions(demo, "small_test") == 4
+
+
+def test_only_the_platform_admin_versions_a_library_key(demo, client, auth):
+    from survey_app.models import QuestionnaireKey
+
+    imitation = SMALL.replace("key: small_test", "key: member_evaluation", 1)
+    refused = _publish_as(client, auth, "city_admin", "demo-city-2026", imitation)
+    assert refused.status_code == 403
+    assert "平台题库" in refused.get_data(as_text=True)
+    assert _versions(demo, "member_evaluation") == 0
+    assert _publish_as(client, auth, "admin", "demo-admin-2026", imitation).status_code == 302
+    with demo.app_context():
+        assert db.session.get(QuestionnaireKey, "member_evaluation").owner is None
+
+
+def test_a_platform_key_is_not_versioned_by_a_union(demo, client, auth):
+    assert _publish_as(client, auth, "admin", "demo-admin-2026", SMALL).status_code == 302
+    v2 = SMALL.replace('version: "1"', 'version: "2"', 1)
+    assert _publish_as(client, auth, "city_admin", "demo-city-2026", v2).status_code == 403

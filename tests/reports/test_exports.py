@@ -184,3 +184,26 @@ def test_exports_match_the_page_for_every_unit(as_user):
         for name, is_hidden in zip(units["单位名称"], hidden, strict=True):
             row = html.split(f">{name}</a>")[1].split("</tr>")[0]
             assert ("suppressed" in row) == is_hidden, (code, name)
+
+
+def test_raw_downloads_are_audited_aggregates_are_not(as_user, demo_app):
+    from sqlalchemy import select
+
+    from survey_app.extensions import db
+    from survey_app.models import AuditEntry, User
+
+    def raw_exports():
+        with demo_app.app_context():
+            return db.session.execute(
+                select(AuditEntry, User.username).join(User, AuditEntry.user_id == User.id)
+                .where(AuditEntry.action == "export.raw").order_by(AuditEntry.seq)).all()
+
+    before = len(raw_exports())
+    analyst = as_user("analyst")
+    assert analyst.get("/reports/TEST-DISC/export.sav?unit=DEMO-G03").status_code == 200
+    assert analyst.get("/reports/TEST-DISC/export.xlsx").status_code == 200
+    rows = raw_exports()
+    assert len(rows) == before + 1
+    entry, username = rows[-1]
+    assert username == "analyst" and entry.object_id == "TEST-DISC"
+    assert entry.detail["format"] == "sav" and entry.detail["unit"] == "DEMO-G03"

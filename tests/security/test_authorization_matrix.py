@@ -18,7 +18,7 @@ from tests.conftest import csrf_token_from
 from tests.security.world import FOREIGN_NAME, build_foreign_world
 
 PUBLIC = {
-    "static", "home.index", "home.healthz", "home.set_language", "auth.login", "auth.logout",
+    "static", "home.index", "home.healthz", "home.readyz", "home.set_language", "auth.login", "auth.logout",
     "member_surveys.member_survey", "member_surveys.thanks", "member_surveys.open_survey",
     "auth.second_factor",  # only for a session that has just passed the password step
 }

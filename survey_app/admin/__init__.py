@@ -1,0 +1,1 @@
+"""Platform administration: the security events of the audit log."""
