@@ -106,6 +106,25 @@ def can_see_results(user: User, campaign: Campaign, target: Organisation) -> boo
     return target.is_within(user.organisation) or can_manage(user, campaign)
 
 
+# ---------------------------------------------------------------- comments
+
+
+def can_review_comments(user: User, campaign: Campaign) -> bool:
+    """Who releases or withholds free-text comments: the campaign's managers, once it has
+    answers (not a draft)."""
+    return campaign.status != CampaignStatus.DRAFT.value and can_manage(user, campaign)
+
+
+def reviewable_campaign(campaign_id: int) -> Campaign:
+    """The campaign whose comments the current user may review: 404 missing, 403 otherwise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not can_review_comments(current_user, campaign):
+        abort(403)
+    return campaign
+
+
 # ---------------------------------------------------------------- reports
 
 

@@ -17,6 +17,7 @@ from survey_app.models.campaign import (
     OpenLink,
     RaterGroup,
 )
+from survey_app.models.comment import CommentReview, ReviewState
 from survey_app.models.organisation import Organisation, OrgKind
 from survey_app.models.questionnaire import QuestionnaireVersion
 from survey_app.models.response import Draft, Response, Submission
@@ -31,12 +32,14 @@ __all__ = [
     "CampaignKind",
     "CampaignStatus",
     "CampaignTarget",
+    "CommentReview",
     "Draft",
     "OpenLink",
     "OrgKind",
     "Organisation",
     "QuestionnaireVersion",
     "RaterGroup",
+    "ReviewState",
     "Response",
     "Role",
     "Submission",

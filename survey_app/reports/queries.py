@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from analysis.data import CampaignData
 from analysis.reports import CampaignReport, Labels, build_report, labels_from_questionnaires
+from survey_app.comments.queries import released_comment_frame
 from survey_app.extensions import db
 from survey_app.models import (
     Assignment,
@@ -39,7 +40,7 @@ from survey_app.models import (
 )
 from survey_app.permissions import can_view
 from survey_app.questionnaire_versions import questionnaire_of
-from survey_app.reports.loading import load_campaign, load_comments
+from survey_app.reports.loading import load_campaign
 
 DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
 PAGE_ROLES = (*DASHBOARD_ROLES, Role.EVALUATOR)
@@ -172,10 +173,11 @@ def campaign_report(campaign: Campaign, rater_group: str | None = None,
 
 
 def comments(campaign: Campaign, report: CampaignReport):
+    """Released, masked comments only (:mod:`survey_app.comments`): never the raw answers."""
     fields = report.labels.comment_fields
     if not fields:
         return None
-    return load_comments(db.engine, campaign.code, fields)
+    return released_comment_frame(campaign, fields)
 
 
 def questionnaire_keys(campaign: Campaign) -> set[str]:

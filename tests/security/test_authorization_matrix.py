@@ -149,6 +149,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("member_surveys.codes_admin", f"/surveys/{world.campaign_id}/codes"),
         ("campaigns.detail", f"/campaigns/{world.campaign_id}"),
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
+        ("comments.queue", f"/comments/{world.campaign_id}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint
