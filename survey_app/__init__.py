@@ -63,6 +63,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     from flask_babel import get_locale
 
     from survey_app import errors, permissions, security
+    from survey_app.appeals.views import bp as appeals_bp
     from survey_app.assessment.views import bp as assessment_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.campaigns.views import bp as campaigns_bp
@@ -81,7 +82,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
-                      reports_bp, comments_bp, notices_bp):
+                      reports_bp, comments_bp, notices_bp, appeals_bp):
         app.register_blueprint(blueprint)
 
     from survey_app.cli import register_commands

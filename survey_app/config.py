@@ -36,6 +36,8 @@ class Config:
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads
+        # Days after an assessment is published during which a unit may appeal (申诉).
+        self.APPEAL_WINDOW_DAYS = int(os.environ.get("APPEAL_WINDOW_DAYS", 15))
         self.WTF_CSRF_TIME_LIMIT = None  # a member may keep a form open for a long time
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -186,3 +186,28 @@ def can_view_result(user: Any, org: Organisation, run: AssessmentRun | None) -> 
     if not org.is_within(own):
         return False
     return org.id != own.id or (run is not None and run.published)
+
+
+# ---------------------------------------------------------------- appeals
+
+
+def can_appeal(user: Any, org: Organisation, run: AssessmentRun | None) -> bool:
+    """A unit's own union admins appeal its published assessment (the window is checked when
+    the appeal is made)."""
+    return (user is not None and user.role == Role.UNION_ADMIN and run is not None
+            and run.published and user.organisation_id == org.id)
+
+
+def can_decide_appeal(user: Any, appeal: Any) -> bool:
+    """The upper union decides: those who enter the unit's assessment inputs."""
+    return can_enter_for(user, appeal.organisation)
+
+
+def can_see_appeal(user: Any, appeal: Any) -> bool:
+    """The deciders, and the appealing unit's own admins and analysts."""
+    if user is None:
+        return False
+    if can_decide_appeal(user, appeal):
+        return True
+    return (user.role in (Role.UNION_ADMIN, Role.ANALYST)
+            and user.organisation_id == appeal.organisation_id)

@@ -5,6 +5,7 @@ Importing this package registers every model with the metadata, which Alembic an
 """
 
 import survey_app.models.assessment  # noqa: F401 - registers the assessment tables
+from survey_app.models.appeal import Appeal, AppealStatus, AppealSubject
 from survey_app.models.audit import AuditEntry
 from survey_app.models.campaign import (
     AccessCode,
@@ -24,6 +25,9 @@ from survey_app.models.response import Draft, Response, Submission
 from survey_app.models.user import Role, User
 
 __all__ = [
+    "Appeal",
+    "AppealStatus",
+    "AppealSubject",
     "AccessCode",
     "Assignment",
     "AuditEntry",

@@ -47,7 +47,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "campaign_id": campaign_id, "assignment_id": foreign.assignment_id,
         "org_id": foreign.unit_id, "unit_code": foreign.unit_code, "code": code,
         "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
-        "token": foreign.link_token,
+        "token": foreign.link_token, "appeal_id": foreign.appeal_id,
     }
 
 
@@ -151,6 +151,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("campaigns.detail", f"/campaigns/{world.campaign_id}"),
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
         ("comments.queue", f"/comments/{world.campaign_id}"),
+        ("appeals.detail", f"/appeals/{world.appeal_id}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint
