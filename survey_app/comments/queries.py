@@ -123,3 +123,24 @@ def released_comments(campaign: Campaign, unit: Organisation) -> list[str]:
     frame = released_comment_frame(campaign)
     texts = frame.loc[frame["target_id"] == unit.id, "text"]
     return list(texts.sample(frac=1).to_numpy()) if len(texts) else []
+
+
+def released_text_by_response(campaign: Campaign, answers: pd.DataFrame,
+                              fields: list[str]) -> pd.DataFrame:
+    """Per response (``answers``: ``response_id, target_id, answers``), the released, masked
+    text of each free-text field; blank where the comment is unreleased, withheld, or of a
+    unit below the minimum group size."""
+    sizes = group_sizes(campaign)
+    k = min_group_size(campaign.min_group_size)
+    big = set(int(t) for t in sizes[sizes >= k].index)
+    released = {key: r.masked_text for key, r in reviews(campaign).items()
+                if r.state == ReviewState.RELEASED.value}
+    out = pd.DataFrame(index=answers["response_id"].astype(str).to_numpy())
+    for f in fields:
+        texts = []
+        for target, parsed in zip(answers["target_id"], answers["answers"], strict=True):
+            raw = parsed.get(f) if isinstance(parsed, dict) else None
+            ok = isinstance(raw, str) and raw.strip() and int(target) in big
+            texts.append(released.get((int(target), f, digest(raw.strip())), "") if ok else "")
+        out[f] = texts
+    return out
