@@ -45,3 +45,17 @@ def test_public_results_on_a_phone(app, live_server, open_page, shot):
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()
     check_axe(page, live_server.url, "public-results-print")
+
+
+def test_comment_queue_and_public_switch_pass_axe(app, live_server, open_page):
+    from tests.e2e.conftest import DESKTOP, campaign_id, login
+
+    page = open_page(DESKTOP)
+    login(page, live_server.url, "city_admin", "demo-city-2026")
+    cid = campaign_id(live_server.app, "DEMO-MEMBER-2025")
+    assert page.goto(live_server(f"/comments/{cid}")).status == 200
+    check_axe(page, live_server.url, "comment-queue-1280")
+    assert page.goto(live_server(f"/campaigns/{cid}")).status == 200
+    page.get_by_role("button", name=zh(app, "Show the results to members")).click()
+    expect(page.get_by_role("button", name=zh(app, "Turn the public page off"))).to_be_visible()
+    check_axe(page, live_server.url, "campaign-public-switch-1280")
