@@ -165,8 +165,12 @@ def _cell(ws: Any, r: int, c: int, v: Any, fmt: Any) -> None:
 
 def write_sav(frame: pd.DataFrame, out: str | Path | IO[bytes],
               column_labels: Mapping[str, str] | None = None,
-              value_labels: Mapping[str, Mapping[int, str]] | None = None) -> None:
+              value_labels: Mapping[str, Mapping[int, str]] | None = None,
+              user_missing: Mapping[str, list[int]] | None = None) -> None:
     """Write an SPSS ``.sav`` file with variable labels and value labels (pyreadstat).
+
+    ``user_missing`` declares codes that keep their value and label but that SPSS leaves out
+    of statistics (e.g. 99 "不了解/不适用").
 
     Column names must be valid SPSS names (letters, digits, ``_``; they are used as given).
     Nullable integer columns become floats with system-missing values.
@@ -185,7 +189,10 @@ def write_sav(frame: pd.DataFrame, out: str | Path | IO[bytes],
     fd, tmp = tempfile.mkstemp(suffix=".sav")
     os.close(fd)
     try:
-        pyreadstat.write_sav(df, tmp, column_labels=labels, variable_value_labels=vlabels)
+        missing = {c: [float(v) for v in codes] for c, codes in (user_missing or {}).items()
+                   if c in df.columns}
+        pyreadstat.write_sav(df, tmp, column_labels=labels, variable_value_labels=vlabels,
+                             missing_ranges=missing or None)
         _write(out, Path(tmp).read_bytes())
     finally:
         os.unlink(tmp)

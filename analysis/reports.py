@@ -45,7 +45,7 @@ from analysis.data import CampaignData
 from analysis.disclosure import complementary_suppression, release_comments
 from analysis.indices import item_satisfaction, unit_indices, wilson_interval
 from analysis.rollup import rollup, rollup_stats
-from analysis.scoring import DIM_PREFIX, score_campaign
+from analysis.scoring import DIM_PREFIX, NA, score_campaign
 
 #: The scoring rule, for the cover sheet and the PDF (method statement).
 SCORING_RULE = (
@@ -582,12 +582,20 @@ def released_rows(report: CampaignReport, target_ids: Iterable[int] | None = Non
     return np.array([t in ok_units and (t, g) in ok_cells for t, g in pairs], dtype=bool)
 
 
+#: The export code of "不了解/不适用" (its own value, labelled; user-missing in SPSS).
+NOT_APPLICABLE_CODE = 99
+NOT_APPLICABLE_LABEL = "不了解/不适用"
+
+
 def tidy_responses(report: CampaignReport, target_ids: Iterable[int] | None = None,
-                   with_labels: bool = True, seed: int | None = None) -> pd.DataFrame:
+                   with_labels: bool = True, seed: int | None = None,
+                   extra: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per released response (:func:`released_rows`), without identifying columns:
     no response id, the day only; target code and name, rater group, then per item its
-    value (``NaN`` for unanswered / not applicable) and, with ``with_labels``, its answer
-    label (``<item>_label``). Rows are sorted by unit and group and shuffled within them."""
+    value (``NaN`` for unanswered, :data:`NOT_APPLICABLE_CODE` for "不了解/不适用") and, with
+    ``with_labels``, its answer label (``<item>_label``); then the columns of ``extra``
+    (indexed by response id: unscored answers, released comments), matched to the rows.
+    Rows are sorted by unit and group and shuffled within them."""
     resp = report.data.responses[released_rows(report, target_ids)]
     orgs = report.data.organisations.set_index("id")
     items = report.data.item_columns
@@ -601,11 +609,18 @@ def tidy_responses(report: CampaignReport, target_ids: Iterable[int] | None = No
     })
     for i in items:
         v = resp[i].to_numpy()
-        out[i] = pd.array(np.where(v >= 0, v, 0), dtype="Int64")
-        out.loc[v < 0, i] = pd.NA
+        na = v == NA
+        out[i] = pd.array(np.where(v >= 0, v, np.where(na, NOT_APPLICABLE_CODE, 0)),
+                          dtype="Int64")
+        out.loc[(v < 0) & ~na, i] = pd.NA
         if with_labels:
             lab = report.labels.values.get(i, {})
-            out[i + "_label"] = [lab.get(int(x), "") if x >= 0 else "" for x in v]
+            out[i + "_label"] = [lab.get(int(x), "") if x >= 0 else
+                                 NOT_APPLICABLE_LABEL if x == NA else "" for x in v]
+    if extra is not None and len(extra.columns):
+        joined = extra.reindex(resp["response_id"].astype(str).to_numpy())
+        for c in extra.columns:
+            out[c] = joined[c].to_numpy()
     return out.sort_values(["target_code", "rater_group"], kind="stable").reset_index(drop=True)
 
 

@@ -64,12 +64,15 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
 
     from survey_app import errors, permissions, rate_limits, security
     from survey_app.admin.views import bp as admin_bp
+    from survey_app.appeals.views import bp as appeals_bp
     from survey_app.assessment.views import bp as assessment_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.campaigns.views import bp as campaigns_bp
+    from survey_app.comments.views import bp as comments_bp
     from survey_app.evaluations.views import bp as evaluations_bp
     from survey_app.home.views import bp as home_bp
     from survey_app.member_surveys.views import bp as member_surveys_bp
+    from survey_app.notices.views import bp as notices_bp
     from survey_app.organisations.views import bp as organisations_bp
     from survey_app.questionnaire_admin.views import bp as questionnaire_admin_bp
     from survey_app.reports.views import bp as reports_bp
@@ -80,7 +83,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
-                      reports_bp, admin_bp):
+                      reports_bp, admin_bp, comments_bp, notices_bp, appeals_bp):
         app.register_blueprint(blueprint)
     rate_limits.init_app(app)
 

@@ -107,6 +107,25 @@ def can_see_results(user: User, campaign: Campaign, target: Organisation) -> boo
     return target.is_within(user.organisation) or can_manage(user, campaign)
 
 
+# ---------------------------------------------------------------- comments
+
+
+def can_review_comments(user: User, campaign: Campaign) -> bool:
+    """Who releases or withholds free-text comments: the campaign's managers, once it has
+    answers (not a draft)."""
+    return campaign.status != CampaignStatus.DRAFT.value and can_manage(user, campaign)
+
+
+def reviewable_campaign(campaign_id: int) -> Campaign:
+    """The campaign whose comments the current user may review: 404 missing, 403 otherwise."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not can_review_comments(current_user, campaign):
+        abort(403)
+    return campaign
+
+
 # ---------------------------------------------------------------- reports
 
 
@@ -191,3 +210,28 @@ def can_version_questionnaire(user: Any, key: QuestionnaireKey | None,
     if key is None:
         return not library_key
     return key.owner is not None and key.owner.is_within(own)
+
+
+# ---------------------------------------------------------------- appeals
+
+
+def can_appeal(user: Any, org: Organisation, run: AssessmentRun | None) -> bool:
+    """A unit's own union admins appeal its published assessment (the window is checked when
+    the appeal is made)."""
+    return (user is not None and user.role == Role.UNION_ADMIN and run is not None
+            and run.published and user.organisation_id == org.id)
+
+
+def can_decide_appeal(user: Any, appeal: Any) -> bool:
+    """The upper union decides: those who enter the unit's assessment inputs."""
+    return can_enter_for(user, appeal.organisation)
+
+
+def can_see_appeal(user: Any, appeal: Any) -> bool:
+    """The deciders, and the appealing unit's own admins and analysts."""
+    if user is None:
+        return False
+    if can_decide_appeal(user, appeal):
+        return True
+    return (user.role in (Role.UNION_ADMIN, Role.ANALYST)
+            and user.organisation_id == appeal.organisation_id)

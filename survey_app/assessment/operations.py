@@ -164,7 +164,21 @@ def sniff_type(data: bytes) -> str | None:
     return None
 
 
-def _clean_name(name: str) -> str:
+def check_evidence(data: bytes, max_bytes: int) -> str:
+    """The checks every evidence upload passes (assessment inputs, appeals): not empty, at most
+    ``max_bytes``, a PDF, PNG, JPEG or XLSX by its content. Returns the type."""
+    if not data:
+        raise AssessmentError("the file is empty")
+    if len(data) > max_bytes:
+        raise AssessmentError(f"the file is larger than {max_bytes // 1024} KiB")
+    kind = sniff_type(data)
+    if kind is None:
+        raise AssessmentError("only PDF, PNG, JPEG and XLSX files are accepted")
+    return kind
+
+
+def clean_name(name: str) -> str:
+    """A file name safe to store and show: the last path part, printable, at most 200."""
     base = re.split(r"[\\/]", name or "")[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip()
     return base[:200] or "evidence"
@@ -178,20 +192,14 @@ def save_evidence(scheme: Scheme, year: int, org: Organisation, filename: str, d
     if indicator and indicator not in {i.key for i in scheme.indicators} | {
             o.key for o in scheme.objectives} | {v.key for v in scheme.veto}:
         raise AssessmentError(f"unknown indicator {indicator!r}")
-    if not data:
-        raise AssessmentError("the file is empty")
-    if len(data) > max_bytes:
-        raise AssessmentError(f"the file is larger than {max_bytes // 1024} KiB")
-    kind = sniff_type(data)
-    if kind is None:
-        raise AssessmentError("only PDF, PNG, JPEG and XLSX files are accepted")
+    kind = check_evidence(data, max_bytes)
     stored = f"{secrets.token_hex(16)}.{kind}"
     os.makedirs(os.path.join(folder, "assessment"), exist_ok=True)
     path = os.path.join(folder, "assessment", stored)
     with open(path, "xb") as fh:
         fh.write(data)
     row = EvidenceFile(scheme_key=scheme.key, year=year, organisation_id=org.id,
-                       indicator=indicator, original_name=_clean_name(filename),
+                       indicator=indicator, original_name=clean_name(filename),
                        stored_name=stored, content_type=EVIDENCE_TYPES[kind], size=len(data),
                        sha256=hashlib.sha256(data).hexdigest(),
                        uploaded_by_id=getattr(user, "id", None))

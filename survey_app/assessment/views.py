@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from survey_app.appeals.queries import appeals_of, window_open
 from survey_app.assessment.forms import (
     ActionForm,
     EvidenceForm,
@@ -52,6 +53,7 @@ from survey_app.extensions import db
 from survey_app.models import Organisation, Role
 from survey_app.models.assessment import AssessmentResult, EvidenceFile
 from survey_app.permissions import (
+    can_appeal,
     can_enter_for,
     can_view_result,
     roles_required,
@@ -223,7 +225,11 @@ def unit(scheme_key: str, year: int, code: str):
     return render_template(
         "assessment/unit.html", scheme=scheme, year=year, org=org, run=run, result=result,
         b=breakdown, enter=enter, inputs=inputs_of(scheme, year, org) if enter else None,
-        forms=forms, grades={g.key: g.name for g in scheme.grades})
+        forms=forms, grades={g.key: g.name for g in scheme.grades},
+        appeals=appeals_of(scheme.key, year, org) if (enter or view) else [],
+        appeal_url=url_for("appeals.new", scheme_key=scheme.key, year=year, code=org.code)
+        if can_appeal(current_user, org, run) and window_open(
+            run, int(current_app.config.get("APPEAL_WINDOW_DAYS", 15))) else None)
 
 
 def _forms(scheme, data=None):

@@ -5,6 +5,7 @@ Importing this package registers every model with the metadata, which Alembic an
 """
 
 import survey_app.models.assessment  # noqa: F401 - registers the assessment tables
+from survey_app.models.appeal import Appeal, AppealStatus, AppealSubject
 from survey_app.models.audit import AuditEntry
 from survey_app.models.campaign import (
     AccessCode,
@@ -17,12 +18,16 @@ from survey_app.models.campaign import (
     OpenLink,
     RaterGroup,
 )
+from survey_app.models.comment import CommentReview, ReviewState
 from survey_app.models.organisation import Organisation, OrgKind
 from survey_app.models.questionnaire import QuestionnaireKey, QuestionnaireVersion
 from survey_app.models.response import Draft, Response, Submission
 from survey_app.models.user import RecoveryCode, Role, User
 
 __all__ = [
+    "Appeal",
+    "AppealStatus",
+    "AppealSubject",
     "AccessCode",
     "Assignment",
     "AuditEntry",
@@ -31,6 +36,7 @@ __all__ = [
     "CampaignKind",
     "CampaignStatus",
     "CampaignTarget",
+    "CommentReview",
     "Draft",
     "OpenLink",
     "OrgKind",
@@ -39,6 +45,7 @@ __all__ = [
     "QuestionnaireVersion",
     "RaterGroup",
     "RecoveryCode",
+    "ReviewState",
     "Response",
     "Role",
     "Submission",

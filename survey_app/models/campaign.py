@@ -68,6 +68,8 @@ class Campaign(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value)
     min_group_size: Mapped[int] = mapped_column(Integer, default=5)
     allow_open_link: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 公示: once published, the targets' safe results on the public page /u/<code>/results.
+    public_results: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # The unit that runs the campaign; its admins manage it.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     # How the targets were chosen, kept for editing: {"mode": "subtree"|"level"|"list",

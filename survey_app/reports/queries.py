@@ -21,11 +21,13 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from analysis.data import CampaignData
 from analysis.reports import CampaignReport, Labels, build_report, labels_from_questionnaires
+from survey_app.comments.queries import released_comment_frame
 from survey_app.extensions import db
 from survey_app.models import (
     Assignment,
@@ -39,7 +41,7 @@ from survey_app.models import (
 )
 from survey_app.permissions import can_view
 from survey_app.questionnaire_versions import questionnaire_of
-from survey_app.reports.loading import load_campaign, load_comments
+from survey_app.reports.loading import load_campaign
 
 DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
 PAGE_ROLES = (*DASHBOARD_ROLES, Role.EVALUATOR)
@@ -172,10 +174,11 @@ def campaign_report(campaign: Campaign, rater_group: str | None = None,
 
 
 def comments(campaign: Campaign, report: CampaignReport):
+    """Released, masked comments only (:mod:`survey_app.comments`): never the raw answers."""
     fields = report.labels.comment_fields
     if not fields:
         return None
-    return load_comments(db.engine, campaign.code, fields)
+    return released_comment_frame(campaign, fields)
 
 
 def questionnaire_keys(campaign: Campaign) -> set[str]:
@@ -211,3 +214,65 @@ def scope_target_ids(user: User | None, report: CampaignReport) -> list[int] | N
         return []
     orgs = report.data.organisations
     return [int(i) for i in orgs.loc[orgs["path"].str.startswith(org.path), "id"]]
+
+
+#: Unscored question types that the raw exports carry after the scored items.
+EXPORTED_TYPES = ("single", "multiple", "rating", "number", "text")
+
+
+def unscored_columns(campaign: Campaign, report: CampaignReport,
+                     language: str = "zh") -> tuple[pd.DataFrame, dict, dict]:
+    """The answers the item columns leave out, by response id, for the raw exports: 0-10
+    ratings and numbers as values, single choices as codes 1..n and multiple choices as one
+    0/1 column per choice (both with value labels), and free text only as released, masked
+    comments (:mod:`survey_app.comments`). Returns ``(frame, column labels, value labels)``."""
+    from survey_app.comments.queries import released_text_by_response
+
+    scored = set(report.data.item_columns)
+    questions = {}
+    for group in campaign.rater_groups:
+        for f in questionnaire_of(group.questionnaire_version).fields():
+            if (f.kind == "question" and f.type in EXPORTED_TYPES and f.id not in scored
+                    and f.id not in questions):
+                questions[f.id] = f.question
+    ids = report.data.responses["response_id"].astype(str).tolist()
+    rows = db.session.execute(select(Response.id, Response.target_id, Response.answers).where(
+        Response.campaign_id == campaign.id)).all()
+    answers = pd.DataFrame(rows, columns=["response_id", "target_id", "answers"])
+    answers["response_id"] = answers["response_id"].astype(str)
+    answers = answers[answers["response_id"].isin(set(ids))]
+    answers["answers"] = answers["answers"].map(lambda v: v if isinstance(v, dict) else {})
+    parsed = answers["answers"].tolist()
+    out = pd.DataFrame(index=answers["response_id"].to_numpy())
+    labels: dict[str, str] = {}
+    values: dict[str, dict[int, str]] = {}
+
+    def text(t) -> str:
+        return (language == "en" and t.en) or t.zh
+
+    texts = []
+    for qid, q in questions.items():
+        got = [d.get(qid) if isinstance(d, dict) else None for d in parsed]
+        if q.type in ("rating", "number"):
+            out[qid] = pd.to_numeric(pd.Series(got, index=out.index), errors="coerce")
+            labels[qid] = text(q.label)
+        elif q.type == "single":
+            codes = {c.code: n for n, c in enumerate(q.choices, start=1)}
+            out[qid] = pd.array([codes.get(g) for g in got], dtype="Int64")
+            labels[qid] = text(q.label)
+            values[qid] = {n: text(c.label) for n, c in enumerate(q.choices, start=1)}
+        elif q.type == "multiple":
+            for c in q.choices:
+                col = f"{qid}_{c.code}"
+                out[col] = pd.array([None if not isinstance(g, list) else int(c.code in g)
+                                     for g in got], dtype="Int64")
+                labels[col] = f"{text(q.label)}: {text(c.label)}"
+                values[col] = {0: "未选", 1: "选中"}
+        else:
+            texts.append(qid)
+            labels[qid] = text(q.label)
+    if texts:
+        released = released_text_by_response(campaign, answers, texts)
+        for qid in texts:
+            out[qid] = released[qid]
+    return out, labels, values

@@ -285,7 +285,8 @@ def export(code: str, fmt: str):
     if fmt in U.RAW_FORMATS:
         record_raw_export(current_user, campaign, org, fmt, group)
     if fmt == "csv":
-        frame = R.tidy_responses(report, scope)
+        extra, _labels, _values = U.unscored_columns(campaign, report)
+        frame = R.tidy_responses(report, scope, extra=extra)
         return Response(stream_with_context(exports.csv_chunks(frame)), mimetype=MIME[fmt],
                         headers=headers)
     per_unit = bool(request.args.get("unit")) and org != U.default_root(current_user, campaign)
@@ -308,12 +309,19 @@ def build_export(report, campaign: Campaign, org: Organisation, fmt: str,
     import io
 
     buf = io.BytesIO()
+    if fmt in ("csv", "sav"):
+        extra, extra_labels, extra_values = U.unscored_columns(campaign, report)
     if fmt == "csv":
-        exports.write_csv(R.tidy_responses(report, scope), buf)
+        exports.write_csv(R.tidy_responses(report, scope, extra=extra), buf)
     elif fmt == "sav":
-        frame = R.tidy_responses(report, scope, with_labels=False)
-        exports.write_sav(frame, buf, sav_column_labels(report, frame),
-                          {i: report.labels.values.get(i, {}) for i in report.data.item_columns})
+        frame = R.tidy_responses(report, scope, with_labels=False, extra=extra)
+        items = report.data.item_columns
+        exports.write_sav(
+            frame, buf, {**sav_column_labels(report, frame), **extra_labels},
+            {**{i: {**report.labels.values.get(i, {}),
+                    R.NOT_APPLICABLE_CODE: R.NOT_APPLICABLE_LABEL} for i in items},
+             **extra_values},
+            user_missing={i: [R.NOT_APPLICABLE_CODE] for i in items})
     elif fmt == "parquet":
         with tempfile.TemporaryDirectory() as folder:
             exports.write_parquet(R.released_data(report, scope), Path(folder) / "campaign")

@@ -38,11 +38,13 @@ def parquet_dir(demo_app, tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path, parquet_dir, monkeypatch):
+def test_notebook_runs_top_to_bottom(path, parquet_dir, monkeypatch, tmp_path):
+    """As an analyst runs it: no PYTHONPATH, no install; charts shown as images and saved."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("PINGJIA_DEMO_PARQUET", str(parquet_dir))
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("PINGJIA_NOTEBOOK_OUTPUT", str(tmp_path))
     book = nbformat.read(path, as_version=4)
     started = time.perf_counter()
     nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
@@ -52,4 +54,12 @@ def test_notebook_runs_top_to_bottom(path, parquet_dir, monkeypatch):
               if o.output_type == "error"]
     assert not errors
     assert elapsed < 120
+    images = [o for c in book.cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    saved = sorted(tmp_path.glob("*.png"))
+    assert saved and len(images) >= len(saved)
+    assert all(p.stat().st_size > 10_000 for p in saved)
+    texts = [o["data"].get("text/plain", "") for c in book.cells if c.cell_type == "code"
+             for o in c.outputs if "data" in o]
+    assert not any(t.startswith("<Figure size") for t in texts)
     print(f"{path.name}: {elapsed:.1f} s")

@@ -53,7 +53,7 @@ def test_raw_csv_is_tidy_without_identifiers_and_only_released_units(as_user):
     assert set(df["target_code"]) == {"DEMO-G03"}
     assert len(df) == DISC_COUNTS["DEMO-G03"]
     assert df["submitted_on"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()  # the day, no time
-    assert set(df["org_elect_label"].dropna()) <= {"不满意", "基本满意", "满意"}
+    assert set(df["org_elect_label"].dropna()) <= {"不满意", "基本满意", "满意", "不了解/不适用"}
 
 
 def test_analyst_rows_are_limited_to_their_scope(as_user):

@@ -21,6 +21,7 @@ PUBLIC = {
     "static", "home.index", "home.healthz", "home.readyz", "home.set_language", "auth.login", "auth.logout",
     "member_surveys.member_survey", "member_surveys.thanks", "member_surveys.open_survey",
     "auth.second_factor",  # only for a session that has just passed the password step
+    "notices.unit_results", "notices.printable_results",
 }
 
 ACCOUNTS = {
@@ -47,7 +48,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "campaign_id": campaign_id, "assignment_id": foreign.assignment_id,
         "org_id": foreign.unit_id, "unit_code": foreign.unit_code, "code": code,
         "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
-        "token": foreign.link_token, "user_id": foreign.user_id,
+        "token": foreign.link_token, "user_id": foreign.user_id, "appeal_id": foreign.appeal_id,
     }
 
 
@@ -150,6 +151,8 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("member_surveys.codes_admin", f"/surveys/{world.campaign_id}/codes"),
         ("campaigns.detail", f"/campaigns/{world.campaign_id}"),
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
+        ("comments.queue", f"/comments/{world.campaign_id}"),
+        ("appeals.detail", f"/appeals/{world.appeal_id}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint

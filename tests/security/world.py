@@ -12,6 +12,7 @@ from sqlalchemy import select
 from questionnaires import library
 from survey_app.extensions import db
 from survey_app.models import (
+    Appeal,
     Assignment,
     Campaign,
     CampaignTarget,
@@ -40,6 +41,7 @@ class Foreign:
     link_token: str
     version_id: int
     user_id: int
+    appeal_id: int
 
 
 def build_foreign_world() -> Foreign:
@@ -80,7 +82,9 @@ def build_foreign_world() -> Foreign:
     evidence = EvidenceFile(scheme_key="default", year=today.year, organisation_id=unit.id,
                             original_name="证明.pdf", stored_name="other-evidence.pdf",
                             content_type="application/pdf", size=4, sha256="0" * 64)
-    db.session.add_all([assignment, link, evidence])
+    appeal = Appeal(scheme_key="default", year=today.year, organisation_id=unit.id,
+                    subject="grade", reason=FOREIGN_NAME)
+    db.session.add_all([assignment, link, evidence, appeal])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
-                   evidence.id, link.token, member_version.id, rater.id)
+                   evidence.id, link.token, member_version.id, rater.id, appeal.id)
