@@ -9,13 +9,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     Assignment,
     Campaign,
+    CampaignStatus,
+    CampaignTarget,
     Draft,
     Organisation,
     Response,
@@ -79,6 +81,23 @@ def managed_campaigns_query(user: User):
         return query.where(False)
     return query.join(Organisation, Campaign.owner_id == Organisation.id).where(
         Organisation.path.startswith(scope.path))
+
+
+def covering_campaigns(user: User) -> list[Campaign]:
+    """Upper unions' campaigns (not drafts) with a target in the union admin's subtree: the
+    admin issues codes, follows participation and reads published results for those units."""
+    scope = user.organisation
+    if user.role != Role.UNION_ADMIN or scope is None:
+        return []
+    owner = aliased(Organisation)
+    unit = aliased(Organisation)
+    covered = select(CampaignTarget.campaign_id).join(
+        unit, unit.id == CampaignTarget.organisation_id).where(unit.path.startswith(scope.path))
+    query = (select(Campaign).join(owner, Campaign.owner_id == owner.id)
+             .where(Campaign.status != CampaignStatus.DRAFT.value,
+                    ~owner.path.startswith(scope.path), Campaign.id.in_(covered))
+             .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
+    return list(db.session.scalars(query))
 
 
 def current_answers(assignment: Assignment) -> dict:

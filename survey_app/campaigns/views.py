@@ -40,6 +40,7 @@ from survey_app.campaigns.forms import (
 )
 from survey_app.campaigns.queries import (
     assignment_rows,
+    covering_campaigns,
     export_csv,
     history,
     managed_campaigns_query,
@@ -105,7 +106,12 @@ def _labels():
 @roles_required(*MANAGERS)
 def index():
     campaigns = db.session.scalars(managed_campaigns_query(current_user)).all()
-    return render_template("campaigns/index.html", campaigns=campaigns, kinds=KIND_LABELS)
+    scope = current_user.organisation
+    covering = [(c, [t.organisation for t in c.targets
+                     if scope is not None and t.organisation.is_within(scope)])
+                for c in covering_campaigns(current_user)]
+    return render_template("campaigns/index.html", campaigns=campaigns, kinds=KIND_LABELS,
+                           covering=covering)
 
 
 def _campaign_form() -> CampaignForm:
