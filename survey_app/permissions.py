@@ -159,6 +159,20 @@ def can_see_results(user: User, campaign: Campaign, target: Organisation) -> boo
     return target.is_within(user.organisation) or can_manage(user, campaign)
 
 
+# ---------------------------------------------------------------- questionnaires
+
+
+def can_use_questionnaire(user: User, version) -> bool:
+    """A published questionnaire version may be used by platform admins; by a union admin
+    when it is shared (no owner) or owned by a unit in or above the admin's subtree."""
+    if user.role == Role.PLATFORM_ADMIN or version.owner_id is None:
+        return True
+    org = user.organisation
+    owner = db.session.get(Organisation, version.owner_id)
+    return (user.role == Role.UNION_ADMIN and org is not None and owner is not None
+            and (owner.is_within(org) or org.is_within(owner)))
+
+
 # ---------------------------------------------------------------- reports
 
 

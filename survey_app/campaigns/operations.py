@@ -37,7 +37,7 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.audit import record
-from survey_app.questionnaire_versions import publish_questionnaire
+from survey_app.questionnaire_versions import publish_questionnaire, usable_versions_query
 
 __all__ = [
     "CampaignError", "CampaignSpecError", "IllegalTransition", "NotAllowed",
@@ -348,18 +348,29 @@ def _resolve(spec: CampaignSpec, problems: list[str], *, scope: Organisation | N
         _check_accounts(group, problems)
         q = available.get(group.questionnaire)
         if q is None:
-            stored = db.session.scalar(
-                select(QuestionnaireVersion).where(QuestionnaireVersion.key == group.questionnaire)
-                .order_by(QuestionnaireVersion.published_at.desc()))
+            stored = _stored_version(group.questionnaire, scope)
             if stored is None:
                 problems.append(
                     f"rater group {group.key}: no questionnaire {group.questionnaire!r} in the "
-                    f"library (available: {', '.join(sorted(available))})")
+                    f"library or among the versions published in or above your part of the "
+                    f"tree (library: {', '.join(sorted(available))})")
             else:
                 versions[group.key] = stored
             continue
         versions[group.key] = q  # published after all checks pass
     return owner, targets, versions
+
+
+def _stored_version(name: str, scope: Organisation | None) -> QuestionnaireVersion | None:
+    """A published version a campaign in ``scope`` may use, named ``key@hash-prefix`` (that
+    version) or ``key`` (its newest usable version)."""
+    key, _, prefix = name.partition("@")
+    query = usable_versions_query(scope).where(QuestionnaireVersion.key == key)
+    if prefix:
+        if len(prefix) < 8:
+            return None
+        query = query.where(QuestionnaireVersion.content_hash.startswith(prefix))
+    return db.session.scalars(query.limit(1)).first()
 
 
 def _check_accounts(group: GroupSpec, problems: list[str]) -> None:

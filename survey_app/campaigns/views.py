@@ -71,7 +71,12 @@ from survey_app.permissions import (
 from survey_app.permissions import (
     current_scope as _scope,
 )
-from survey_app.questionnaire_versions import questionnaire_of
+from survey_app.questionnaire_versions import (
+    content_hash_of,
+    questionnaire_of,
+    usable_versions_query,
+    version_choice,
+)
 
 bp = Blueprint("campaigns", __name__)
 
@@ -120,10 +125,22 @@ def _campaign_form() -> CampaignForm:
     form.owner.choices = [(o.code, f"{o.code} {o.name}") for o in owners]
     if current_user.role == Role.PLATFORM_ADMIN:
         form.owner.choices.insert(0, ("", "—"))
-    keys = sorted(library())
     for entry in form.groups:
-        entry.form.questionnaire.choices = [(k, k) for k in keys]
+        entry.form.questionnaire.choices = questionnaire_choices()
     return form
+
+
+def questionnaire_choices() -> list[tuple[str, str]]:
+    """The shipped library by key, then every published version the user may use (their
+    own unit's uploads and those of units below and above it), newest first per key."""
+    shipped = library()
+    choices = [(k, f"{k} · {shipped[k].title.zh}") for k in sorted(shipped)]
+    library_hashes = {content_hash_of(q) for q in shipped.values()}
+    for v in db.session.scalars(usable_versions_query(_scope())):
+        if v.content_hash not in library_hashes:
+            choices.append((version_choice(v), f"{v.title_zh} · {v.key} v{v.version} "
+                                               f"({v.content_hash[:8]})"))
+    return choices
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String, event
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.extensions import db
@@ -27,6 +27,10 @@ class QuestionnaireVersion(db.Model):
     published_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(UTC)
     )
+    #: The unit whose admin first published this content; None for the shipped library and
+    #: platform admins (usable by everyone). Campaigns of a unit may use versions owned in
+    #: its subtree or above it (see :func:`survey_app.permissions.can_use_questionnaire`).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
 
     def __repr__(self) -> str:
         return f"<QuestionnaireVersion {self.key} {self.version} {self.content_hash[:8]}>"

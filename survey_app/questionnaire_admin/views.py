@@ -134,7 +134,8 @@ def publish():
     except (ValueError, QuestionnaireError, TypeError):
         flash(_("The definition is not valid any more; upload the file again."), "error")
         return redirect(url_for("questionnaire_admin.index"))
-    version = publish_questionnaire(q, user=current_user)
+    owner = None if current_user.role == Role.PLATFORM_ADMIN else current_user.organisation
+    version = publish_questionnaire(q, user=current_user, owner=owner)
     db.session.commit()
     flash(_("Published %(key)s version %(version)s.", key=q.key, version=q.version), "success")
     return redirect(url_for("questionnaire_admin.preview_version", version_id=version.id))
