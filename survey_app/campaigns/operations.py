@@ -59,7 +59,14 @@ TRANSITIONS: dict[tuple[CampaignStatus, CampaignStatus], str] = {
     (CampaignStatus.OPEN, CampaignStatus.CLOSED): "close",
     (CampaignStatus.CLOSED, CampaignStatus.PUBLISHED): "publish",
     (CampaignStatus.CLOSED, CampaignStatus.OPEN): "reopen",
+    (CampaignStatus.PUBLISHED, CampaignStatus.CLOSED): "withdraw",
 }
+
+#: Steps that cannot simply be taken back: the web asks for a confirmation that says what
+#: will happen and to how many (see queries.transition_summary).
+CONFIRMED_ACTIONS = frozenset({"close", "publish", "withdraw"})
+#: Steps only a platform admin may take, each with a reason for the audit log.
+ADMIN_ACTIONS = frozenset({"reopen", "withdraw"})
 
 
 class CampaignError(DomainError):
@@ -510,10 +517,11 @@ def _plain(value: Any) -> Any:
 
 def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
                reason: str | None = None) -> None:
-    """Move a campaign along draft → open → closed → published (or reopen closed → open).
+    """Move a campaign along draft → open → closed → published (or reopen closed → open,
+    or withdraw a publication: published → closed).
 
-    Illegal moves raise ``IllegalTransition`` (409 on the web). Reopening needs a platform
-    admin and a reason, which goes into the audit log.
+    Illegal moves raise ``IllegalTransition`` (409 on the web). Reopening and withdrawing need
+    a platform admin and a reason, which goes into the audit log.
     """
     to = CampaignStatus(to)
     current = CampaignStatus(campaign.status)
@@ -521,16 +529,19 @@ def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
     if action is None:
         raise IllegalTransition(
             f"campaign {campaign.code} cannot go from {current.value} to {to.value}")
-    if action == "reopen":
+    if action in ADMIN_ACTIONS:
+        what, doing = (("reopen a closed campaign", "reopening a closed campaign")
+                       if action == "reopen" else
+                       ("withdraw published results", "withdrawing published results"))
         if user is not None and not user.has_role(Role.PLATFORM_ADMIN):
-            raise NotAllowed("only a platform admin may reopen a closed campaign")
+            raise NotAllowed(f"only a platform admin may {what}")
         if not (reason or "").strip():
-            raise CampaignError("reopening a closed campaign needs a reason")
+            raise CampaignError(f"{doing} needs a reason")
     if action == "open":
         _check_ready(campaign)
     campaign.status = to.value
     detail: dict[str, Any] = {"from": current.value, "to": to.value}
-    if to == CampaignStatus.CLOSED:
+    if action == "close":
         detail["drafts_purged"] = purge_used_code_drafts(campaign)
     if reason:
         detail["reason"] = reason.strip()[:1000]

@@ -246,3 +246,30 @@ def target_results(campaign: Campaign, target: Organisation) -> list[GroupResult
 
 def _signed(blob: bytes) -> list[int]:
     return [b - 256 if b > 127 else b for b in blob]
+
+
+@dataclass
+class TransitionSummary:
+    """What a state change touches, for the confirmation page: target units, responses
+    received, and answers saved as drafts but never submitted."""
+
+    units: int
+    responses: int
+    unsent_drafts: int
+
+
+def transition_summary(campaign: Campaign) -> TransitionSummary:
+    from sqlalchemy import func, or_
+
+    from survey_app.models import AccessCode
+
+    units = db.session.scalar(select(func.count()).select_from(CampaignTarget).where(
+        CampaignTarget.campaign_id == campaign.id))
+    responses = db.session.scalar(select(func.count()).select_from(Response).where(
+        Response.campaign_id == campaign.id))
+    unused_codes = select(AccessCode.code_hash).where(AccessCode.campaign_id == campaign.id,
+                                                      AccessCode.used.is_(False))
+    open_assignments = select(Assignment.id).where(Assignment.campaign_id == campaign.id)
+    drafts = db.session.scalar(select(func.count()).select_from(Draft).where(or_(
+        Draft.code_hash.in_(unused_codes), Draft.assignment_id.in_(open_assignments))))
+    return TransitionSummary(int(units or 0), int(responses or 0), int(drafts or 0))

@@ -46,6 +46,7 @@ from survey_app.campaigns.queries import (
     managed_campaigns_query,
     progress,
     target_results,
+    transition_summary,
 )
 from survey_app.errors import DomainError, NotAllowed, render_error
 from survey_app.extensions import db
@@ -87,7 +88,7 @@ STATUS_ACTIONS = {
     "draft": [("open", "open")],
     "open": [("closed", "close")],
     "closed": [("published", "publish"), ("open", "reopen")],
-    "published": [],
+    "published": [("closed", "withdraw")],
 }
 
 
@@ -171,7 +172,7 @@ def detail(campaign_id: int):
         select(Organisation).join(CampaignTarget, CampaignTarget.organisation_id == Organisation.id)
         .where(CampaignTarget.campaign_id == campaign.id).order_by(Organisation.path)).all()
     actions = [(to, label) for to, label in STATUS_ACTIONS[campaign.status]
-               if label != "reopen" or current_user.role == Role.PLATFORM_ADMIN]
+               if label not in ops.ADMIN_ACTIONS or current_user.role == Role.PLATFORM_ADMIN]
     return render_template(
         "campaigns/detail.html", campaign=campaign, groups=groups, per_target=per_target,
         targets=targets, actions=actions, state_form=StateForm(), kinds=KIND_LABELS,
@@ -235,6 +236,13 @@ def change_state(campaign_id: int):
         abort(400)
     if form.to.data not in {s.value for s in CampaignStatus}:
         abort(400)
+    action = ops.TRANSITIONS.get((CampaignStatus(campaign.status), CampaignStatus(form.to.data)))
+    if action in ops.ADMIN_ACTIONS and current_user.role != Role.PLATFORM_ADMIN:
+        abort(403)
+    if action in ops.CONFIRMED_ACTIONS and form.confirmed.data != "yes":
+        return render_template("campaigns/confirm.html", campaign=campaign, action=action,
+                               to=form.to.data, form=form,
+                               summary=transition_summary(campaign))
     try:
         ops.transition(campaign, form.to.data, current_user, reason=form.reason.data)
     except (ops.IllegalTransition, NotAllowed) as error:
