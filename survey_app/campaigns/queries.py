@@ -8,6 +8,7 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -20,6 +21,7 @@ from survey_app.models import (
     CampaignTarget,
     Draft,
     Organisation,
+    RaterGroup,
     Response,
     Role,
     Submission,
@@ -210,42 +212,92 @@ def progress(campaign: Campaign, rows: list[AssignmentRow] | None = None):
 
 @dataclass(frozen=True)
 class GroupResult:
+    """One rater group's figure for one target: the satisfaction index (0-100, the figure of
+    :func:`analysis.indices.unit_indices`, the same as the reports') or, for assessors'
+    checklists (第三方评议), the checklist total (0-100, :func:`analysis.assessment.
+    checklist_totals`); always with its n."""
+
     key: str
     name: str
     weight: float
     responses: int
-    mean: float | None  # mean scale value over answered scored items; None when suppressed
+    value: float | None  # None when suppressed or not computable
     suppressed: bool
+    measure: str = "index"  # "index" | "checklist"
+    assessors: tuple[str, ...] = ()
+    veto_failed: int = 0
+
+
+def _is_checklist(group: RaterGroup) -> bool:
+    from survey_app.questionnaire_versions import questionnaire_of
+
+    q = questionnaire_of(group.questionnaire_version)
+    return any(question.type == "checklist" for question in q.questions())
+
+
+def _group_indices(campaign: Campaign) -> pd.DataFrame:
+    """Overall index and n per (target, rater group) over the campaign's counted responses
+    (current revisions of named raters), empty when there is nothing to score."""
+    from analysis.indices import unit_indices
+    from analysis.scoring import score_campaign
+    from survey_app.reports.queries import campaign_data
+
+    try:
+        data = campaign_data(campaign)
+        if data.responses.empty:
+            return pd.DataFrame()
+        return unit_indices(score_campaign(data), by=["target_id", "rater_group"])
+    except ValueError:  # no scored items (a checklist-only campaign)
+        return pd.DataFrame()
+
+
+def _assessors(campaign: Campaign, group: RaterGroup, target: Organisation) -> tuple[str, ...]:
+    """The named raters of ``group`` who submitted for ``target`` (assessors are named)."""
+    rows = db.session.scalars(
+        select(Assignment).join(Submission, Submission.assignment_id == Assignment.id)
+        .where(Assignment.campaign_id == campaign.id, Assignment.rater_group_id == group.id,
+               Assignment.target_id == target.id, Submission.current.is_(True))
+        .options(joinedload(Assignment.rater_user), joinedload(Assignment.rater_org)))
+    names = {a.rater_user.username if a.rater_user is not None else
+             (a.rater_org.name if a.rater_org is not None else "") for a in rows}
+    return tuple(sorted(n for n in names if n))
 
 
 def target_results(campaign: Campaign, target: Organisation) -> list[GroupResult]:
-    """Aggregates only: per rater group, the number of counted responses and the mean item
-    value over all scored items. Named groups count current revisions only. An anonymous
-    group below the campaign's minimum reporting size shows no figure; named groups (units
-    and accounts that rate openly) show the mean even for one rater, never the answers."""
-    from sqlalchemy import exists
-
+    """Aggregates only, per rater group, with the number of counted responses: the 0-100
+    satisfaction index or the checklist total. An anonymous group below the campaign's
+    minimum reporting size shows no figure; named groups (units and accounts that rate
+    openly, assessors) show theirs even for one rater, never the answers."""
+    indices = None
+    checklist = None
     out = []
     for g in campaign.rater_groups:
-        query = select(Response.item_values).where(
-            Response.campaign_id == campaign.id, Response.target_id == target.id,
-            Response.rater_group_id == g.id)
-        if not g.anonymous:
-            query = query.where(exists().where(Submission.response_id == Response.id,
-                                               Submission.current.is_(True)))
-        values = db.session.scalars(query).all()
-        n = len(values)
+        if _is_checklist(g):
+            if checklist is None:
+                from survey_app.reports.loading import load_checklist_totals
+
+                checklist = load_checklist_totals(db.engine, campaign.code)
+            row = checklist.loc[target.code] if target.code in checklist.index else None
+            n = int(row["n"]) if row is not None else 0
+            out.append(GroupResult(
+                g.key, g.name, g.weight, n,
+                float(row["checklist_total"]) if row is not None else None, n == 0,
+                measure="checklist", assessors=_assessors(campaign, g, target),
+                veto_failed=int(row["veto_failed"]) if row is not None else 0))
+            continue
+        if indices is None:
+            indices = _group_indices(campaign)
+        key = (target.id, g.key)
+        found = not indices.empty and key in indices.index
+        n = int(indices.loc[key, "n"]) if found else 0
         suppressed = n == 0 or (g.anonymous and n < campaign.min_group_size)
-        mean = None
-        if not suppressed:
-            answered = [v for blob in values for v in _signed(blob) if v >= 0]
-            mean = sum(answered) / len(answered) if answered else None
-        out.append(GroupResult(g.key, g.name, g.weight, n, mean, suppressed))
+        value = None
+        if not suppressed and found:
+            overall = indices.loc[key, "overall"]
+            value = None if pd.isna(overall) else float(overall)
+        out.append(GroupResult(g.key, g.name, g.weight, n, value, suppressed))
     return out
 
-
-def _signed(blob: bytes) -> list[int]:
-    return [b - 256 if b > 127 else b for b in blob]
 
 
 @dataclass
