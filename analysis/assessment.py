@@ -299,14 +299,19 @@ def _vetoes(scheme: Any, vetoes: pd.DataFrame | None, codes: pd.Index, grade: np
     return veto, veto_reason, np.where(veto & (grade != ""), scheme.veto_grade, grade)
 
 
-def _ranks(scheme: Any, units: pd.DataFrame, score: np.ndarray, veto: np.ndarray
-           ) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    """Ranks among peers (same parent, same kind); vetoed units after all the others.
+def _ranks(scheme: Any, units: pd.DataFrame, score: np.ndarray, veto: np.ndarray,
+           partial: np.ndarray | None = None) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Ranks among peers (same parent, same kind). Units scored from partial inputs
+    (``rescaled``) come after every unit with complete inputs, whatever their score: a score
+    rescaled from part of the indicators is not comparable with a complete one. Vetoed units
+    come after all the others.
 
     Returns ``(rank, peers, bottom)``."""
     rankable = ~np.isnan(score)
     offset = scheme.max_score + scheme.bonus_max + 1
-    rank_value = pd.Series(np.where(veto, score - offset, score), dtype=float)
+    partial = np.zeros(len(score), dtype=bool) if partial is None else np.asarray(partial)
+    rank_value = pd.Series(score - offset * partial - 2 * offset * np.asarray(veto),
+                           dtype=float)
     peer_key = [units["parent_code"].fillna("").astype(str), units["kind"].astype(str)]
     grouped = rank_value.groupby(peer_key)
     rank = grouped.rank(ascending=False, method="min")
@@ -360,7 +365,7 @@ def assess(scheme: Any, inputs: pd.DataFrame, objective: pd.DataFrame | None = N
     mand_failed, grade = _mandatory(scheme, u, _grades(scheme, score))
     any_mand = (np.any(mand_failed, axis=0) if mand_failed else np.zeros(n, dtype=bool))
     veto, veto_reason, grade = _vetoes(scheme, vetoes, u.codes, grade)
-    rank, peers, bottom = _ranks(scheme, u.units, score, veto)
+    rank, peers, bottom = _ranks(scheme, u.units, score, veto, sc["status"] == "rescaled")
     eligible = ~np.isnan(score) & ~veto & ~any_mand
     if scheme.missing.blocks_honours:
         eligible &= ~sc["any_missing"]

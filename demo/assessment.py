@@ -20,7 +20,7 @@ from questionnaires.assessment import get_scheme
 from survey_app.assessment.operations import compute, publish, set_objective, set_veto
 from survey_app.assessment.queries import get_run
 from survey_app.extensions import db
-from survey_app.models import Organisation, OrgKind, User
+from survey_app.models import Campaign, Organisation, OrgKind, User
 from survey_app.models.assessment import ObjectiveValue
 
 SCHEME_KEY = "default"
@@ -51,6 +51,15 @@ def _objective_values(code: str, year: int) -> dict[str, float]:
     }
 
 
+def _chosen_campaigns(year: int) -> dict[str, str]:
+    """The four-party evaluation is run by a district (DEMO-D01), not the city: the city
+    chooses it for the assessment, as an admin would on the results page."""
+    code = f"DEMO-FOUR-{year}"
+    found = db.session.scalar(select(Campaign.id).where(Campaign.code == code,
+                                                        Campaign.status != "draft"))
+    return {"four": code} if found is not None else {}
+
+
 def load_demo_assessment() -> dict[int, dict[str, int]]:
     """Enter the demo inputs and compute 2025 and 2026; return the grade counts per year."""
     root = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-CITY"))
@@ -77,7 +86,7 @@ def load_demo_assessment() -> dict[int, dict[str, int]]:
             db.session.commit()
         run = get_run(scheme.key, year)
         if run is None:
-            run = compute(scheme, year, user=admin)
+            run = compute(scheme, year, user=admin, overrides=_chosen_campaigns(year))
             if year < max(YEARS):
                 publish(run, admin)
             db.session.commit()

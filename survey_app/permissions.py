@@ -96,6 +96,59 @@ def can_manage(user: User, campaign: Campaign) -> bool:
             and user.organisation is not None and campaign.owner.is_within(user.organisation))
 
 
+def covers_subtree(user: User, campaign: Campaign) -> bool:
+    """The campaign (not a draft) has a target in the union admin's subtree: an upper union's
+    campaign that the admin's unit takes part in."""
+    from sqlalchemy import exists, select
+
+    from survey_app.models import CampaignTarget
+
+    org = user.organisation
+    if user.role != Role.UNION_ADMIN or org is None or \
+            campaign.status == CampaignStatus.DRAFT.value:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        CampaignTarget.campaign_id == campaign.id,
+        CampaignTarget.organisation_id == Organisation.id,
+        Organisation.path.startswith(org.path)))))
+
+
+def can_take_part(user: User, campaign: Campaign) -> bool:
+    """Whether ``user`` may open the campaign's codes and participation pages: its managers,
+    and the admins of lower unions it covers (for their own units only; see
+    :func:`can_issue_codes`). The campaign's settings and state stay with its managers."""
+    return can_manage(user, campaign) or covers_subtree(user, campaign)
+
+
+def can_issue_codes(user: User, campaign: Campaign, target: Organisation) -> bool:
+    """Issue and print access codes for ``target``: platform admins; a union admin for a
+    target in their own subtree, of a campaign they manage or (delegation down the tree) of an
+    upper union's campaign that is not a draft. ``target`` must be one of the campaign's
+    targets (the views offer only those)."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    org = user.organisation
+    if user.role != Role.UNION_ADMIN or org is None or not target.is_within(org):
+        return False
+    return can_manage(user, campaign) or campaign.status != CampaignStatus.DRAFT.value
+
+
+def can_see_participation(user: User, campaign: Campaign, target: Organisation) -> bool:
+    """Codes issued and used, responses and 参评率 of ``target``: whoever may issue its codes."""
+    return can_issue_codes(user, campaign, target)
+
+
+def taking_part_campaign(campaign_id: int):
+    """A campaign whose codes or participation the current user may open: 404 if missing,
+    403 if the user neither manages it nor has a unit among its targets."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    if not can_take_part(current_user, campaign):
+        abort(403)
+    return campaign
+
+
 def can_see_results(user: User, campaign: Campaign, target: Organisation) -> bool:
     """Targets see their (aggregate) results only once the campaign is published."""
     if user.role == Role.PLATFORM_ADMIN:
@@ -124,6 +177,20 @@ def reviewable_campaign(campaign_id: int) -> Campaign:
     if not can_review_comments(current_user, campaign):
         abort(403)
     return campaign
+
+
+# ---------------------------------------------------------------- questionnaires
+
+
+def can_use_questionnaire(user: User, version) -> bool:
+    """A published questionnaire version may be used by platform admins; by a union admin
+    when it is shared (no owner) or owned by a unit in or above the admin's subtree."""
+    if user.role == Role.PLATFORM_ADMIN or version.owner_id is None:
+        return True
+    org = user.organisation
+    owner = db.session.get(Organisation, version.owner_id)
+    return (user.role == Role.UNION_ADMIN and org is not None and owner is not None
+            and (owner.is_within(org) or org.is_within(owner)))
 
 
 # ---------------------------------------------------------------- reports

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from questionnaires.model import Questionnaire
 from survey_app.extensions import db
@@ -29,7 +29,8 @@ def publish_questionnaire(questionnaire: Questionnaire, user=None, *,
     A version is identified by the hash of its canonical content, so publishing an unchanged
     definition twice is a no-op, and any edit yields a new version. Who may version a key
     is checked by the caller (``permissions.can_version_questionnaire``); a new key is
-    owned by ``owner`` (None: the platform).
+    owned by ``owner`` (None: the platform), and the version records ``owner`` as the unit
+    that published it (None: usable everywhere, as the shipped library is).
     """
     claim_key(questionnaire.key, owner)
     content_hash = questionnaire.content_hash()
@@ -45,12 +46,32 @@ def publish_questionnaire(questionnaire: Questionnaire, user=None, *,
         title_zh=questionnaire.title.zh,
         title_en=questionnaire.title.en,
         definition=questionnaire.to_dict(),
+        owner_id=owner.id if owner is not None else None,
     )
     db.session.add(version)
     db.session.flush()
     record("questionnaire.publish", "questionnaire_version", version.id, user,
            key=questionnaire.key, version=questionnaire.version, hash=content_hash)
     return version
+
+
+def usable_versions_query(scope: Organisation | None):
+    """Published versions a campaign of ``scope``'s subtree may use: shared ones (no owner),
+    and those owned by ``scope``, a unit below it or a unit above it. None: every version."""
+    query = select(QuestionnaireVersion).order_by(QuestionnaireVersion.key,
+                                                  QuestionnaireVersion.published_at.desc())
+    if scope is None:
+        return query
+    owner = select(Organisation.id).where(
+        Organisation.path.startswith(scope.path) | literal(scope.path).startswith(
+            Organisation.path))
+    return query.where(QuestionnaireVersion.owner_id.is_(None)
+                       | QuestionnaireVersion.owner_id.in_(owner))
+
+
+def version_choice(version: QuestionnaireVersion) -> str:
+    """How a campaign definition names one stored version: ``key@hash-prefix``."""
+    return f"{version.key}@{version.content_hash[:12]}"
 
 
 def content_hash_of(questionnaire: Questionnaire) -> str:

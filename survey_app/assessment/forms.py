@@ -44,3 +44,43 @@ class ActionForm(FlaskForm):
 class InputsImportForm(FlaskForm):
     file = FileField(_l("CSV or Excel file of inputs"), validators=[FileRequired()])
     submit = SubmitField(_l("Import inputs"))
+
+
+def compute_form(scheme, candidates: dict[str, list], selection: dict[str, str],
+                 status_names: dict[str, str]) -> FlaskForm:
+    """The compute button with one choice per campaign slot of ``scheme``: the default rule
+    (the assessing union's own campaign), no campaign, or any candidate campaign of the year.
+    ``selection`` (the previous run's choices) pre-selects the options."""
+
+    class ComputeForm(FlaskForm):
+        submit = SubmitField(_l("Compute now"))
+
+    for slot in scheme.campaigns:
+        choices = [(DEFAULT_CHOICE, _l("The assessing union's own campaign")),
+                   (NO_CAMPAIGN, _l("No campaign (its indicators are missing)"))]
+        for c in candidates.get(slot.key, []):
+            owner = c.owner.name if c.owner is not None else ""
+            choices.append((c.code, f"{c.code} · {c.name} · {owner} · "
+                                    f"{status_names.get(c.status, c.status)}"))
+        default = selection.get(slot.key, DEFAULT_CHOICE)
+        default = NO_CAMPAIGN if default == "" else default
+        setattr(ComputeForm, f"slot_{slot.key}",
+                SelectField(slot.name.zh, choices=choices, default=default))
+    return ComputeForm()
+
+
+#: The compute form's values for "use the default rule" and "no campaign for this slot".
+DEFAULT_CHOICE = "default"
+NO_CAMPAIGN = "none"
+
+
+def chosen_campaigns(form, scheme) -> dict[str, str]:
+    """The overrides (slot → campaign code, '' for none) a submitted compute form asks for."""
+    out: dict[str, str] = {}
+    for slot in scheme.campaigns:
+        value = form[f"slot_{slot.key}"].data
+        if value == NO_CAMPAIGN:
+            out[slot.key] = ""
+        elif value and value != DEFAULT_CHOICE:
+            out[slot.key] = value
+    return out

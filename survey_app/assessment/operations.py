@@ -37,6 +37,11 @@ from analysis.assessment import (
 )
 from analysis.spreadsheets import SpreadsheetError, read_table
 from questionnaires.assessment import Scheme
+from survey_app.assessment.queries import (
+    STATUS_PREFERENCE,
+    assessing_units,
+    campaign_candidates,
+)
 from survey_app.errors import DomainError, NotAllowed, ProblemList, spreadsheet_message
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, CampaignTarget, Organisation
@@ -58,8 +63,6 @@ EVIDENCE_TYPES = {
     "jpg": "image/jpeg",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_STATUS_PREFERENCE = {CampaignStatus.PUBLISHED.value: 0, CampaignStatus.CLOSED.value: 1,
-                      CampaignStatus.OPEN.value: 2}
 
 
 class AssessmentError(DomainError):
@@ -234,34 +237,50 @@ def resolve_campaigns(scheme: Scheme, year: int,
                       overrides: Mapping[str, str] | None = None) -> dict[str, Campaign | None]:
     """The campaign of each scheme slot for ``year``.
 
-    An override (slot → campaign code) wins. Otherwise the campaign of the slot's kind and of
-    ``year`` that is not a draft, preferring published, then closed, then open; two equally
-    preferred campaigns are ambiguous (pass an override). None: no campaign (missing inputs).
+    A choice (slot → campaign code, as given on the results page or with ``--campaign``)
+    wins; an empty code means "no campaign" for that slot. Otherwise the slot takes the
+    campaign of its kind and ``year`` *owned by the assessing union* (the top of the tree),
+    preferring published, then closed, then open; two equally preferred ones are ambiguous.
+    A campaign of a lower union (one union's own survey) is never taken without being chosen:
+    it covers only that union's subtree. None: no campaign (its indicators are missing).
     """
     overrides = dict(overrides or {})
     unknown = set(overrides) - set(scheme.campaign_slots)
     if unknown:
         raise AssessmentError(f"unknown campaign slots {sorted(unknown)} "
                               f"(the scheme has {sorted(scheme.campaign_slots)})")
+    candidates = campaign_candidates(scheme, year)
+    top = {o.id for o in assessing_units()}
     out: dict[str, Campaign | None] = {}
     for slot in scheme.campaigns:
         if slot.key in overrides:
-            camp = db.session.scalar(select(Campaign).where(Campaign.code == overrides[slot.key]))
-            if camp is None:
-                raise AssessmentError(f"no campaign with code {overrides[slot.key]!r}")
-            out[slot.key] = camp
+            out[slot.key] = _chosen(slot, year, overrides[slot.key])
             continue
-        found = db.session.scalars(select(Campaign).where(
-            Campaign.kind == slot.kind, Campaign.year == year,
-            Campaign.status != CampaignStatus.DRAFT.value)).all()
-        found.sort(key=lambda c: (_STATUS_PREFERENCE.get(c.status, 9), c.code))
-        if len(found) > 1 and _STATUS_PREFERENCE.get(found[0].status) == \
-                _STATUS_PREFERENCE.get(found[1].status):
+        own = [c for c in candidates[slot.key] if c.owner_id in top]
+        own.sort(key=lambda c: (STATUS_PREFERENCE.get(c.status, 9), c.code))
+        if len(own) > 1 and STATUS_PREFERENCE.get(own[0].status) == \
+                STATUS_PREFERENCE.get(own[1].status):
             raise AssessmentError(
-                f"several {slot.kind} campaigns in {year} ({', '.join(c.code for c in found)}):"
+                f"several {slot.kind} campaigns in {year} ({', '.join(c.code for c in own)}):"
                 f" choose one with --campaign {slot.key}=CODE")
-        out[slot.key] = found[0] if found else None
+        out[slot.key] = own[0] if own else None
     return out
+
+
+def _chosen(slot: Any, year: int, code: str) -> Campaign | None:
+    """The campaign chosen for ``slot``: it must exist, be of the slot's kind and not a draft."""
+    if not code:
+        return None
+    camp = db.session.scalar(select(Campaign).where(Campaign.code == code))
+    if camp is None:
+        raise AssessmentError(f"no campaign with code {code!r}")
+    if camp.kind != slot.kind:
+        raise AssessmentError(f"{code} is a {camp.kind} campaign; {slot.key} needs {slot.kind}")
+    if camp.status == CampaignStatus.DRAFT.value:
+        raise AssessmentError(f"{code} is a draft: it has no answers to assess")
+    if camp.year != year:
+        raise AssessmentError(f"{code} is a campaign of {camp.year}, not {year}")
+    return camp
 
 
 def objective_frame(scheme: Scheme, year: int) -> pd.DataFrame:
@@ -307,8 +326,16 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
     Each campaign is read once with :func:`load_campaign` (committed data on
     the app's engine). The assessed units are the targets of the scheme's campaigns and the
     units with entered inputs. Recomputing the same inputs gives the same results digest.
+
+    ``overrides`` chooses campaigns per slot (see :func:`resolve_campaigns`) and is stored with
+    the run; None keeps the previous run's choices.
     """
+    previous = db.session.scalar(select(AssessmentRun).where(
+        AssessmentRun.scheme_key == scheme.key, AssessmentRun.year == year))
+    if overrides is None and previous is not None:
+        overrides = (previous.provenance or {}).get("selection") or {}
     camps = resolve_campaigns(scheme, year, overrides)
+    chosen = set(overrides or {})
     checklist_slots = {i.source.campaign for i in scheme.indicators
                        if i.source.type == "checklist" and i.source.campaign}
     datas: dict[str, Any] = {}
@@ -326,7 +353,11 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
             data = load_campaign(db.engine, camp.code)
             n_responses = int(len(data.responses))
         datas[slot] = data
-        provenance[slot] = {"code": camp.code, "status": camp.status, "responses": n_responses}
+        provenance[slot] = {
+            "code": camp.code, "name": camp.name, "status": camp.status,
+            "responses": n_responses, "chosen": slot in chosen,
+            "owner": camp.owner.code if camp.owner is not None else "",
+            "owner_name": camp.owner.name if camp.owner is not None else ""}
         target_ids |= set(db.session.scalars(
             select(CampaignTarget.organisation_id).where(CampaignTarget.campaign_id == camp.id)))
     figures = campaign_figures(scheme, datas)
@@ -349,8 +380,7 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
         "objective": objective.sort_values("unit_code").to_csv(index=False),
         "veto": vetoes.sort_values(["unit_code", "item"]).to_csv(index=False),
         "campaigns": provenance}, sort_keys=True, ensure_ascii=False)
-    run = db.session.scalar(select(AssessmentRun).where(
-        AssessmentRun.scheme_key == scheme.key, AssessmentRun.year == year))
+    run = previous
     if run is None:
         run = AssessmentRun(scheme_key=scheme.key, year=year)
         db.session.add(run)
@@ -361,7 +391,7 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
     run.computed_at = datetime.now(UTC)
     run.computed_by_id = getattr(user, "id", None)
     run.published_at = None  # changed results must be published again
-    run.provenance = {"campaigns": provenance,
+    run.provenance = {"campaigns": provenance, "selection": dict(overrides or {}),
                       "inputs_digest": hashlib.sha256(digest_src.encode()).hexdigest()}
     run.results_digest = result_digest(results)
     run.unit_count = int(len(results))

@@ -246,3 +246,31 @@ def available_schemes() -> dict[str, Scheme]:
     from questionnaires.assessment import schemes
 
     return schemes(current_app.config.get("ASSESSMENT_SCHEMES_DIR"))
+
+
+# --- which campaigns feed a computation -----------------------------------------------------
+
+#: Published results are preferred to closed ones, closed to open ones.
+STATUS_PREFERENCE = {"published": 0, "closed": 1, "open": 2}
+
+
+def assessing_units() -> list[Organisation]:
+    """The unit(s) that run the assessment: the top of each tree (a run covers every tree)."""
+    return list(db.session.scalars(
+        select(Organisation).where(Organisation.parent_id.is_(None)).order_by(Organisation.code)))
+
+
+def campaign_candidates(scheme: Scheme, year: int) -> dict[str, list]:
+    """For each campaign slot of ``scheme``, the campaigns of its kind and ``year`` that may
+    feed it (not drafts): the assessing union's first, then by owner level, status and code."""
+    from survey_app.models import Campaign, CampaignStatus
+
+    out: dict[str, list] = {}
+    for slot in scheme.campaigns:
+        found = list(db.session.scalars(select(Campaign).where(
+            Campaign.kind == slot.kind, Campaign.year == year,
+            Campaign.status != CampaignStatus.DRAFT.value)))
+        found.sort(key=lambda c: (c.owner.depth if c.owner is not None else 99,
+                                  STATUS_PREFERENCE.get(c.status, 9), c.code))
+        out[slot.key] = found
+    return out

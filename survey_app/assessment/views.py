@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from questionnaires.vocabulary import CampaignStatus, zh_names
 from survey_app.appeals.queries import appeals_of, window_open
 from survey_app.assessment.forms import (
     ActionForm,
@@ -26,6 +27,8 @@ from survey_app.assessment.forms import (
     InputsImportForm,
     ObjectiveForm,
     VetoForm,
+    chosen_campaigns,
+    compute_form,
 )
 from survey_app.assessment.operations import (
     InputsImportFailed,
@@ -40,6 +43,7 @@ from survey_app.assessment.operations import (
 )
 from survey_app.assessment.queries import (
     available_schemes,
+    campaign_candidates,
     export_bytes,
     get_run,
     inputs_of,
@@ -124,6 +128,8 @@ def results(scheme_key: str, year: int, problems: list[str] | None = None):
                              (r["result"].rank or 0) if r["result"] else 0, r["org"].code))
     return render_template(
         "assessment/results.html", scheme=scheme, year=year, run=run, rows=rows,
+        compute=_compute_form(scheme, year, run) if current_user.role == Role.PLATFORM_ADMIN
+        else None,
         grades={g.key: g.name for g in scheme.grades},
         honours={h.key: h.name for h in scheme.honours}, form=ActionForm(),
         import_form=InputsImportForm(), problems=problems or [])
@@ -150,18 +156,30 @@ def import_view(scheme_key: str, year: int):
     return redirect(url_for("assessment.results", scheme_key=scheme.key, year=year))
 
 
+def _compute_form(scheme, year: int, run):
+    selection = (run.provenance or {}).get("selection", {}) if run is not None else {}
+    return compute_form(scheme, campaign_candidates(scheme, year), selection,
+                        zh_names(CampaignStatus))
+
+
 @bp.post("/<scheme_key>/<int:year>/compute")
 @roles_required(Role.PLATFORM_ADMIN)
 def compute_view(scheme_key: str, year: int):
+    """Compute with the campaigns chosen per slot (by default the assessing union's own)."""
     scheme = _scheme_or_404(scheme_key)
     _year_or_404(year)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    form = _compute_form(scheme, year, get_run(scheme.key, year))
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return results(scheme_key, year, problems=[
+            f"{field.label.text}: {'; '.join(map(str, field.errors))}"
+            for field in form if field.errors]), 422
     try:
-        run = compute(scheme, year, user=current_user)
+        run = compute(scheme, year, user=current_user, overrides=chosen_campaigns(form, scheme))
     except DomainError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        return results(scheme_key, year, problems=[str(exc)]), 422
     else:
         db.session.commit()
         flash(_("Computed: %(n)d units.", n=run.unit_count), "success")

@@ -161,6 +161,8 @@ class EditForm(FlaskForm):
 
 class StateForm(FlaskForm):
     to = HiddenField(validators=[DataRequired()])
+    #: "yes" once the user has seen the confirmation page of an irreversible step.
+    confirmed = HiddenField()
     reason = TextAreaField(_l("Reason (recorded in the audit log)"),
                            validators=[Length(max=1000)], render_kw={"rows": 2})
 

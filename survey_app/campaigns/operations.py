@@ -38,7 +38,7 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.audit import record
-from survey_app.questionnaire_versions import publish_questionnaire
+from survey_app.questionnaire_versions import publish_questionnaire, usable_versions_query
 
 __all__ = [
     "CampaignError", "CampaignSpecError", "IllegalTransition", "NotAllowed",
@@ -60,7 +60,14 @@ TRANSITIONS: dict[tuple[CampaignStatus, CampaignStatus], str] = {
     (CampaignStatus.OPEN, CampaignStatus.CLOSED): "close",
     (CampaignStatus.CLOSED, CampaignStatus.PUBLISHED): "publish",
     (CampaignStatus.CLOSED, CampaignStatus.OPEN): "reopen",
+    (CampaignStatus.PUBLISHED, CampaignStatus.CLOSED): "withdraw",
 }
+
+#: Steps that cannot simply be taken back: the web asks for a confirmation that says what
+#: will happen and to how many (see queries.transition_summary).
+CONFIRMED_ACTIONS = frozenset({"close", "publish", "withdraw"})
+#: Steps only a platform admin may take, each with a reason for the audit log.
+ADMIN_ACTIONS = frozenset({"reopen", "withdraw"})
 
 
 class CampaignError(DomainError):
@@ -349,18 +356,29 @@ def _resolve(spec: CampaignSpec, problems: list[str], *, scope: Organisation | N
         _check_accounts(group, problems)
         q = available.get(group.questionnaire)
         if q is None:
-            stored = db.session.scalar(
-                select(QuestionnaireVersion).where(QuestionnaireVersion.key == group.questionnaire)
-                .order_by(QuestionnaireVersion.published_at.desc()))
+            stored = _stored_version(group.questionnaire, scope)
             if stored is None:
                 problems.append(
                     f"rater group {group.key}: no questionnaire {group.questionnaire!r} in the "
-                    f"library (available: {', '.join(sorted(available))})")
+                    f"library or among the versions published in or above your part of the "
+                    f"tree (library: {', '.join(sorted(available))})")
             else:
                 versions[group.key] = stored
             continue
         versions[group.key] = q  # published after all checks pass
     return owner, targets, versions
+
+
+def _stored_version(name: str, scope: Organisation | None) -> QuestionnaireVersion | None:
+    """A published version a campaign in ``scope`` may use, named ``key@hash-prefix`` (that
+    version) or ``key`` (its newest usable version)."""
+    key, _, prefix = name.partition("@")
+    query = usable_versions_query(scope).where(QuestionnaireVersion.key == key)
+    if prefix:
+        if len(prefix) < 8:
+            return None
+        query = query.where(QuestionnaireVersion.content_hash.startswith(prefix))
+    return db.session.scalars(query.limit(1)).first()
 
 
 def _check_accounts(group: GroupSpec, problems: list[str]) -> None:
@@ -500,10 +518,11 @@ def _plain(value: Any) -> Any:
 
 def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
                reason: str | None = None) -> None:
-    """Move a campaign along draft → open → closed → published (or reopen closed → open).
+    """Move a campaign along draft → open → closed → published (or reopen closed → open,
+    or withdraw a publication: published → closed).
 
-    Illegal moves raise ``IllegalTransition`` (409 on the web). Reopening needs a platform
-    admin and a reason, which goes into the audit log.
+    Illegal moves raise ``IllegalTransition`` (409 on the web). Reopening and withdrawing need
+    a platform admin and a reason, which goes into the audit log.
     """
     to = CampaignStatus(to)
     current = CampaignStatus(campaign.status)
@@ -511,16 +530,19 @@ def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
     if action is None:
         raise IllegalTransition(
             f"campaign {campaign.code} cannot go from {current.value} to {to.value}")
-    if action == "reopen":
+    if action in ADMIN_ACTIONS:
+        what, doing = (("reopen a closed campaign", "reopening a closed campaign")
+                       if action == "reopen" else
+                       ("withdraw published results", "withdrawing published results"))
         if user is not None and not user.has_role(Role.PLATFORM_ADMIN):
-            raise NotAllowed("only a platform admin may reopen a closed campaign")
+            raise NotAllowed(f"only a platform admin may {what}")
         if not (reason or "").strip():
-            raise CampaignError("reopening a closed campaign needs a reason")
+            raise CampaignError(f"{doing} needs a reason")
     if action == "open":
         _check_ready(campaign)
     campaign.status = to.value
     detail: dict[str, Any] = {"from": current.value, "to": to.value}
-    if to == CampaignStatus.CLOSED:
+    if action == "close":
         detail["drafts_purged"] = purge_used_code_drafts(campaign)
     if reason:
         detail["reason"] = reason.strip()[:1000]

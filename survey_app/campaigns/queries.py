@@ -8,8 +8,9 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from analysis.spreadsheets import neutralise
 from survey_app.errors import DomainError
@@ -17,8 +18,11 @@ from survey_app.extensions import db
 from survey_app.models import (
     Assignment,
     Campaign,
+    CampaignStatus,
+    CampaignTarget,
     Draft,
     Organisation,
+    RaterGroup,
     Response,
     Role,
     Submission,
@@ -80,6 +84,23 @@ def managed_campaigns_query(user: User):
         return query.where(False)
     return query.join(Organisation, Campaign.owner_id == Organisation.id).where(
         Organisation.path.startswith(scope.path))
+
+
+def covering_campaigns(user: User) -> list[Campaign]:
+    """Upper unions' campaigns (not drafts) with a target in the union admin's subtree: the
+    admin issues codes, follows participation and reads published results for those units."""
+    scope = user.organisation
+    if user.role != Role.UNION_ADMIN or scope is None:
+        return []
+    owner = aliased(Organisation)
+    unit = aliased(Organisation)
+    covered = select(CampaignTarget.campaign_id).join(
+        unit, unit.id == CampaignTarget.organisation_id).where(unit.path.startswith(scope.path))
+    query = (select(Campaign).join(owner, Campaign.owner_id == owner.id)
+             .where(Campaign.status != CampaignStatus.DRAFT.value,
+                    ~owner.path.startswith(scope.path), Campaign.id.in_(covered))
+             .order_by(Campaign.created_at.desc(), Campaign.id.desc()))
+    return list(db.session.scalars(query))
 
 
 def current_answers(assignment: Assignment) -> dict:
@@ -187,39 +208,116 @@ def progress(campaign: Campaign, rows: list[AssignmentRow] | None = None):
 
 @dataclass(frozen=True)
 class GroupResult:
+    """One rater group's figure for one target: the satisfaction index (0-100, the figure of
+    :func:`analysis.indices.unit_indices`, the same as the reports') or, for assessors'
+    checklists (第三方评议), the checklist total (0-100, :func:`analysis.assessment.
+    checklist_totals`); always with its n."""
+
     key: str
     name: str
     weight: float
     responses: int
-    mean: float | None  # mean scale value over answered scored items; None when suppressed
+    value: float | None  # None when suppressed or not computable
     suppressed: bool
+    measure: str = "index"  # "index" | "checklist"
+    assessors: tuple[str, ...] = ()
+    veto_failed: int = 0
+
+
+def _is_checklist(group: RaterGroup) -> bool:
+    from survey_app.questionnaire_versions import questionnaire_of
+
+    q = questionnaire_of(group.questionnaire_version)
+    return any(question.type == "checklist" for question in q.questions())
+
+
+def _group_indices(campaign: Campaign) -> pd.DataFrame:
+    """Overall index and n per (target, rater group) over the campaign's counted responses
+    (current revisions of named raters), empty when there is nothing to score."""
+    from analysis.indices import unit_indices
+    from analysis.scoring import score_campaign
+    from survey_app.reports.queries import campaign_data
+
+    try:
+        data = campaign_data(campaign)
+        if data.responses.empty:
+            return pd.DataFrame()
+        return unit_indices(score_campaign(data), by=["target_id", "rater_group"])
+    except ValueError:  # no scored items (a checklist-only campaign)
+        return pd.DataFrame()
+
+
+def _assessors(campaign: Campaign, group: RaterGroup, target: Organisation) -> tuple[str, ...]:
+    """The named raters of ``group`` who submitted for ``target`` (assessors are named)."""
+    rows = db.session.scalars(
+        select(Assignment).join(Submission, Submission.assignment_id == Assignment.id)
+        .where(Assignment.campaign_id == campaign.id, Assignment.rater_group_id == group.id,
+               Assignment.target_id == target.id, Submission.current.is_(True))
+        .options(joinedload(Assignment.rater_user), joinedload(Assignment.rater_org)))
+    names = {a.rater_user.username if a.rater_user is not None else
+             (a.rater_org.name if a.rater_org is not None else "") for a in rows}
+    return tuple(sorted(n for n in names if n))
 
 
 def target_results(campaign: Campaign, target: Organisation) -> list[GroupResult]:
-    """Aggregates only: per rater group, the number of counted responses and the mean item
-    value over all scored items. Named groups count current revisions only. An anonymous
-    group below the campaign's minimum reporting size shows no figure; named groups (units
-    and accounts that rate openly) show the mean even for one rater, never the answers."""
-    from sqlalchemy import exists
-
+    """Aggregates only, per rater group, with the number of counted responses: the 0-100
+    satisfaction index or the checklist total. An anonymous group below the campaign's
+    minimum reporting size shows no figure; named groups (units and accounts that rate
+    openly, assessors) show theirs even for one rater, never the answers."""
+    indices = None
+    checklist = None
     out = []
     for g in campaign.rater_groups:
-        query = select(Response.item_values).where(
-            Response.campaign_id == campaign.id, Response.target_id == target.id,
-            Response.rater_group_id == g.id)
-        if not g.anonymous:
-            query = query.where(exists().where(Submission.response_id == Response.id,
-                                               Submission.current.is_(True)))
-        values = db.session.scalars(query).all()
-        n = len(values)
+        if _is_checklist(g):
+            if checklist is None:
+                from survey_app.reports.loading import load_checklist_totals
+
+                checklist = load_checklist_totals(db.engine, campaign.code)
+            row = checklist.loc[target.code] if target.code in checklist.index else None
+            n = int(row["n"]) if row is not None else 0
+            out.append(GroupResult(
+                g.key, g.name, g.weight, n,
+                float(row["checklist_total"]) if row is not None else None, n == 0,
+                measure="checklist", assessors=_assessors(campaign, g, target),
+                veto_failed=int(row["veto_failed"]) if row is not None else 0))
+            continue
+        if indices is None:
+            indices = _group_indices(campaign)
+        key = (target.id, g.key)
+        found = not indices.empty and key in indices.index
+        n = int(indices.loc[key, "n"]) if found else 0
         suppressed = n == 0 or (g.anonymous and n < campaign.min_group_size)
-        mean = None
-        if not suppressed:
-            answered = [v for blob in values for v in _signed(blob) if v >= 0]
-            mean = sum(answered) / len(answered) if answered else None
-        out.append(GroupResult(g.key, g.name, g.weight, n, mean, suppressed))
+        value = None
+        if not suppressed and found:
+            overall = indices.loc[key, "overall"]
+            value = None if pd.isna(overall) else float(overall)
+        out.append(GroupResult(g.key, g.name, g.weight, n, value, suppressed))
     return out
 
 
-def _signed(blob: bytes) -> list[int]:
-    return [b - 256 if b > 127 else b for b in blob]
+
+@dataclass
+class TransitionSummary:
+    """What a state change touches, for the confirmation page: target units, responses
+    received, and answers saved as drafts but never submitted."""
+
+    units: int
+    responses: int
+    unsent_drafts: int
+
+
+def transition_summary(campaign: Campaign) -> TransitionSummary:
+    from sqlalchemy import func, or_
+
+    from survey_app.models import AccessCode
+
+    units = db.session.scalar(select(func.count()).select_from(CampaignTarget).where(
+        CampaignTarget.campaign_id == campaign.id))
+    responses = db.session.scalar(select(func.count()).select_from(Response).where(
+        Response.campaign_id == campaign.id))
+    unused_codes = select(AccessCode.code_hash).where(AccessCode.campaign_id == campaign.id,
+                                                      AccessCode.used.is_(False))
+    open_assignments = select(Assignment.id).where(Assignment.campaign_id == campaign.id)
+    drafts = db.session.scalar(select(func.count()).select_from(Draft).where(or_(
+        Draft.code_hash.in_(unused_codes), Draft.assignment_id.in_(open_assignments))))
+    return TransitionSummary(int(units or 0), int(responses or 0), int(drafts or 0))

@@ -40,11 +40,13 @@ from survey_app.campaigns.forms import (
 )
 from survey_app.campaigns.queries import (
     assignment_rows,
+    covering_campaigns,
     export_csv,
     history,
     managed_campaigns_query,
     progress,
     target_results,
+    transition_summary,
 )
 from survey_app.errors import DomainError, NotAllowed, render_error
 from survey_app.extensions import db
@@ -70,7 +72,12 @@ from survey_app.permissions import (
 from survey_app.permissions import (
     current_scope as _scope,
 )
-from survey_app.questionnaire_versions import questionnaire_of
+from survey_app.questionnaire_versions import (
+    content_hash_of,
+    questionnaire_of,
+    usable_versions_query,
+    version_choice,
+)
 
 bp = Blueprint("campaigns", __name__)
 
@@ -81,7 +88,7 @@ STATUS_ACTIONS = {
     "draft": [("open", "open")],
     "open": [("closed", "close")],
     "closed": [("published", "publish"), ("open", "reopen")],
-    "published": [],
+    "published": [("closed", "withdraw")],
 }
 
 
@@ -105,7 +112,12 @@ def _labels():
 @roles_required(*MANAGERS)
 def index():
     campaigns = db.session.scalars(managed_campaigns_query(current_user)).all()
-    return render_template("campaigns/index.html", campaigns=campaigns, kinds=KIND_LABELS)
+    scope = current_user.organisation
+    covering = [(c, [t.organisation for t in c.targets
+                     if scope is not None and t.organisation.is_within(scope)])
+                for c in covering_campaigns(current_user)]
+    return render_template("campaigns/index.html", campaigns=campaigns, kinds=KIND_LABELS,
+                           covering=covering)
 
 
 def _campaign_form() -> CampaignForm:
@@ -114,10 +126,22 @@ def _campaign_form() -> CampaignForm:
     form.owner.choices = [(o.code, f"{o.code} {o.name}") for o in owners]
     if current_user.role == Role.PLATFORM_ADMIN:
         form.owner.choices.insert(0, ("", "—"))
-    keys = sorted(library())
     for entry in form.groups:
-        entry.form.questionnaire.choices = [(k, k) for k in keys]
+        entry.form.questionnaire.choices = questionnaire_choices()
     return form
+
+
+def questionnaire_choices() -> list[tuple[str, str]]:
+    """The shipped library by key, then every published version the user may use (their
+    own unit's uploads and those of units below and above it), newest first per key."""
+    shipped = library()
+    choices = [(k, f"{k} · {shipped[k].title.zh}") for k in sorted(shipped)]
+    library_hashes = {content_hash_of(q) for q in shipped.values()}
+    for v in db.session.scalars(usable_versions_query(_scope())):
+        if v.content_hash not in library_hashes:
+            choices.append((version_choice(v), f"{v.title_zh} · {v.key} v{v.version} "
+                                               f"({v.content_hash[:8]})"))
+    return choices
 
 
 @bp.route("/campaigns/new", methods=["GET", "POST"])
@@ -148,7 +172,7 @@ def detail(campaign_id: int):
         select(Organisation).join(CampaignTarget, CampaignTarget.organisation_id == Organisation.id)
         .where(CampaignTarget.campaign_id == campaign.id).order_by(Organisation.path)).all()
     actions = [(to, label) for to, label in STATUS_ACTIONS[campaign.status]
-               if label != "reopen" or current_user.role == Role.PLATFORM_ADMIN]
+               if label not in ops.ADMIN_ACTIONS or current_user.role == Role.PLATFORM_ADMIN]
     return render_template(
         "campaigns/detail.html", campaign=campaign, groups=groups, per_target=per_target,
         targets=targets, actions=actions, state_form=StateForm(), kinds=KIND_LABELS,
@@ -212,6 +236,13 @@ def change_state(campaign_id: int):
         abort(400)
     if form.to.data not in {s.value for s in CampaignStatus}:
         abort(400)
+    action = ops.TRANSITIONS.get((CampaignStatus(campaign.status), CampaignStatus(form.to.data)))
+    if action in ops.ADMIN_ACTIONS and current_user.role != Role.PLATFORM_ADMIN:
+        abort(403)
+    if action in ops.CONFIRMED_ACTIONS and form.confirmed.data != "yes":
+        return render_template("campaigns/confirm.html", campaign=campaign, action=action,
+                               to=form.to.data, form=form,
+                               summary=transition_summary(campaign))
     try:
         ops.transition(campaign, form.to.data, current_user, reason=form.reason.data)
     except (ops.IllegalTransition, NotAllowed) as error:

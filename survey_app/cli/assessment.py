@@ -33,7 +33,7 @@ def _overrides(pairs: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for pair in pairs:
         slot, sep, code = pair.partition("=")
-        if not sep or not slot or not code:
+        if not sep or not slot:
             raise click.BadParameter(f"{pair!r}: use SLOT=CODE, e.g. member=DEMO-MEMBER-2026",
                                      param_hint="--campaign")
         out[slot.strip()] = code.strip()
@@ -101,7 +101,9 @@ def import_inputs_command(file: Path, scheme_key: str, year: int, username: str 
 @click.option("--scheme", "scheme_key", required=True, help="Scheme key, e.g. default.")
 @click.option("--year", type=int, required=True)
 @click.option("--campaign", "campaigns", multiple=True, metavar="SLOT=CODE",
-              help="Use this campaign for a scheme slot (repeatable).")
+              help="Use this campaign for a scheme slot (repeatable; SLOT= for none). Without "
+                   "it, the choices of the previous computation are kept; by default a slot "
+                   "takes the assessing union's own campaign.")
 @click.option("--by", "username", default=None, help="Account recorded in the audit log.")
 @with_appcontext
 def compute_command(scheme_key: str, year: int, campaigns: tuple[str, ...],
@@ -109,7 +111,7 @@ def compute_command(scheme_key: str, year: int, campaigns: tuple[str, ...],
     """Compute and store the assessment of a year (replaces an earlier computation)."""
     scheme = _scheme(scheme_key)
     try:
-        run = compute(scheme, year, user=actor(username), overrides=_overrides(campaigns))
+        run = compute(scheme, year, user=actor(username), overrides=_overrides(campaigns) or None)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from survey_app.campaigns.operations import (
+    TRANSITIONS,
     CampaignSpecError,
     generate_assignments,
     transition,
@@ -86,12 +87,17 @@ def list_command() -> None:
 def _state_command(name: str, to: CampaignStatus, help_text: str):
     @campaign.command(name, help=help_text)
     @click.argument("code")
-    @click.option("--reason", default=None, help="Why (required to reopen).")
+    @click.option("--reason", default=None, help="Why (required to reopen or withdraw).")
     @click.option("--as", "username", default=None,
                   help="The account making the change (recorded in the audit log).")
     @with_appcontext
     def command(code: str, reason: str | None, username: str | None) -> None:
         target = _campaign(code)
+        step = TRANSITIONS.get((CampaignStatus(target.status), to))
+        if step is not None and step != name:  # e.g. `close` on a published campaign
+            raise click.ClickException(
+                f"campaign {target.code} is {target.status}: `{name}` does not apply "
+                f"(use `{step}`)")
         try:
             transition(target, to, actor(username), reason=reason)
         except DomainError as error:
@@ -106,6 +112,9 @@ _state_command("close", CampaignStatus.CLOSED, "Close an open campaign CODE (fre
 _state_command("publish", CampaignStatus.PUBLISHED, "Publish a closed campaign CODE's results.")
 _state_command("reopen", CampaignStatus.OPEN,
                "Reopen a closed campaign CODE (needs --reason; recorded in the audit log).")
+_state_command("withdraw", CampaignStatus.CLOSED,
+               "Withdraw a published campaign CODE's results: back to closed (needs --reason; "
+               "recorded in the audit log).")
 
 
 @click.group("assignments", help="Who rates whom: generate and export assignments.")

@@ -65,8 +65,15 @@ from survey_app.member_surveys.queries import (
     participation,
 )
 from survey_app.models import Campaign, OpenLink, Organisation, Role
+from survey_app.permissions import (
+    can_issue_codes,
+    can_see_participation,
+    managed_campaign,
+    require_org_in_scope,
+    roles_required,
+    taking_part_campaign,
+)
 from survey_app.permissions import current_scope as _scope
-from survey_app.permissions import managed_campaign, require_org_in_scope, roles_required
 from survey_app.questionnaire_versions import content_hash_of
 from survey_app.rate_limits import (
     count_invalid_code,
@@ -314,12 +321,17 @@ MANAGERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
 @bp.route("/surveys/<int:campaign_id>/codes", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def codes_admin(campaign_id: int):
-    campaign = managed_campaign(campaign_id)
-    rows = participation(campaign, _scope())
+    """Codes for the campaign's targets in the user's subtree: its managers, and the admins
+    of the lower unions it covers (each for its own members)."""
+    campaign = taking_part_campaign(campaign_id)
+    rows = [r for r in participation(campaign, _scope())
+            if can_issue_codes(current_user, campaign, r.target)]
     form = IssueCodesForm()
     form.target.choices = [(r.target.id, f"{r.target.code} {r.target.name}") for r in rows]
     if form.validate_on_submit():
         target = require_org_in_scope(db.session.get(Organisation, form.target.data))
+        if not can_issue_codes(current_user, campaign, target):
+            abort(403)
         try:
             codes = issue_codes(campaign, target, form.count.data, user=current_user)
         except DomainError as refusal:
@@ -358,9 +370,10 @@ def codes_download(campaign: Campaign, target: Organisation, codes: list[str], f
 @bp.get("/surveys/<int:campaign_id>/participation")
 @roles_required(*MANAGERS)
 def participation_view(campaign_id: int):
-    campaign = managed_campaign(campaign_id)
+    campaign = taking_part_campaign(campaign_id)
     return render_template("member_surveys/participation.html", campaign=campaign,
-                           rows=participation(campaign, _scope()))
+                           rows=[r for r in participation(campaign, _scope())
+                                 if can_see_participation(current_user, campaign, r.target)])
 
 
 def qr_data_uri(url: str) -> str:

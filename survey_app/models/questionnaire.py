@@ -28,6 +28,10 @@ class QuestionnaireVersion(db.Model):
     published_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=lambda: datetime.now(UTC)
     )
+    #: The unit whose admin first published this content; None for the shipped library and
+    #: platform admins (usable by everyone). Campaigns of a unit may use versions owned in
+    #: its subtree or above it (see :func:`survey_app.permissions.can_use_questionnaire`).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
 
     def __repr__(self) -> str:
         return f"<QuestionnaireVersion {self.key} {self.version} {self.content_hash[:8]}>"

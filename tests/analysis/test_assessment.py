@@ -244,6 +244,22 @@ def test_missing_input_is_flagged_and_score_rescaled_never_zero():
     assert b["rank"] == 1 and b["peers"] == 1
 
 
+def test_partial_inputs_never_rank_above_complete_ones():
+    """A unit rescaled from 90 of 100 points (with the full bonus: 105) comes after a
+    complete unit with a lower score, and before a vetoed one; the rescaled score, base plus
+    capped bonus, never exceeds max_score + bonus_max."""
+    units = [unit("PARTIAL", part=np.nan), unit("COMPLETE", sat=0.85), unit("VETOED")]
+    objectives = [objective_row("PARTIAL", extra=5), objective_row("COMPLETE"),
+                  objective_row("VETOED")]
+    vetoes = pd.DataFrame([{"unit_code": "VETOED", "item": "violation", "reason": "x"}])
+    res = run(units, objectives, vetoes)
+    partial, complete = res.loc["PARTIAL"], res.loc["COMPLETE"]
+    assert partial["status"] == "rescaled" and complete["status"] == "complete"
+    assert partial["score"] == SCHEME.max_score + SCHEME.bonus_max > complete["score"]
+    assert complete["rank"] == 1 and partial["rank"] == 2 and res.loc["VETOED", "rank"] == 3
+    assert (res["score"].dropna() <= SCHEME.max_score + SCHEME.bonus_max).all()
+
+
 def test_absent_figure_column_and_absent_objective_row_are_missing():
     inputs = pd.DataFrame([unit("A")]).drop(columns="member.participation_rate")
     res = assess(SCHEME, inputs, pd.DataFrame(columns=["unit_code", "coverage"]))

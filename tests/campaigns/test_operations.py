@@ -198,7 +198,8 @@ def test_hand_edits_before_opening_only(demo, cross):
 
 
 ALL = ["draft", "open", "closed", "published"]
-LEGAL = {("draft", "open"), ("open", "closed"), ("closed", "published"), ("closed", "open")}
+LEGAL = {("draft", "open"), ("open", "closed"), ("closed", "published"), ("closed", "open"),
+         ("published", "closed")}
 
 
 @pytest.mark.parametrize("start", ALL)

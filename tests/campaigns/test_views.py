@@ -149,7 +149,8 @@ def test_lifecycle_on_the_web(demo, cross, client, auth):
     illegal = client.post(state, data={"csrf_token": csrf, "to": "published"})
     assert illegal.status_code == 409 and b"cannot go from draft to published" in illegal.data
     assert client.post(state, data={"csrf_token": csrf, "to": "open"}).status_code == 302
-    assert client.post(state, data={"csrf_token": csrf, "to": "closed"}).status_code == 302
+    assert client.post(state, data={"csrf_token": csrf, "to": "closed",
+                                    "confirmed": "yes"}).status_code == 302
     # Only a platform admin may reopen a closed campaign.
     refused = client.post(state, data={"csrf_token": csrf, "to": "open", "reason": "x"})
     assert refused.status_code == 403

@@ -39,6 +39,10 @@ def press_state_button(page, label: str) -> None:
                   "i => { if (!i.value) { i.remove(); } })")
     form.get_by_role("button", name=label).click()
     page.wait_for_load_state()
+    confirm = page.locator("form.confirm-state")
+    if confirm.count():  # closing and publishing ask for a confirmation first
+        confirm.get_by_role("button").click()
+        page.wait_for_load_state()
 
 
 def test_state_buttons_post_one_state(live_server, open_page):

@@ -157,3 +157,37 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         response = client.get(path)
         assert response.status_code == 200, endpoint
         assert FOREIGN_NAME in response.get_data(as_text=True)
+
+
+#: Delegation down the tree: the lower unions' admins on the city's open member campaign
+#: (targets DEMO-G01, DEMO-G02 under DEMO-D01). (account, method, path, status); ``{id}`` is
+#: the campaign. Codes and participation are open to them, settings and state are not.
+DELEGATION = [
+    ("g01_admin", "GET", "/surveys/{id}/codes", 200),
+    ("g01_admin", "GET", "/surveys/{id}/participation", 200),
+    ("district_admin", "GET", "/surveys/{id}/codes", 200),
+    ("district_admin", "GET", "/surveys/{id}/participation", 200),
+    ("g01_admin", "GET", "/campaigns/{id}", 403),
+    ("g01_admin", "GET", "/campaigns/{id}/edit", 403),
+    ("g01_admin", "POST", "/campaigns/{id}/state", 403),
+    ("g01_admin", "GET", "/surveys/{id}/links", 403),
+    ("g01_admin", "GET", "/campaigns/{id}/assignments", 403),
+    ("evaluator_g01", "GET", "/surveys/{id}/codes", 403),
+    ("city_admin", "GET", "/campaigns/{id}", 200),
+]
+DELEGATION_PASSWORDS = {"g01_admin": "demo-g01-2026", "district_admin": "demo-district-2026",
+                        "evaluator_g01": "demo-eval-2026", "city_admin": "demo-city-2026"}
+
+
+@pytest.mark.parametrize(("account", "method", "path", "status"), DELEGATION)
+def test_delegation_down_the_tree(demo, account, method, path, status):
+    from tests.surveys.conftest import make_campaign
+
+    with demo.app_context():
+        campaign_id = make_campaign().id
+    client = demo.test_client()
+    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    assert client.post("/auth/login", data={
+        "username": account, "password": DELEGATION_PASSWORDS[account],
+        "csrf_token": token}).status_code == 302
+    assert _call(client, method, path.format(id=campaign_id)).status_code == status

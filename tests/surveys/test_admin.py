@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.member_surveys import codes as code_tools
-from survey_app.models import AccessCode, AuditEntry, Organisation
+from survey_app.models import AccessCode, AuditEntry, Campaign, Organisation
 from tests.conftest import csrf_token_from
 from tests.surveys.conftest import VALID
 
@@ -93,6 +93,14 @@ def test_participation_counts(demo, client, auth, campaign, codes, app):
 
 
 def test_admin_of_another_subtree_is_refused(demo, client, auth, campaign):
+    """The city's campaign covers DEMO-G01..G03; without G01 among its targets, G01's admin
+    has nothing there (with it, see test_delegation.py)."""
+    with demo.app_context():
+        c = db.session.get(Campaign, campaign)
+        for target in list(c.targets):
+            if target.organisation.code == "DEMO-G01":
+                db.session.delete(target)
+        db.session.commit()
     auth.login("g01_admin", "demo-g01-2026")  # DEMO-G01 does not own the city's campaign
     assert client.get(f"/surveys/{campaign}/codes").status_code == 403
     assert client.get(f"/surveys/{campaign}/participation").status_code == 403
