@@ -57,6 +57,9 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     csrf.init_app(app)
+    from survey_app import i18n
+
+    i18n.ensure_compiled(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
