@@ -65,7 +65,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
 
     from flask_babel import get_locale
 
-    from survey_app import errors, permissions, security
+    from survey_app import errors, permissions, security, vocabulary
     from survey_app.assessment.views import bp as assessment_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.campaigns.views import bp as campaigns_bp
@@ -80,6 +80,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     permissions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    vocabulary.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
                       reports_bp):

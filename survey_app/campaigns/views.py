@@ -114,9 +114,10 @@ def _campaign_form() -> CampaignForm:
     form.owner.choices = [(o.code, f"{o.code} {o.name}") for o in owners]
     if current_user.role == Role.PLATFORM_ADMIN:
         form.owner.choices.insert(0, ("", "—"))
-    keys = sorted(library())
+    lang = str(get_locale() or "zh")
+    titles = [(k, text_in(q.title, lang)) for k, q in sorted(library().items())]
     for entry in form.groups:
-        entry.form.questionnaire.choices = [(k, k) for k in keys]
+        entry.form.questionnaire.choices = titles
     return form
 
 
