@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -46,6 +47,7 @@ from survey_app.assessment.queries import (
     result_for,
     runs,
     unit_breakdown,
+    veto_reason_named,
 )
 from survey_app.errors import DomainError
 from survey_app.extensions import db
@@ -223,7 +225,9 @@ def unit(scheme_key: str, year: int, code: str):
     return render_template(
         "assessment/unit.html", scheme=scheme, year=year, org=org, run=run, result=result,
         b=breakdown, enter=enter, inputs=inputs_of(scheme, year, org) if enter else None,
-        forms=forms, grades={g.key: g.name for g in scheme.grades})
+        forms=forms, grades={g.key: g.name for g in scheme.grades},
+        veto_reason=veto_reason_named(scheme, result.veto_reason, str(get_locale() or "zh"))
+        if result is not None else "")
 
 
 def _forms(scheme, data=None):
