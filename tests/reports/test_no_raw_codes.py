@@ -60,3 +60,5 @@ def test_level_dropdown_of_a_new_campaign_names_the_levels(demo_app):
     html = client.get("/campaigns/new").get_data(as_text=True)
     assert '<option value="federation">总工会</option>' in html
     assert '<option value="grassroots_union">基层工会</option>' in html
+
+
