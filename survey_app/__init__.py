@@ -67,6 +67,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
 
     from survey_app import errors, permissions, security, vocabulary
     from survey_app.assessment.views import bp as assessment_bp
+    from survey_app.audit.views import bp as audit_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.campaigns.views import bp as campaigns_bp
     from survey_app.evaluations.views import bp as evaluations_bp
@@ -83,7 +84,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     vocabulary.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
-                      reports_bp):
+                      reports_bp, audit_bp):
         app.register_blueprint(blueprint)
 
     from survey_app.cli import register_commands

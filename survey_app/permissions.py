@@ -167,3 +167,14 @@ def can_view_result(user: Any, org: Organisation, run: AssessmentRun | None) -> 
     if not org.is_within(own):
         return False
     return org.id != own.id or (run is not None and run.published)
+
+
+# ---------------------------------------------------------------- audit log
+
+#: Who may read the audit log: platform admins (all of it), union admins (their subtree).
+AUDIT_READERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+
+
+def can_read_audit(user: Any) -> bool:
+    return user is not None and user.role in AUDIT_READERS and (
+        user.role == Role.PLATFORM_ADMIN or user.organisation is not None)
