@@ -66,6 +66,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     from flask_babel import get_locale
 
     from survey_app import errors, permissions, security, vocabulary
+    from survey_app.accounts.views import bp as accounts_bp
     from survey_app.assessment.views import bp as assessment_bp
     from survey_app.audit.views import bp as audit_bp
     from survey_app.auth.views import bp as auth_bp
@@ -84,7 +85,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     vocabulary.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
-                      reports_bp, audit_bp):
+                      reports_bp, audit_bp, accounts_bp):
         app.register_blueprint(blueprint)
 
     from survey_app.cli import register_commands

@@ -47,7 +47,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "campaign_id": campaign_id, "assignment_id": foreign.assignment_id,
         "org_id": foreign.unit_id, "unit_code": foreign.unit_code, "code": code,
         "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
-        "token": foreign.link_token,
+        "token": foreign.link_token, "user_id": foreign.user_id,
     }
 
 

@@ -39,6 +39,7 @@ class Foreign:
     evidence_id: int
     link_token: str
     version_id: int
+    user_id: int = 0
 
 
 def build_foreign_world() -> Foreign:
@@ -82,4 +83,4 @@ def build_foreign_world() -> Foreign:
     db.session.add_all([assignment, link, evidence])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
-                   evidence.id, link.token, member_version.id)
+                   evidence.id, link.token, member_version.id, rater.id)
