@@ -78,6 +78,9 @@ def index():
 def create():
     form = NewAccountForm()
     _fill_choices(form)
+    if request.method == "GET":  # prefilled from a campaign's list of units without account
+        form.unit.data = request.args.get("unit", form.unit.data)
+        form.role.data = request.args.get("role", form.role.data)
     if form.validate_on_submit():
         try:
             account, password = ops.create_account(

@@ -227,3 +227,15 @@ def target_results(campaign: Campaign, target: Organisation) -> list[GroupResult
 
 def _signed(blob: bytes) -> list[int]:
     return [b - 256 if b > 127 else b for b in blob]
+
+
+def raters_without_account(campaign: Campaign) -> list[Organisation]:
+    """Rater units of ``campaign``'s assignments that have no active evaluator account, so
+    nobody can answer their assignments (an imported unit nobody has set up yet)."""
+    has_account = select(User.id).where(
+        User.organisation_id == Organisation.id, User.role == Role.EVALUATOR.value,
+        User.active.is_(True)).exists()
+    raters = select(Assignment.rater_org_id).where(
+        Assignment.campaign_id == campaign.id, Assignment.rater_org_id.is_not(None))
+    return list(db.session.scalars(select(Organisation).where(
+        Organisation.id.in_(raters), ~has_account).order_by(Organisation.path)))

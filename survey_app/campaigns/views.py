@@ -44,6 +44,7 @@ from survey_app.campaigns.queries import (
     history,
     managed_campaigns_query,
     progress,
+    raters_without_account,
     target_results,
 )
 from survey_app.errors import DomainError, NotAllowed, render_error
@@ -153,7 +154,8 @@ def detail(campaign_id: int):
     return render_template(
         "campaigns/detail.html", campaign=campaign, groups=groups, per_target=per_target,
         targets=targets, actions=actions, state_form=StateForm(), kinds=KIND_LABELS,
-        rules=RULE_LABELS, named_groups=[g for g in campaign.rater_groups if not g.anonymous])
+        rules=RULE_LABELS, named_groups=[g for g in campaign.rater_groups if not g.anonymous],
+        without_account=raters_without_account(campaign))
 
 
 def _edit_form(campaign: Campaign):
