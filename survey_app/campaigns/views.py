@@ -40,6 +40,7 @@ from survey_app.campaigns.forms import (
 )
 from survey_app.campaigns.queries import (
     assignment_rows,
+    behind_schedule,
     export_csv,
     history,
     managed_campaigns_query,
@@ -47,6 +48,7 @@ from survey_app.campaigns.queries import (
     raters_without_account,
     target_results,
 )
+from survey_app.dates import today
 from survey_app.errors import DomainError, NotAllowed, render_error
 from survey_app.extensions import db
 from survey_app.models import (
@@ -225,6 +227,20 @@ def change_state(campaign_id: int):
         flash(_("The campaign is now: %(status)s.",
                 status=STATUS_LABELS.get(campaign.status, campaign.status)), "success")
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/reminders")
+@roles_required(*MANAGERS)
+def reminders(campaign_id: int):
+    """Who is behind: raters with unsubmitted assignments, units below the members'
+    participation target (bands only); ``?print=1`` gives one printable notice per rater."""
+    campaign = managed_campaign(campaign_id)
+    on = today()
+    raters, members = behind_schedule(campaign, _scope(), on)
+    template = "campaigns/reminder_notices.html" if request.args.get("print") else \
+        "campaigns/reminders.html"
+    return render_template(template, campaign=campaign, raters=raters, members=members,
+                           on=on)
 
 
 @bp.get("/campaigns/<int:campaign_id>/assignments")
