@@ -176,3 +176,7 @@ class AddAssignmentForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that posts (generate, remove): only CSRF."""
+
+
+class SendRemindersForm(FlaskForm):
+    """Send in-app reminders (its CSRF token only)."""

@@ -19,6 +19,7 @@ from survey_app.models import (
     Campaign,
     CampaignTarget,
     Draft,
+    Notice,
     Organisation,
     Response,
     Role,
@@ -252,6 +253,7 @@ class RaterBehind:
     outstanding: int
     due_on: date | None
     overdue: bool
+    org_id: int | None = None
 
 
 @dataclass
@@ -288,8 +290,8 @@ def behind_schedule(campaign: Campaign, scope: Organisation | None, on: date
         due = row.assignment.due_on or campaign.closes_on
         entry = per_rater.get(row.rater_code)
         if entry is None:
-            entry = per_rater[row.rater_code] = RaterBehind(row.rater_code, row.rater_name, 0,
-                                                            due, False)
+            entry = per_rater[row.rater_code] = RaterBehind(
+                row.rater_code, row.rater_name, 0, due, False, row.assignment.rater_org_id)
         entry.outstanding += 1
         if due is not None and (entry.due_on is None or due < entry.due_on):
             entry.due_on = due
@@ -311,3 +313,28 @@ def behind_schedule(campaign: Campaign, scope: Organisation | None, on: date
             if band is not None:
                 members.append(MemberUnitBehind(unit, band))
     return sorted(per_rater.values(), key=lambda r: (not r.overdue, r.code)), members
+
+
+def open_notices(user: User) -> list[tuple[Notice, int]]:
+    """Reminders to ``user``'s unit that still apply (the unit has assignments of that
+    campaign not submitted, and the campaign accepts answers), newest first, with the
+    number of assignments still open."""
+    if user.organisation_id is None:
+        return []
+    notices = db.session.scalars(select(Notice).where(
+        Notice.organisation_id == user.organisation_id).order_by(Notice.sent_at.desc())).all()
+    out, seen = [], set()
+    for notice in notices:
+        if notice.campaign_id in seen or not notice.campaign.accepting_answers():
+            continue
+        seen.add(notice.campaign_id)
+        pending = [a for a in db.session.scalars(select(Assignment).where(
+            Assignment.campaign_id == notice.campaign_id,
+            Assignment.rater_org_id == user.organisation_id))]
+        done = set(db.session.scalars(select(Submission.assignment_id).where(
+            Submission.assignment_id.in_([a.id for a in pending]),
+            Submission.current.is_(True))))
+        left = sum(1 for a in pending if a.id not in done)
+        if left:
+            out.append((notice, left))
+    return out

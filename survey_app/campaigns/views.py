@@ -36,6 +36,7 @@ from survey_app.campaigns.forms import (
     AddAssignmentForm,
     CampaignForm,
     EditForm,
+    SendRemindersForm,
     StateForm,
 )
 from survey_app.campaigns.queries import (
@@ -240,7 +241,21 @@ def reminders(campaign_id: int):
     template = "campaigns/reminder_notices.html" if request.args.get("print") else \
         "campaigns/reminders.html"
     return render_template(template, campaign=campaign, raters=raters, members=members,
-                           on=on)
+                           on=on, send_form=SendRemindersForm())
+
+
+@bp.post("/campaigns/<int:campaign_id>/reminders")
+@roles_required(*MANAGERS)
+def send_reminders(campaign_id: int):
+    """In-app reminders to the rater units behind schedule (their evaluators see them)."""
+    campaign = managed_campaign(campaign_id)
+    if not SendRemindersForm().validate_on_submit():
+        abort(400)
+    raters, _members = behind_schedule(campaign, _scope(), today())
+    sent = ops.send_reminders(campaign, [r.org_id for r in raters], current_user)
+    db.session.commit()
+    flash(_("Reminders sent to %(n)d units.", n=sent), "success")
+    return redirect(url_for("campaigns.reminders", campaign_id=campaign.id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/assignments")

@@ -17,6 +17,7 @@ from survey_app.models.campaign import (
     OpenLink,
     RaterGroup,
 )
+from survey_app.models.notice import Notice
 from survey_app.models.organisation import Organisation, OrgKind
 from survey_app.models.questionnaire import QuestionnaireVersion
 from survey_app.models.response import Draft, Response, Submission
@@ -32,6 +33,7 @@ __all__ = [
     "CampaignStatus",
     "CampaignTarget",
     "Draft",
+    "Notice",
     "OpenLink",
     "OrgKind",
     "Organisation",

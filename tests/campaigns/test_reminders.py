@@ -46,3 +46,29 @@ def test_member_units_are_shown_by_band_never_by_count(demo, client, auth, app):
 def test_only_the_campaign_managers(demo, open_cross, client, auth):
     auth.login("evaluator_g01", "demo-eval-2026")
     assert client.get(f"/campaigns/{open_cross}/reminders").status_code == 403
+
+
+def test_in_app_reminders_reach_the_evaluators_of_units_behind(demo, open_cross, client, auth):
+    from tests.conftest import csrf_token_from
+
+    auth.login("admin", "demo-admin-2026")
+    token = csrf_token_from(client.get(f"/campaigns/{open_cross}/reminders").get_data(
+        as_text=True))
+    response = client.post(f"/campaigns/{open_cross}/reminders", data={"csrf_token": token})
+    assert response.status_code == 302
+    with demo.app_context():
+        from survey_app.models import AuditEntry, Notice
+
+        assert db.session.query(Notice).count() >= 2
+        assert db.session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())) \
+            == "reminders.send"
+    auth.logout()
+    auth.login("evaluator_g01", "demo-eval-2026")
+    html = client.get("/evaluations/").get_data(as_text=True)
+    assert 'class="badge"' in html and "notice-reminder" in html and "项评议尚未提交" in html
+
+
+def test_no_reminder_without_sending(demo, open_cross, client, auth):
+    auth.login("evaluator_g01", "demo-eval-2026")
+    html = client.get("/evaluations/").get_data(as_text=True)
+    assert 'class="badge"' not in html and "notice-reminder" not in html
