@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+from flask import current_app
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -58,6 +60,12 @@ def scope_clause(scope: Organisation | None):
     )
 
 
+def _start_of(day: date) -> datetime:
+    """Midnight of ``day`` in the platform's time zone (the one the page shows), in UTC."""
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return datetime.combine(day, time.min, zone).astimezone(UTC)
+
+
 def _filtered(scope: Organisation | None, f: AuditFilter):
     actor = aliased(User)
     query = select(AuditEntry, actor.username).outerjoin(actor, AuditEntry.user_id == actor.id)
@@ -73,10 +81,9 @@ def _filtered(scope: Organisation | None, f: AuditFilter):
     if f.object_id:
         query = query.where(AuditEntry.object_id == f.object_id.strip())
     if f.since:
-        query = query.where(AuditEntry.at >= datetime.combine(f.since, time.min, UTC))
+        query = query.where(AuditEntry.at >= _start_of(f.since))
     if f.until:
-        query = query.where(
-            AuditEntry.at < datetime.combine(f.until + timedelta(days=1), time.min, UTC))
+        query = query.where(AuditEntry.at < _start_of(f.until + timedelta(days=1)))
     return query
 
 
