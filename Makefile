@@ -77,6 +77,6 @@ clean:
 
 # Developers: refresh the catalogue after changing user-facing text, then translate.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o survey_app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o survey_app/translations/messages.pot .
 	$(BIN)/pybabel update -i survey_app/translations/messages.pot -d survey_app/translations --no-fuzzy-matching
 	$(BIN)/python tools/po_fill.py survey_app/translations/zh/LC_MESSAGES/messages.po

@@ -21,6 +21,37 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+
+def distinct_names(names: pd.Series, parent_names: pd.Series,
+                   codes: pd.Series | None = None) -> pd.Series:
+    """Unit names that tell the rows of one list apart.
+
+    Large unions repeat names below them (five 生产车间分工会 under five companies). A name
+    that occurs more than once in ``names`` gets its parent's name in brackets,
+    ``生产车间分工会（江滨机械厂工会）``; if that still repeats (two units of one name under one
+    parent), the unit's code is added as well. Unique names are left as they are.
+
+    Parameters
+    ----------
+    names, parent_names : Series
+        Aligned on the same index; a missing parent name leaves the name without brackets.
+    codes : Series, optional
+        The units' codes, for names that repeat under one parent.
+
+    Returns
+    -------
+    Series of str, on ``names``' index.
+    """
+    names = names.astype(str)
+    parents = parent_names.reindex(names.index)
+    repeated = names.duplicated(keep=False) & parents.notna()
+    out = names.where(~repeated, names + "（" + parents.astype(str) + "）")
+    if codes is not None:
+        still = out.duplicated(keep=False)
+        out = out.where(~still, out + " " + codes.reindex(names.index).astype(str))
+    return out
+
+
 #: Columns of the ranks export, in order.
 EXPORT_COLUMNS = ("unit_code", "n", "index", "index_shrunk", "rank", "rank_low", "rank_high")
 

@@ -44,6 +44,7 @@ import pandas as pd
 from analysis.data import CampaignData
 from analysis.disclosure import complementary_suppression, release_comments
 from analysis.indices import item_satisfaction, unit_indices, wilson_interval
+from analysis.rankings import distinct_names
 from analysis.rollup import rollup, rollup_stats
 from analysis.scoring import DIM_PREFIX, NA, score_campaign
 
@@ -356,7 +357,8 @@ def unit_table(report: CampaignReport, root_id: int | None = None, kind: str | N
                ) -> pd.DataFrame:
     """Units ranked by overall index: the targets in ``root_id``'s subtree (or, with
     ``kind``, the units of that kind there). Suppressed units stay in the table with
-    ``NaN`` figures and no rank."""
+    ``NaN`` figures and no rank. ``name`` tells apart units of one name
+    (:func:`analysis.rankings.distinct_names`): every ranked list and export reads it here."""
     sel = _in_subtree(report, root_id)
     u = report.units[sel]
     u = u[u["kind"] == kind] if kind else u[u["is_target"]]
@@ -365,6 +367,9 @@ def unit_table(report: CampaignReport, root_id: int | None = None, kind: str | N
             *[DIM_PREFIX + d for d in report.dimensions], "suppressed", "suppression"]
     out = u[cols].sort_values(["suppressed", "overall"], ascending=[True, False])
     out.insert(0, "rank", out["overall"].rank(ascending=False, method="min").astype("Int64"))
+    orgs = report.data.organisations.set_index("id")
+    parent_names = orgs["parent_id"].reindex(out.index).map(orgs["name"])
+    out["name"] = distinct_names(out["name"], parent_names, out["code"])
     return out
 
 

@@ -57,15 +57,20 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     csrf.init_app(app)
+    from survey_app import i18n
+
+    i18n.ensure_compiled(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
 
     from flask_babel import get_locale
 
-    from survey_app import errors, permissions, rate_limits, security
+    from survey_app import errors, permissions, rate_limits, security, vocabulary
+    from survey_app.accounts.views import bp as accounts_bp
     from survey_app.admin.views import bp as admin_bp
     from survey_app.appeals.views import bp as appeals_bp
     from survey_app.assessment.views import bp as assessment_bp
+    from survey_app.audit.views import bp as audit_bp
     from survey_app.auth.views import bp as auth_bp
     from survey_app.campaigns.views import bp as campaigns_bp
     from survey_app.comments.views import bp as comments_bp
@@ -81,9 +86,11 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     permissions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    vocabulary.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
-                      reports_bp, admin_bp, comments_bp, notices_bp, appeals_bp):
+                      reports_bp, admin_bp, comments_bp, notices_bp, appeals_bp, audit_bp,
+                      accounts_bp):
         app.register_blueprint(blueprint)
     rate_limits.init_app(app)
 

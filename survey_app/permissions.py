@@ -302,3 +302,50 @@ def can_see_appeal(user: Any, appeal: Any) -> bool:
         return True
     return (user.role in (Role.UNION_ADMIN, Role.ANALYST)
             and user.organisation_id == appeal.organisation_id)
+
+
+# ---------------------------------------------------------------- audit log
+
+#: Who may read the audit log: platform admins (all of it), union admins (their subtree).
+AUDIT_READERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+
+
+def can_read_audit(user: Any) -> bool:
+    return user is not None and user.role in AUDIT_READERS and (
+        user.role == Role.PLATFORM_ADMIN or user.organisation is not None)
+
+
+# ---------------------------------------------------------------- accounts
+
+#: Who manages accounts: platform admins (every account), union admins (their subtree's).
+ACCOUNT_MANAGERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+#: The roles a union admin may give: never platform admin, never an unscoped assessor.
+UNION_ADMIN_GRANTS = (Role.UNION_ADMIN, Role.EVALUATOR, Role.ANALYST)
+
+
+def grantable_roles(user: Any) -> tuple[Role, ...]:
+    if user.role == Role.PLATFORM_ADMIN:
+        return tuple(Role)
+    if user.role == Role.UNION_ADMIN and user.organisation is not None:
+        return UNION_ADMIN_GRANTS
+    return ()
+
+
+def can_manage_account(user: Any, account: User) -> bool:
+    """Platform admins manage every account; a union admin manages the accounts of units in
+    its subtree, never a platform admin's, nor one without a unit, nor one above its unit."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    return (user.role == Role.UNION_ADMIN and own is not None
+            and account.role != Role.PLATFORM_ADMIN.value
+            and account.organisation is not None and account.organisation.is_within(own))
+
+
+def can_grant(user: Any, role: Role, org: Organisation | None) -> bool:
+    """Whether ``user`` may give an account ``role`` at ``org``."""
+    if role not in grantable_roles(user):
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    return org is not None and org.is_within(user.organisation)

@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 
 from analysis.assessment import (
@@ -36,7 +38,8 @@ from analysis.assessment import (
     result_digest,
 )
 from analysis.spreadsheets import SpreadsheetError, read_table
-from questionnaires.assessment import Scheme
+from questionnaires.assessment import ObjectiveDef, Scheme
+from survey_app.answering import text_in
 from survey_app.assessment.queries import (
     STATUS_PREFERENCE,
     assessing_units,
@@ -71,7 +74,7 @@ class AssessmentError(DomainError):
 
 def _require_entry(user: Any, org: Organisation) -> None:
     if user is not None and not can_enter_for(user, org):
-        raise NotAllowed("only an upper-level union may enter this unit's assessment inputs")
+        raise NotAllowed(_("Only an upper-level union may enter this unit's assessment inputs."))
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -83,19 +86,9 @@ def set_objective(scheme: Scheme, year: int, org: Organisation, key: str,
     try:
         spec = scheme.objective(key)
     except KeyError:
-        raise AssessmentError(f"unknown objective indicator {key!r}") from None
+        raise AssessmentError(_("Unknown objective indicator %(key)s.", key=key)) from None
     if value is not None:
-        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(
-                value):
-            raise AssessmentError("the value must be a number")
-        if spec.kind in ("boolean", "count") and value != int(value):
-            raise AssessmentError(f"{key}: a {spec.kind} is a whole number"
-                                  + (" (1 yes, 0 no)" if spec.kind == "boolean" else ""))
-        if (spec.min is not None and value < spec.min) or (
-                spec.max is not None and value > spec.max):
-            raise AssessmentError(
-                f"{key}: {value:g} is outside {spec.min if spec.min is not None else '-∞'}.."
-                f"{spec.max if spec.max is not None else '∞'}")
+        _check_objective_value(spec, value)
     row = db.session.scalar(select(ObjectiveValue).where(
         ObjectiveValue.scheme_key == scheme.key, ObjectiveValue.year == year,
         ObjectiveValue.organisation_id == org.id, ObjectiveValue.indicator == key))
@@ -119,12 +112,34 @@ def set_objective(scheme: Scheme, year: int, org: Organisation, key: str,
     return row
 
 
+def _check_objective_value(spec: ObjectiveDef, value: object) -> None:
+    """Refuse a value outside the indicator's kind and range, naming the indicator in the
+    page's language; a rate is a share, so the message shows it as a percentage too."""
+    name = text_in(spec.name, str(get_locale() or "zh"))
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        raise AssessmentError(_("%(name)s: the value must be a number.", name=name))
+    if spec.kind == "boolean" and value not in (0, 1):
+        raise AssessmentError(_("%(name)s: enter 1 (yes) or 0 (no).", name=name))
+    if spec.kind == "count" and value != int(value):
+        raise AssessmentError(_("%(name)s: enter a whole number.", name=name))
+    low, high = spec.min, spec.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        if spec.kind == "rate":
+            raise AssessmentError(_(
+                "%(name)s is a share between %(low)g and %(high)g (0.872 means 87.2%%); "
+                "%(value)g would be %(percent)s.", name=name, low=low, high=high, value=value,
+                percent=f"{value * 100:g}%"))
+        raise AssessmentError(_("%(name)s must be between %(low)s and %(high)s, not %(value)g.",
+                                name=name, low="-∞" if low is None else f"{low:g}",
+                                high="∞" if high is None else f"{high:g}", value=value))
+
+
 def set_veto(scheme: Scheme, year: int, org: Organisation, item: str, failed: bool,
              reason: str = "", user: Any = None) -> VetoFinding | None:
     """Record (``failed``) or withdraw a veto finding; a failed item needs a reason."""
     _require_entry(user, org)
     if item not in {v.key for v in scheme.veto}:
-        raise AssessmentError(f"unknown veto item {item!r}")
+        raise AssessmentError(_("Unknown veto item %(item)s.", item=item))
     reason = (reason or "").strip()[:4000]
     row = db.session.scalar(select(VetoFinding).where(
         VetoFinding.scheme_key == scheme.key, VetoFinding.year == year,
@@ -136,7 +151,7 @@ def set_veto(scheme: Scheme, year: int, org: Organisation, item: str, failed: bo
             db.session.delete(row)
         return None
     if not reason:
-        raise AssessmentError("a veto finding needs a reason")
+        raise AssessmentError(_("A failed veto item needs a reason."))
     if row is None:
         row = VetoFinding(scheme_key=scheme.key, year=year, organisation_id=org.id, item=item)
         db.session.add(row)
@@ -194,7 +209,7 @@ def save_evidence(scheme: Scheme, year: int, org: Organisation, filename: str, d
     _require_entry(user, org)
     if indicator and indicator not in {i.key for i in scheme.indicators} | {
             o.key for o in scheme.objectives} | {v.key for v in scheme.veto}:
-        raise AssessmentError(f"unknown indicator {indicator!r}")
+        raise AssessmentError(_("Unknown indicator %(key)s.", key=indicator))
     kind = check_evidence(data, max_bytes)
     stored = f"{secrets.token_hex(16)}.{kind}"
     os.makedirs(os.path.join(folder, "assessment"), exist_ok=True)
@@ -460,7 +475,8 @@ def import_inputs(scheme: Scheme, year: int, data: bytes, filename: str,
     header = [str(h or "").strip().lower().lstrip("\ufeff") for h in table[0]]
     missing = [c for c in ("unit_code", "indicator", "value") if c not in header]
     if missing:
-        raise InputsImportFailed([f"row 1: missing columns {', '.join(missing)}"])
+        raise InputsImportFailed(
+            [_("Row 1: missing columns %(columns)s.", columns=", ".join(missing))])
     col = {h: i for i, h in enumerate(header)}
     orgs = {o.code: o for o in db.session.scalars(select(Organisation))}
     problems: list[str] = []
@@ -475,23 +491,23 @@ def import_inputs(scheme: Scheme, year: int, data: bytes, filename: str,
         note = cells[col["note"]] if "note" in col else ""
         org = orgs.get(code)
         if org is None:
-            problems.append(f"row {n}: unknown unit {code!r}")
+            problems.append(_("Row %(n)d: unknown unit %(code)s.", n=n, code=code))
             continue
         try:
             number = None if value == "" else float(value)
         except ValueError:
-            problems.append(f"row {n}: value {value!r} is not a number")
+            problems.append(_("Row %(n)d: %(value)s is not a number.", n=n, value=value))
             continue
         try:
             if key.startswith("veto:"):
                 if number not in (0.0, 1.0):
-                    raise AssessmentError("a veto value is 1 (failed) or 0 (withdrawn)")
+                    raise AssessmentError(_("A veto value is 1 (failed) or 0 (withdrawn)."))
                 set_veto(scheme, year, org, key[5:], number == 1.0, note, user)
             else:
                 set_objective(scheme, year, org, key, number, note, user)
             applied += 1
         except DomainError as exc:
-            problems.append(f"row {n}: {exc}")
+            problems.append(_("Row %(n)d: %(problem)s", n=n, problem=exc))
     if problems:
         nested.rollback()
         raise InputsImportFailed(problems)

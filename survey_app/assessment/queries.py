@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from analysis.assessment import SEP as VETO_SEP
 from analysis.assessment import shortfalls
 from analysis.spreadsheets import neutralise
 from questionnaires.assessment import Scheme, SchemeError, get_scheme
+from survey_app.answering import text_in
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.models.assessment import (
@@ -274,3 +276,16 @@ def campaign_candidates(scheme: Scheme, year: int) -> dict[str, list]:
                                   STATUS_PREFERENCE.get(c.status, 9), c.code))
         out[slot.key] = found
     return out
+
+
+def veto_reason_named(scheme: Scheme, text: str | None, lang: str) -> str:
+    """A result's veto reason (``item: reason;...``, as the computation keeps it) with each
+    item's key replaced by its name in ``lang``."""
+    names = {v.key: text_in(v.name, lang) for v in scheme.veto}
+    parts = []
+    for part in (text or "").split(VETO_SEP):
+        key, sep, rest = part.strip().partition(":")
+        if key in names:
+            part = names[key] + (("：" if lang != "en" else ": ") + rest.strip() if sep else "")
+        parts.append(part)
+    return "; ".join(p for p in parts if p)

@@ -15,6 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -51,6 +52,7 @@ from survey_app.assessment.queries import (
     result_for,
     runs,
     unit_breakdown,
+    veto_reason_named,
 )
 from survey_app.errors import DomainError
 from survey_app.extensions import db
@@ -247,7 +249,9 @@ def unit(scheme_key: str, year: int, code: str):
         appeals=appeals_of(scheme.key, year, org) if (enter or view) else [],
         appeal_url=url_for("appeals.new", scheme_key=scheme.key, year=year, code=org.code)
         if can_appeal(current_user, org, run) and window_open(
-            run, int(current_app.config.get("APPEAL_WINDOW_DAYS", 15))) else None)
+            run, int(current_app.config.get("APPEAL_WINDOW_DAYS", 15))) else None,
+        veto_reason=veto_reason_named(scheme, result.veto_reason, str(get_locale() or "zh"))
+        if result is not None else "")
 
 
 def _forms(scheme, data=None):

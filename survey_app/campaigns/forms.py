@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from survey_app import vocabulary
 from survey_app.models import CampaignKind, OrgKind
 
 KIND_LABELS = {
@@ -117,7 +118,7 @@ class CampaignForm(FlaskForm):
     target_mode = SelectField(_l("Targets"), choices=TARGET_MODES)
     target_root = StringField(_l("Unit code (subtree, or where to look for a level)"),
                               validators=[Optional(), Length(max=64)])
-    target_level = SelectField(_l("Level"), choices=[(k.value, k.value) for k in OrgKind])
+    target_level = SelectField(_l("Level"), choices=vocabulary.choices(OrgKind))
     target_codes = TextAreaField(_l("Unit codes"), validators=[Length(max=100_000)],
                                  render_kw={"rows": 3})
     groups = FieldList(FormField(GroupForm), min_entries=GROUP_ROWS, max_entries=GROUP_ROWS)
@@ -177,3 +178,7 @@ class AddAssignmentForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that posts (generate, remove): only CSRF."""
+
+
+class SendRemindersForm(FlaskForm):
+    """Send in-app reminders (its CSRF token only)."""

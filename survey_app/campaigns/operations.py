@@ -30,6 +30,7 @@ from survey_app.models import (
     CampaignStatus,
     CampaignTarget,
     Draft,
+    Notice,
     Organisation,
     OrgKind,
     QuestionnaireVersion,
@@ -732,3 +733,14 @@ def remove_assignment(assignment: Assignment, user=None) -> None:
     db.session.execute(delete(Draft).where(Draft.assignment_id == assignment.id))
     db.session.delete(assignment)
     db.session.commit()
+
+
+def send_reminders(campaign: Campaign, org_ids: list[int], user=None) -> int:
+    """An in-app reminder to each rater unit of ``org_ids`` (units behind schedule on a named
+    rater group; never members of an anonymous one); return how many were sent."""
+    units = sorted({i for i in org_ids if i is not None})
+    for org_id in units:
+        db.session.add(Notice(campaign_id=campaign.id, organisation_id=org_id,
+                              sent_by_id=getattr(user, "id", None)))
+    record("reminders.send", "campaign", campaign.id, user, units=len(units))
+    return len(units)

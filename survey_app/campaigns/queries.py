@@ -7,9 +7,10 @@ import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from analysis.spreadsheets import neutralise
@@ -21,6 +22,7 @@ from survey_app.models import (
     CampaignStatus,
     CampaignTarget,
     Draft,
+    Notice,
     Organisation,
     RaterGroup,
     Response,
@@ -321,3 +323,115 @@ def transition_summary(campaign: Campaign) -> TransitionSummary:
     drafts = db.session.scalar(select(func.count()).select_from(Draft).where(or_(
         Draft.code_hash.in_(unused_codes), Draft.assignment_id.in_(open_assignments))))
     return TransitionSummary(int(units or 0), int(responses or 0), int(drafts or 0))
+
+
+def _signed(blob: bytes) -> list[int]:
+    return [b - 256 if b > 127 else b for b in blob]
+
+
+def raters_without_account(campaign: Campaign) -> list[Organisation]:
+    """Rater units of ``campaign``'s assignments that have no active evaluator account, so
+    nobody can answer their assignments (an imported unit nobody has set up yet)."""
+    has_account = select(User.id).where(
+        User.organisation_id == Organisation.id, User.role == Role.EVALUATOR.value,
+        User.active.is_(True)).exists()
+    raters = select(Assignment.rater_org_id).where(
+        Assignment.campaign_id == campaign.id, Assignment.rater_org_id.is_not(None))
+    return list(db.session.scalars(select(Organisation).where(
+        Organisation.id.in_(raters), ~has_account).order_by(Organisation.path)))
+
+
+@dataclass
+class RaterBehind:
+    """A rater (unit or account) with assignments not yet submitted."""
+
+    code: str
+    name: str
+    outstanding: int
+    due_on: date | None
+    overdue: bool
+    org_id: int | None = None
+
+
+@dataclass
+class MemberUnitBehind:
+    """A target unit whose members answer anonymously, with its participation band only."""
+
+    unit: Organisation
+    band: str  # "none", "low" (< 25 %), "some" (25-50 %)
+
+
+#: Participation below this share of eligible members is behind schedule.
+MEMBER_TARGET = 0.5
+
+
+def _band(responses: int, eligible: int) -> str | None:
+    """The participation band of a unit, or None when it is not behind. Bands, not counts:
+    a reminder never says how many members answered."""
+    if eligible <= 0:
+        return None
+    rate = responses / eligible
+    if rate >= MEMBER_TARGET:
+        return None
+    return "none" if responses == 0 else "low" if rate < 0.25 else "some"
+
+
+def behind_schedule(campaign: Campaign, scope: Organisation | None, on: date
+                    ) -> tuple[list[RaterBehind], list[MemberUnitBehind]]:
+    """Raters of named groups with unsubmitted assignments, and target units whose members
+    are below the participation target (anonymous groups: units and bands, never members)."""
+    per_rater: dict[str, RaterBehind] = {}
+    for row in assignment_rows(campaign, scope=scope):
+        if row.status == SUBMITTED:
+            continue
+        due = row.assignment.due_on or campaign.closes_on
+        entry = per_rater.get(row.rater_code)
+        if entry is None:
+            entry = per_rater[row.rater_code] = RaterBehind(
+                row.rater_code, row.rater_name, 0, due, False, row.assignment.rater_org_id)
+        entry.outstanding += 1
+        if due is not None and (entry.due_on is None or due < entry.due_on):
+            entry.due_on = due
+        entry.overdue = entry.due_on is not None and entry.due_on < on
+    members: list[MemberUnitBehind] = []
+    if any(g.anonymous for g in campaign.rater_groups):
+        targets = select(Organisation).join(
+            CampaignTarget, CampaignTarget.organisation_id == Organisation.id).where(
+            CampaignTarget.campaign_id == campaign.id).order_by(Organisation.path)
+        if scope is not None:
+            targets = targets.where(Organisation.path.startswith(scope.path))
+        anonymous = [g.id for g in campaign.rater_groups if g.anonymous]
+        counts = dict(db.session.execute(
+            select(Response.target_id, func.count()).where(
+                Response.campaign_id == campaign.id, Response.rater_group_id.in_(anonymous))
+            .group_by(Response.target_id)).all())
+        for unit in db.session.scalars(targets):
+            band = _band(counts.get(unit.id, 0), unit.members or 0)
+            if band is not None:
+                members.append(MemberUnitBehind(unit, band))
+    return sorted(per_rater.values(), key=lambda r: (not r.overdue, r.code)), members
+
+
+def open_notices(user: User) -> list[tuple[Notice, int]]:
+    """Reminders to ``user``'s unit that still apply (the unit has assignments of that
+    campaign not submitted, and the campaign accepts answers), newest first, with the
+    number of assignments still open."""
+    if user.organisation_id is None:
+        return []
+    notices = db.session.scalars(select(Notice).where(
+        Notice.organisation_id == user.organisation_id).order_by(Notice.sent_at.desc())).all()
+    out, seen = [], set()
+    for notice in notices:
+        if notice.campaign_id in seen or not notice.campaign.accepting_answers():
+            continue
+        seen.add(notice.campaign_id)
+        pending = [a for a in db.session.scalars(select(Assignment).where(
+            Assignment.campaign_id == notice.campaign_id,
+            Assignment.rater_org_id == user.organisation_id))]
+        done = set(db.session.scalars(select(Submission.assignment_id).where(
+            Submission.assignment_id.in_([a.id for a in pending]),
+            Submission.current.is_(True))))
+        left = sum(1 for a in pending if a.id not in done)
+        if left:
+            out.append((notice, left))
+    return out

@@ -36,18 +36,22 @@ from survey_app.campaigns.forms import (
     AddAssignmentForm,
     CampaignForm,
     EditForm,
+    SendRemindersForm,
     StateForm,
 )
 from survey_app.campaigns.queries import (
     assignment_rows,
+    behind_schedule,
     covering_campaigns,
     export_csv,
     history,
     managed_campaigns_query,
     progress,
+    raters_without_account,
     target_results,
     transition_summary,
 )
+from survey_app.dates import today
 from survey_app.errors import DomainError, NotAllowed, render_error
 from survey_app.extensions import db
 from survey_app.models import (
@@ -135,11 +139,12 @@ def questionnaire_choices() -> list[tuple[str, str]]:
     """The shipped library by key, then every published version the user may use (their
     own unit's uploads and those of units below and above it), newest first per key."""
     shipped = library()
-    choices = [(k, f"{k} · {shipped[k].title.zh}") for k in sorted(shipped)]
+    lang = _lang()
+    choices = [(k, text_in(shipped[k].title, lang)) for k in sorted(shipped)]
     library_hashes = {content_hash_of(q) for q in shipped.values()}
     for v in db.session.scalars(usable_versions_query(_scope())):
         if v.content_hash not in library_hashes:
-            choices.append((version_choice(v), f"{v.title_zh} · {v.key} v{v.version} "
+            choices.append((version_choice(v), f"{v.title_zh} · v{v.version} "
                                                f"({v.content_hash[:8]})"))
     return choices
 
@@ -176,7 +181,8 @@ def detail(campaign_id: int):
     return render_template(
         "campaigns/detail.html", campaign=campaign, groups=groups, per_target=per_target,
         targets=targets, actions=actions, state_form=StateForm(), kinds=KIND_LABELS,
-        rules=RULE_LABELS, named_groups=[g for g in campaign.rater_groups if not g.anonymous])
+        rules=RULE_LABELS, named_groups=[g for g in campaign.rater_groups if not g.anonymous],
+        without_account=raters_without_account(campaign))
 
 
 def _edit_form(campaign: Campaign):
@@ -253,6 +259,34 @@ def change_state(campaign_id: int):
         flash(_("The campaign is now: %(status)s.",
                 status=STATUS_LABELS.get(campaign.status, campaign.status)), "success")
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/reminders")
+@roles_required(*MANAGERS)
+def reminders(campaign_id: int):
+    """Who is behind: raters with unsubmitted assignments, units below the members'
+    participation target (bands only); ``?print=1`` gives one printable notice per rater."""
+    campaign = managed_campaign(campaign_id)
+    on = today()
+    raters, members = behind_schedule(campaign, _scope(), on)
+    template = "campaigns/reminder_notices.html" if request.args.get("print") else \
+        "campaigns/reminders.html"
+    return render_template(template, campaign=campaign, raters=raters, members=members,
+                           on=on, send_form=SendRemindersForm())
+
+
+@bp.post("/campaigns/<int:campaign_id>/reminders")
+@roles_required(*MANAGERS)
+def send_reminders(campaign_id: int):
+    """In-app reminders to the rater units behind schedule (their evaluators see them)."""
+    campaign = managed_campaign(campaign_id)
+    if not SendRemindersForm().validate_on_submit():
+        abort(400)
+    raters, _members = behind_schedule(campaign, _scope(), today())
+    sent = ops.send_reminders(campaign, [r.org_id for r in raters], current_user)
+    db.session.commit()
+    flash(_("Reminders sent to %(n)d units.", n=sent), "success")
+    return redirect(url_for("campaigns.reminders", campaign_id=campaign.id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/assignments")

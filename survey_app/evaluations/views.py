@@ -23,7 +23,7 @@ from survey_app.answering import (
     show_answer_errors,
     text_in,
 )
-from survey_app.campaigns.queries import current_answers, history
+from survey_app.campaigns.queries import current_answers, history, open_notices
 from survey_app.errors import render_error
 from survey_app.evaluations import operations
 from survey_app.evaluations.operations import NotAccepting
@@ -45,7 +45,19 @@ def _lang() -> str:
 @bp.get("/evaluations/")
 @roles_required(*RATERS)
 def my():
-    return render_template("evaluations/my.html", rows=my_evaluations(current_user))
+    return render_template("evaluations/my.html", rows=my_evaluations(current_user),
+                           notices=open_notices(current_user))
+
+
+@bp.app_context_processor
+def _notice_badge():
+    """``notice_count()`` for the menu: reminders to the evaluator's unit that still apply."""
+    def notice_count() -> int:
+        if not (current_user.is_authenticated and current_user.role == Role.EVALUATOR):
+            return 0
+        return len(open_notices(current_user))
+
+    return {"notice_count": notice_count}
 
 
 def _fill_page(assignment: Assignment, questionnaire, form, errors: dict, status: int = 200,

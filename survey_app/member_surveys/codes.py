@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import unicodedata
 
 #: No 0/O, 1/I/L: the characters people confuse when reading or typing a code.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -22,6 +23,44 @@ def new_code() -> str:
 def normalise(text: str) -> str:
     """Uppercase, without spaces or dashes: what the member typed, in canonical form."""
     return "".join(ch for ch in text.upper() if ch not in " -_\t")
+
+
+#: Characters a code never contains because they are read as others: whoever typed one of
+#: them misread the slip, and which character was printed cannot be told, so they are refused.
+LOOK_ALIKES = frozenset("0O1IL")
+
+
+class TypedCodeError(ValueError):
+    """What is wrong with a typed code: ``reason`` is "empty", "look_alike", "characters"
+    or "length"; ``found`` the offending characters or the length typed."""
+
+    def __init__(self, reason: str, found: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.found = found
+
+
+def read_typed(text: str) -> str:
+    """The canonical code from what a member typed, or ``TypedCodeError``.
+
+    Full-width letters and dashes from a Chinese input method, spaces, hyphens and case are
+    tolerated. The look-alikes 0, O, 1, I and L are refused with their own reason: the slip
+    holds a different character there (D or Q for O, J, T or 7 for 1...), which only the
+    member can read again.
+    """
+    code = normalise(unicodedata.normalize("NFKC", text or "").replace("\u2014", "-")
+                     .replace("\u2013", "-").replace("\u2212", "-"))
+    if not code:
+        raise TypedCodeError("empty")
+    look_alikes = "".join(dict.fromkeys(ch for ch in code if ch in LOOK_ALIKES))
+    if look_alikes:
+        raise TypedCodeError("look_alike", look_alikes)
+    others = "".join(dict.fromkeys(ch for ch in code if ch not in ALPHABET))
+    if others:
+        raise TypedCodeError("characters", others)
+    if len(code) != LENGTH:
+        raise TypedCodeError("length", str(len(code)))
+    return code
 
 
 def is_well_formed(code: str) -> bool:

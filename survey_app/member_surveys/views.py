@@ -98,6 +98,20 @@ REFUSALS = {
 }
 
 
+def _typed_code_problem(error: code_tools.TypedCodeError) -> str:
+    if error.reason == "empty":
+        return _("Type the code printed on your slip.")
+    if error.reason == "look_alike":
+        return _("Codes never contain 0, O, 1, I or L, but you typed %(chars)s. Look at the "
+                 "slip again: the character there is another one (for example D or Q, "
+                 "J or 7).", chars="、".join(error.found))
+    if error.reason == "characters":
+        return _("A code has only letters and digits; remove %(chars)s.",
+                 chars="、".join(error.found))
+    return _("A code has %(length)d letters and digits; you typed %(typed)s of them.",
+             length=code_tools.LENGTH, typed=error.found)
+
+
 def code_limit() -> str:
     """Look-ups of codes and links per address (see ``survey_app.rate_limits``)."""
     return current_app.config.get("CODE_RATE_LIMIT") or "30 per minute"
@@ -217,6 +231,22 @@ def _resume_page(questionnaire: Questionnaire, entry: Entry):
     flash(_("The form had expired and has been opened again. Your answers are still here: "
             "please check them and submit again."), "error")
     return _form_page_html(questionnaire, _posted_form(questionnaire), entry, {}), 400
+
+
+@bp.get("/s/")
+@limiter.limit(code_limit)
+def enter_code():
+    """The code typed into the box of the home or refusal page (GET: it changes nothing,
+    and the code goes on to its own address as if the member had scanned it)."""
+    typed = request.args.get("code", "")[:100]
+    try:
+        code = code_tools.read_typed(typed)
+    except code_tools.TypedCodeError as error:
+        return render_template(
+            "member_surveys/refused.html", title=_("Check the access code"),
+            message=_("Type the code exactly as it is printed on your slip."), campaign=None,
+            status=400, typed=typed, problem=_typed_code_problem(error)), 400
+    return redirect(url_for("member_surveys.member_survey", code=code))
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])

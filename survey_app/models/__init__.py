@@ -19,6 +19,7 @@ from survey_app.models.campaign import (
     RaterGroup,
 )
 from survey_app.models.comment import CommentReview, ReviewState
+from survey_app.models.notice import Notice
 from survey_app.models.organisation import Organisation, OrgKind
 from survey_app.models.questionnaire import QuestionnaireKey, QuestionnaireVersion
 from survey_app.models.response import Draft, Response, Submission
@@ -38,6 +39,7 @@ __all__ = [
     "CampaignTarget",
     "CommentReview",
     "Draft",
+    "Notice",
     "OpenLink",
     "OrgKind",
     "Organisation",

@@ -16,11 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from analysis.spreadsheets import SpreadsheetError, neutralise, read_table
+from questionnaires.vocabulary import parse_org_kind
 from survey_app.errors import ProblemList, spreadsheet_message
 from survey_app.extensions import db
 from survey_app.models import Organisation, OrgKind
 from survey_app.models.audit import record
 from survey_app.models.organisation import ALLOWED_PARENTS
+from survey_app.vocabulary import name_of
 
 COLUMNS = ("code", "name", "kind", "parent_code", "members")
 MAX_ROWS = 100_000
@@ -128,7 +130,6 @@ def check_rows(
     existing = {o.code: o for o in db.session.scalars(select(Organisation))}
     seen: dict[str, int] = {}
     clean: list[dict] = []
-    kinds = {k.value for k in OrgKind}
     for index, row in enumerate(rows, start=2):
         if row is None:
             continue
@@ -167,7 +168,9 @@ def check_rows(
                 ImportIssue(index, "name", str(_l("the name is longer than 200 characters")))
             )
             ok = False
-        if kind not in kinds:
+        try:
+            kind = parse_org_kind(kind).value
+        except ValueError:
             issues.append(
                 ImportIssue(
                     index,
@@ -176,7 +179,7 @@ def check_rows(
                         _l(
                             "unknown kind %(kind)s (allowed: %(allowed)s)",
                             kind=kind,
-                            allowed=", ".join(sorted(kinds)),
+                            allowed="、".join(name_of(k) for k in OrgKind),
                         )
                     ),
                 )

@@ -197,3 +197,21 @@ def test_union_admin_cannot_import_outside_its_subtree(demo, client, auth):
     assert response.status_code == 422
     assert "之外" in response.get_data(as_text=True)
     assert "NEW-2" not in _orgs(demo)
+
+
+def test_kinds_may_be_given_by_their_chinese_names(app, runner, tmp_path):
+    content = (GOOD.replace(",federation,", ",总工会,").replace(",district_federation,", ",县（市、区）总工会,")
+               .replace(",grassroots_union,", ",基层工会,").replace(",branch_union,", ",分工会,")
+               .replace(",union_group,", ",工会小组,"))
+    result = _import(runner, tmp_path, content.encode())
+    assert result.exit_code == 0, result.output
+    orgs = _orgs(app)
+    assert orgs["C1"].kind == "federation" and orgs["B1"].kind == "branch_union"
+    assert orgs["T1"].kind == "union_group"
+
+
+def test_an_unknown_kind_lists_the_chinese_names(app, runner, tmp_path):
+    result = _import(runner, tmp_path, GOOD.replace(",federation,", ",星球,", 1).encode())
+    assert result.exit_code == 1
+    assert "星球" in result.output and "基层工会" in result.output
+    assert "grassroots_union" not in result.output

@@ -126,9 +126,9 @@ def test_import_inputs_all_or_nothing_with_row_numbers(aapp, tmp_path):
     args = ["--scheme", "objective_only", "--year", "2026", "--by", "district_admin"]
     out = runner.invoke(args=["assessment", "import-inputs", str(bad), *args])
     assert out.exit_code == 1
-    assert "row 3: unknown unit 'DEMO-XX'" in out.output
-    assert "row 4: value 'abc' is not a number" in out.output
-    assert "row 5: only an upper-level union" in out.output  # another district
+    assert "第 3 行：未知的单位 DEMO-XX" in out.output
+    assert "第 4 行：abc 不是数字" in out.output
+    assert "第 5 行：只有上级工会才能录入" in out.output  # another district
     with aapp.app_context():
         assert db.session.scalar(select(func.count(ObjectiveValue.id))) == 0
     out = runner.invoke(args=["assessment", "import-inputs", str(good), *args])

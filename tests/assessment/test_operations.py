@@ -59,13 +59,13 @@ def test_inputs_are_validated_and_audited(aapp):
         scheme = load_scheme("objective_only")
         district = user("district_admin")
         g01 = org("DEMO-G01")
-        with pytest.raises(AssessmentError, match="outside"):
+        with pytest.raises(AssessmentError, match="之间的比例.*150%，超出了范围"):
             set_objective(scheme, 2026, g01, "coverage", 1.5, "", district)
-        with pytest.raises(AssessmentError, match="whole number"):
+        with pytest.raises(AssessmentError, match="请填写整数"):
             set_objective(scheme, 2026, g01, "six", 4.5, "", district)
-        with pytest.raises(AssessmentError, match="unknown objective"):
+        with pytest.raises(AssessmentError, match="未知的客观指标 nope"):
             set_objective(scheme, 2026, g01, "nope", 1, "", district)
-        with pytest.raises(AssessmentError, match="needs a reason"):
+        with pytest.raises(AssessmentError, match="须填写原因"):
             set_veto(scheme, 2026, g01, "violation", True, "  ", district)
         set_objective(scheme, 2026, g01, "coverage", 0.8, "合同台账", district)
         set_objective(scheme, 2026, g01, "coverage", 0.7, "更正", district)

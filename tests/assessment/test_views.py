@@ -107,7 +107,9 @@ def test_entry_form_csrf_scope_and_audit(aapp, client, auth):
         assert r.status_code == 403
     # out of range: re-shown with the error, nothing stored
     r = client.post(url, data={**data, "obj-value": "7", "obj-csrf_token": token})
-    assert r.status_code == 422 and "outside" in r.get_data(as_text=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "超出了范围" in html and "700%" in html
+    assert "outside" not in html and "coverage:" not in html
 
 
 def test_veto_form_needs_reason(aapp, client, auth):
@@ -193,7 +195,7 @@ def test_inputs_import_page(aapp, client, auth):
             "csrf_token": token, "file": (io.BytesIO(text.encode("utf-8")), "inputs.csv")})
 
     r = post("unit_code,indicator,value,note\nDEMO-G13,coverage,0.9,\n")
-    assert r.status_code == 422 and "row 2: only an upper-level union" in r.get_data(as_text=True)
+    assert r.status_code == 422 and "第 2 行：只有上级工会才能录入" in r.get_data(as_text=True)
     r = post("unit_code,indicator,value,note\nDEMO-G03,coverage,0.9,<script>x</script>\n")
     assert r.status_code == 302
     with aapp.app_context():

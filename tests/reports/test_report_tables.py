@@ -111,3 +111,29 @@ def test_report_modules_never_import_the_web_app():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parents[2]).stdout.split()
     assert not {m for m in out if m.split(".")[0] in ("flask", "survey_app", "werkzeug")}
+
+
+def test_units_of_one_name_are_told_apart_in_every_ranked_list():
+    """Five branch unions all named 生产车间分工会 under five companies: the ranking, the
+    heatmap and the exports (all read ``unit_table``) show each with its parent's name."""
+    data = synthetic_campaign(900, 120, 10, seed=11)
+    data.min_group_size = 5
+    orgs = data.organisations
+    targets = orgs[orgs["id"].isin(data.responses["target_id"].unique())]
+    counts = data.responses["target_id"].value_counts()
+    leaves = ~targets["id"].isin(orgs["parent_id"].dropna())
+    busy = targets[leaves & targets["id"].isin(counts[counts >= 10].index)]
+    # the same name for units under different parents
+    chosen = busy.drop_duplicates("parent_id").head(5)["id"]
+    assert len(chosen) == 5
+    orgs.loc[orgs["id"].isin(chosen), "name"] = "生产车间分工会"
+    report = R.build_report(data)
+    root = int(report.units.index[report.units["parent_id"].isna()][0])
+    table = R.unit_table(report, root)
+    shown = table.loc[table.index.isin(chosen), "name"]
+    assert len(shown) == 5 and shown.is_unique
+    parent_names = orgs.set_index("id")["name"]
+    for uid, name in shown.items():
+        parent = parent_names[orgs.set_index("id").at[uid, "parent_id"]]
+        assert name == f"生产车间分工会（{parent}）"
+    assert R.heatmap_matrix(report, root).index.is_unique

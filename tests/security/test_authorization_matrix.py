@@ -22,6 +22,7 @@ PUBLIC = {
     "member_surveys.member_survey", "member_surveys.thanks", "member_surveys.open_survey",
     "auth.second_factor",  # only for a session that has just passed the password step
     "notices.unit_results", "notices.printable_results",
+    "member_surveys.enter_code",
 }
 
 ACCOUNTS = {

@@ -1,0 +1,1 @@
+"""Accounts in the browser: list, create, disable and enable, reset a password, role and unit."""

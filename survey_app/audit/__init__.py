@@ -1,0 +1,1 @@
+"""The audit log in the browser: a filtered, paginated list over ``AuditEntry``, and CSV."""
