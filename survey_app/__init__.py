@@ -70,6 +70,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     from survey_app.home.views import bp as home_bp
     from survey_app.member_surveys.views import bp as member_surveys_bp
     from survey_app.organisations.views import bp as organisations_bp
+    from survey_app.partnering.views import bp as partnering_bp
     from survey_app.questionnaire_admin.views import bp as questionnaire_admin_bp
     from survey_app.reports.views import bp as reports_bp
 
@@ -79,7 +80,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
-                      reports_bp):
+                      reports_bp, partnering_bp):
         app.register_blueprint(blueprint)
 
     from survey_app.cli import register_commands
