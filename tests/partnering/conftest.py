@@ -37,4 +37,11 @@ def world(demo):
                               level="city", year=2024, document_number="东工发〔2024〕8号")
         make_admin("g02_admin", "DEMO-G02")
         db.session.commit()
-        yield demo
+    return demo
+
+
+@pytest.fixture
+def ctx(world):
+    """``world`` inside an app context (for calling operations directly)."""
+    with world.app_context():
+        yield world

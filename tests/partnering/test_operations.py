@@ -46,7 +46,7 @@ def _jpeg_with_gps() -> bytes:
 # ---------------------------------------------------------------- honours
 
 
-def test_awarding_union_records_honours_below_it(world):
+def test_awarding_union_records_honours_below_it(ctx):
     honour = ops.add_honour(user("district_admin"), unit=org("DEMO-G03"),
                             awarding=org("DEMO-D01"), level="district", year=2025)
     assert honour.recheck_years == 2 and honour.recheck_due == 2027
@@ -64,7 +64,7 @@ def test_awarding_union_records_honours_below_it(world):
                        level="city", year=today().year + 1)
 
 
-def test_model_honour_level_is_the_highest_valid_one(world):
+def test_model_honour_level_is_the_highest_valid_one(ctx):
     ops.add_honour(user("admin"), unit=org("DEMO-G02"), awarding=org("DEMO-CITY"),
                    level="provincial", year=2025)
     ops.add_honour(user("admin"), unit=org("DEMO-G02"), awarding=org("DEMO-CITY"),
@@ -79,7 +79,7 @@ def test_model_honour_level_is_the_highest_valid_one(world):
 # ---------------------------------------------------------------- pairs
 
 
-def test_a_pair_exists_only_once_both_sides_confirm(world):
+def test_a_pair_exists_only_once_both_sides_confirm(ctx):
     pair = _pair(confirm=False)
     assert pair.lead_confirmed and not pair.partner_confirmed
     assert pair.status(today()) == PairStatus.PROPOSED
@@ -93,7 +93,7 @@ def test_a_pair_exists_only_once_both_sides_confirm(world):
         ops.confirm_pair(user("g01_admin"), pair)
 
 
-def test_upper_union_proposal_awaits_both_sides(world):
+def test_upper_union_proposal_awaits_both_sides(ctx):
     pair = ops.propose_pair(user("city_admin"), lead=org("DEMO-G02"), partner=org("DEMO-G13"),
                             upper=org("DEMO-CITY"))
     assert not pair.lead_confirmed and not pair.partner_confirmed
@@ -101,7 +101,7 @@ def test_upper_union_proposal_awaits_both_sides(world):
     assert pair.state == "proposed"
 
 
-def test_bad_pairs_are_refused_with_a_clear_message(world):
+def test_bad_pairs_are_refused_with_a_clear_message(ctx):
     lead = org("DEMO-G02")
     with pytest.raises(DomainError, match="itself"):
         ops.propose_pair(user("g02_admin"), lead=lead, partner=lead)
@@ -118,7 +118,7 @@ def test_bad_pairs_are_refused_with_a_clear_message(world):
         ops.propose_pair(user("admin"), lead=org("DEMO-G01"), partner=lead)
 
 
-def test_refusals_are_in_chinese_for_chinese_pages(world):
+def test_refusals_are_in_chinese_for_chinese_pages(ctx):
     from flask_babel import force_locale
 
     with force_locale("zh"), pytest.raises(DomainError) as refused:
@@ -129,7 +129,7 @@ def test_refusals_are_in_chinese_for_chinese_pages(world):
 # ---------------------------------------------------------------- agreement and plan
 
 
-def test_either_side_edits_the_agreement_and_plan_within_the_term(world):
+def test_either_side_edits_the_agreement_and_plan_within_the_term(ctx):
     pair = _pair()
     with pytest.raises(DomainError, match="end after"):
         _agreement(pair, start=date(2026, 6, 1), end=date(2026, 1, 1))
@@ -144,7 +144,7 @@ def test_either_side_edits_the_agreement_and_plan_within_the_term(world):
         ops.add_plan_item(user("district_admin"), pair, year=2026, month=4, title="培训")
 
 
-def test_plan_needs_an_agreement(world):
+def test_plan_needs_an_agreement(ctx):
     with pytest.raises(DomainError, match="agreement"):
         ops.add_plan_item(user("g02_admin"), _pair(), year=2026, month=3, title="交流")
 
@@ -152,7 +152,7 @@ def test_plan_needs_an_agreement(world):
 # ---------------------------------------------------------------- activities
 
 
-def test_lead_logs_and_only_the_partner_confirms(world, tmp_path):
+def test_lead_logs_and_only_the_partner_confirms(ctx, tmp_path):
     pair = _pair()
     activity = ops.log_activity(user("g02_admin"), pair, held_on=today(), form="guidance",
                                 content="上门指导建账", participants=12, folder=str(tmp_path))
@@ -171,7 +171,7 @@ def test_lead_logs_and_only_the_partner_confirms(world, tmp_path):
         ops.confirm_activity(user("g01_admin"), activity)
 
 
-def test_activity_in_the_future_or_before_the_pair_is_refused(world, tmp_path):
+def test_activity_in_the_future_or_before_the_pair_is_refused(ctx, tmp_path):
     pair = _pair()
     with pytest.raises(DomainError, match="future"):
         ops.log_activity(user("g02_admin"), pair, held_on=today() + timedelta(days=1),
@@ -186,7 +186,7 @@ def test_activity_in_the_future_or_before_the_pair_is_refused(world, tmp_path):
                          content="交流", participants=3, folder=str(tmp_path))
 
 
-def test_pair_lapses_after_three_months_without_a_confirmed_activity(world, tmp_path):
+def test_pair_lapses_after_three_months_without_a_confirmed_activity(ctx, tmp_path):
     pair = _pair()
     pair.since = today() - timedelta(days=200)
     activity = ops.log_activity(user("g02_admin"), pair, held_on=today() - timedelta(days=120),
@@ -199,7 +199,7 @@ def test_pair_lapses_after_three_months_without_a_confirmed_activity(world, tmp_
     assert pair.status(today() - timedelta(days=60)) == PairStatus.ACTIVE
 
 
-def test_photo_is_checked_by_content_and_stripped_of_exif(world, tmp_path):
+def test_photo_is_checked_by_content_and_stripped_of_exif(ctx, tmp_path):
     from PIL import Image
 
     pair = _pair()
@@ -230,7 +230,7 @@ def test_photo_is_checked_by_content_and_stripped_of_exif(world, tmp_path):
 # ---------------------------------------------------------------- supervision
 
 
-def test_upper_union_notes_and_the_pair_answers(world):
+def test_upper_union_notes_and_the_pair_answers(ctx):
     pair = _pair()
     with pytest.raises(NotAllowed):
         ops.add_note(user("g02_admin"), pair, "自己督查自己")
@@ -242,7 +242,7 @@ def test_upper_union_notes_and_the_pair_answers(world):
     assert note.answer == "已补充" and note.answered_at is not None
 
 
-def test_targets_and_leads_below_them(world):
+def test_targets_and_leads_below_them(ctx):
     with pytest.raises(NotAllowed):
         ops.set_target(user("g02_admin"), upper=org("DEMO-CITY"), year=2026, level="city",
                        min_links=2)
@@ -258,7 +258,7 @@ def test_targets_and_leads_below_them(world):
     assert queries.leads_below_target(org("DEMO-CITY"), 2026) == []
 
 
-def test_every_change_is_audited(world, tmp_path):
+def test_every_change_is_audited(ctx, tmp_path):
     pair = _pair()
     _agreement(pair)
     activity = ops.log_activity(user("g02_admin"), pair, held_on=today(), form="exchange",
@@ -271,7 +271,7 @@ def test_every_change_is_audited(world, tmp_path):
             "partnering.activity_confirmed", "partnering.note_added"} <= actions
 
 
-def test_unrelated_admin_cannot_touch_a_pair(world, tmp_path):
+def test_unrelated_admin_cannot_touch_a_pair(ctx, tmp_path):
     pair = _pair()
     stranger = make_admin("g05_admin", "DEMO-G05")
     with pytest.raises(NotAllowed):

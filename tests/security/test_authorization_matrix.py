@@ -48,6 +48,8 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "org_id": foreign.unit_id, "unit_code": foreign.unit_code, "code": code,
         "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
         "token": foreign.link_token, "user_id": foreign.user_id,
+        "pair_id": foreign.pair_id, "activity_id": foreign.activity_id,
+        "note_id": foreign.note_id,
     }
 
 
@@ -150,6 +152,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("member_surveys.codes_admin", f"/surveys/{world.campaign_id}/codes"),
         ("campaigns.detail", f"/campaigns/{world.campaign_id}"),
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
+        ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint

@@ -22,6 +22,7 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.assessment import EvidenceFile
+from survey_app.models.partnering import Activity, Pair, SupervisionNote
 from survey_app.organisations.operations import recompute_paths
 from survey_app.questionnaire_versions import publish_questionnaire
 
@@ -40,6 +41,9 @@ class Foreign:
     link_token: str
     version_id: int
     user_id: int
+    pair_id: int
+    activity_id: int
+    note_id: int
 
 
 def build_foreign_world() -> Foreign:
@@ -81,6 +85,13 @@ def build_foreign_world() -> Foreign:
                             original_name="证明.pdf", stored_name="other-evidence.pdf",
                             content_type="application/pdf", size=4, sha256="0" * 64)
     db.session.add_all([assignment, link, evidence])
+    pair = Pair(lead_id=unit.id, partner_id=peer.id, upper_id=fed.id, state="confirmed",
+                lead_confirmed=True, partner_confirmed=True, since=today)
+    activity = Activity(pair=pair, held_on=today, form="exchange", content=FOREIGN_NAME,
+                        participants=3, photo_name=f"{'0' * 32}.jpg")
+    note = SupervisionNote(pair=pair, author_org_id=fed.id, text=FOREIGN_NAME)
+    db.session.add_all([pair, activity, note])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
-                   evidence.id, link.token, member_version.id, rater.id)
+                   evidence.id, link.token, member_version.id, rater.id, pair.id, activity.id,
+                   note.id)
