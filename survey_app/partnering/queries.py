@@ -221,6 +221,9 @@ def export_frame(year: int | None = None, org: Organisation | None = None,
             "lapsed": f.lapsed,
         })
     frame = pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    for column in ("target", "linked", "planned_activities", "confirmed_activities",
+                   "months_without_activity"):
+        frame[column] = frame[column].astype("Int64")  # whole numbers, empty when unknown
     return frame.sort_values(["lead_code", "partner_code"]).reset_index(drop=True)
 
 
