@@ -42,6 +42,9 @@ def world(demo):
 
 @pytest.fixture
 def ctx(world):
-    """``world`` inside an app context (for calling operations directly)."""
-    with world.app_context():
+    """``world`` inside an app context (for calling operations directly), with messages in
+    English so that the tests read the same whatever the default language."""
+    from flask_babel import force_locale
+
+    with world.app_context(), force_locale("en"):
         yield world

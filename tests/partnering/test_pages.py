@@ -1,4 +1,4 @@
-"""The partnering pages: refusals keep what was typed, the dashboard flags lapsed pairs, the
+"""The partnering pages (Chinese, the default language): refusals keep what was typed, the dashboard flags lapsed pairs, the
 match proposals can be accepted, and lists stay within the user's subtree."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def test_self_pair_is_refused_and_the_form_keeps_the_codes(world):
         "lead_code": "DEMO-G02", "partner_code": "DEMO-G02"})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "A union cannot pair with itself." in body
+    assert "工会不能与自身结对。" in body
     assert 'value="DEMO-G02"' in body
 
 
@@ -59,13 +59,13 @@ def test_activity_with_a_file_that_is_not_a_photo_is_refused_keeping_the_text(wo
         content_type="multipart/form-data")
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "not a photo" in body and "上门指导建立台账" in body
+    assert "不是照片" in body and "上门指导建立台账" in body
     future = (today() + timedelta(days=3)).isoformat()
     response = client.post(path, data={
         "csrf_token": _token(client, path), "held_on": future, "form": "guidance",
         "content": "未来的活动", "participants": "9"}, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "future" in response.get_data(as_text=True)
+    assert "晚于今天" in response.get_data(as_text=True)
 
 
 def test_partner_confirms_on_the_pair_page_and_the_lead_cannot(world, tmp_path):
@@ -78,7 +78,7 @@ def test_partner_confirms_on_the_pair_page_and_the_lead_cannot(world, tmp_path):
         activity_id = activity.id
     lead = world.test_client()
     _login(lead, "g02_admin", "test-password-2026")
-    assert "Confirm this activity" not in lead.get(f"/partnering/pairs/{pair_id}").get_data(
+    assert "确认此活动" not in lead.get(f"/partnering/pairs/{pair_id}").get_data(
         as_text=True)
     response = lead.post(f"/partnering/activities/{activity_id}/confirm",
                          data={"csrf_token": _token(lead)})
@@ -88,7 +88,7 @@ def test_partner_confirms_on_the_pair_page_and_the_lead_cannot(world, tmp_path):
     response = partner.post(f"/partnering/activities/{activity_id}/confirm",
                             data={"csrf_token": _token(partner)})
     assert response.status_code == 302
-    assert "Confirmed by the partner union" in partner.get(
+    assert "联手对象已于" in partner.get(
         f"/partnering/pairs/{pair_id}").get_data(as_text=True)
 
 
@@ -120,7 +120,7 @@ def test_city_admin_sets_a_target_and_accepts_a_match_proposal(world):
         "csrf_token": _token(client, "/partnering/targets"), "level": "city", "min_links": "2"})
     assert response.status_code == 302
     page = client.get("/partnering/proposals").get_data(as_text=True)
-    assert "Accept the proposal" in page and "Same region" in page
+    assert "采纳建议" in page and "地域相同" in page
     response = client.post("/partnering/proposals/accept", data={
         "csrf_token": _token(client, "/partnering/proposals"),
         "lead_code": "DEMO-G02", "partner_code": "DEMO-G03"})
