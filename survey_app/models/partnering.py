@@ -146,7 +146,8 @@ class Pair(db.Model):
         pair runs."""
         if self.state != "confirmed" or self.since is None:
             return None
-        return months_between(self.last_confirmed_on() or self.since, today)
+        last = self.last_confirmed_on()
+        return months_between(max(last, self.since) if last else self.since, today)
 
     def status(self, today: date) -> PairStatus:
         if self.state in ("proposed", "finished", "declined"):
@@ -154,7 +155,9 @@ class Pair(db.Model):
         months = self.months_without_activity(today) or 0
         if months >= LAPSE_MONTHS:
             return PairStatus.LAPSED
-        return PairStatus.ACTIVE if self.last_confirmed_on() else PairStatus.NEW
+        last = self.last_confirmed_on()
+        # a pair formed again keeps its old log; only activities since then make it active
+        return PairStatus.ACTIVE if last and last >= self.since else PairStatus.NEW
 
 
 class Agreement(db.Model):

@@ -107,18 +107,9 @@ def _holds_model_honour(unit: Organisation) -> bool:
     return model_honour_level(unit) is not None
 
 
-def propose_pair(user: Any, *, lead: Organisation, partner: Organisation,
-                 upper: Organisation | None = None) -> Pair:
-    """A new pair awaiting both confirmations. The side that proposes has confirmed it.
-
-    Without ``upper``, the lead's parent supervises the pair; the partner must lie in the
-    supervising union's subtree.
-    """
-    side = "lead" if getattr(user, "organisation_id", None) == lead.id else None
-    if upper is None:
-        upper = lead.parent or lead
-    if side is None and not permissions.can_supervise(user, upper):
-        raise NotAllowed(_("A pair is proposed by the lead union or by the upper union."))
+def _check_pair(lead: Organisation, partner: Organisation, upper: Organisation) -> None:
+    """Refuse a self-pair, a partner outside the upper union's scope, a pair that exists,
+    and a lead without a valid model-home honour."""
     if lead.id == partner.id:
         raise DomainError(_("A union cannot pair with itself."))
     if not (lead.is_within(upper) and partner.is_within(upper)):
@@ -134,13 +125,31 @@ def propose_pair(user: Any, *, lead: Organisation, partner: Organisation,
     if not _holds_model_honour(lead):
         raise DomainError(_("%(code)s holds no valid model-home honour and cannot lead a pair.",
                             code=lead.code))
-    old = db.session.scalar(select(Pair).where(Pair.lead_id == lead.id,
-                                               Pair.partner_id == partner.id))
-    if old is not None:  # a finished or declined pair is proposed again
-        db.session.delete(old)
-        db.session.flush()
-    pair = Pair(lead_id=lead.id, partner_id=partner.id, upper_id=upper.id, state="proposed",
-                lead_confirmed=side == "lead", partner_confirmed=False)
+
+
+def _reopened(lead: Organisation, partner: Organisation) -> Pair | None:
+    """A finished or declined pair of the same two unions, formed again (its log is kept)."""
+    return db.session.scalar(select(Pair).where(Pair.lead_id == lead.id,
+                                                Pair.partner_id == partner.id))
+
+
+def propose_pair(user: Any, *, lead: Organisation, partner: Organisation,
+                 upper: Organisation | None = None) -> Pair:
+    """A new pair awaiting both confirmations. The side that proposes has confirmed it.
+
+    Without ``upper``, the lead's parent supervises the pair; the partner must lie in the
+    supervising union's subtree.
+    """
+    side = "lead" if getattr(user, "organisation_id", None) == lead.id else None
+    if upper is None:
+        upper = lead.parent or lead
+    if side is None and not permissions.can_supervise(user, upper):
+        raise NotAllowed(_("A pair is proposed by the lead union or by the upper union."))
+    _check_pair(lead, partner, upper)
+    pair = _reopened(lead, partner) or Pair(lead_id=lead.id, partner_id=partner.id)
+    pair.upper_id, pair.state = upper.id, "proposed"
+    pair.lead_confirmed, pair.partner_confirmed = side == "lead", False
+    pair.since = pair.finished_on = None
     db.session.add(pair)
     db.session.flush()
     record("partnering.pair_proposed", "pair", pair.id, user, lead=lead.code,

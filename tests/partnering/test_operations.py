@@ -285,3 +285,19 @@ def _agreement_as(account, pair):
     return ops.save_agreement(account, pair, goals="g", lead_duties="", partner_duties="",
                               areas=[], term_start=date(2026, 1, 1), term_end=date(2026, 12, 31),
                               signed_on=None, training="")
+
+
+def test_a_finished_pair_formed_again_keeps_its_log_and_starts_new(ctx, tmp_path):
+    pair = _pair()
+    pair.since = today() - timedelta(days=400)
+    activity = ops.log_activity(user("g02_admin"), pair, held_on=today() - timedelta(days=380),
+                                form="training", content="培训", participants=5,
+                                folder=str(tmp_path))
+    ops.confirm_activity(user("g01_admin"), activity)
+    ops.finish_pair(user("district_admin"), pair)
+    again = ops.propose_pair(user("g02_admin"), lead=org("DEMO-G02"), partner=org("DEMO-G01"))
+    assert again.id == pair.id and again.state == "proposed"
+    ops.confirm_pair(user("g01_admin"), again)
+    assert len(again.activities) == 1  # the old log is kept
+    assert again.status(today()) == PairStatus.NEW
+    assert again.months_without_activity(today()) == 0
