@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 
 from survey_app import permissions
 from survey_app.dates import today
-from survey_app.errors import Conflict, DomainError, NotAllowed
+from survey_app.errors import Conflict, DomainError, NotAllowed, ProblemList
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.models.audit import record
@@ -364,3 +364,144 @@ def answer_note(user: Any, note: SupervisionNote, answer: str) -> SupervisionNot
     db.session.flush()
     record("partnering.note_answered", "pair", note.pair_id, user, note_id=note.id)
     return note
+
+
+# --------------------------------------------------------------------------- imports
+
+#: Columns of the pairs import (``upper_code`` and ``since`` may be left empty).
+PAIR_COLUMNS = ("lead_code", "partner_code", "upper_code", "since")
+#: Columns of the honours import and export.
+HONOUR_COLUMNS = ("unit_code", "level", "year", "awarding_code", "document_number",
+                  "evidence_note")
+
+
+def read_csv_rows(data: bytes, columns: tuple[str, ...], required: tuple[str, ...]
+                  ) -> list[dict[str, str]]:
+    """Rows of a UTF-8 (or GBK) CSV file keyed by column, every value stripped."""
+    import csv
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gbk", errors="replace")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ProblemList([_("Line 1: missing column(s) %(cols)s (expected: %(all)s).",
+                             cols=", ".join(missing), all=", ".join(columns))])
+    reader.fieldnames = header
+    return [{c: (row.get(c) or "").strip() for c in columns} for row in reader]
+
+
+def _org_or_problem(code: str, line: int, problems: list[str]) -> Organisation | None:
+    from survey_app.partnering.queries import org_by_code
+
+    org = org_by_code(code) if code else None
+    if org is None:
+        problems.append(_("Line %(line)d: no unit has the code %(code)s.", line=line,
+                          code=code or "—"))
+    return org
+
+
+def import_pairs(rows: list[dict[str, str]]) -> int:
+    """Pairs already agreed outside the platform (both sides confirmed), all or nothing.
+
+    ``upper_code`` defaults to the lead's parent, ``since`` (YYYY-MM-DD) to today. Every
+    row passes the checks of a proposal; the problems of every line are reported together.
+    """
+    problems: list[str] = []
+    pairs = []
+    for line, row in enumerate(rows, start=2):
+        lead = _org_or_problem(row["lead_code"], line, problems)
+        partner = _org_or_problem(row["partner_code"], line, problems)
+        upper = (_org_or_problem(row["upper_code"], line, problems) if row["upper_code"]
+                 else lead.parent or lead if lead else None)
+        try:
+            since = date.fromisoformat(row["since"]) if row["since"] else today()
+        except ValueError:
+            problems.append(_("Line %(line)d: %(value)s is not a date (YYYY-MM-DD).",
+                              line=line, value=row["since"]))
+            continue
+        if lead is None or partner is None or upper is None:
+            continue
+        if since > today():
+            problems.append(_("Line %(line)d: the pair cannot start in the future.", line=line))
+            continue
+        try:
+            _check_pair(lead, partner, upper)
+        except DomainError as error:
+            problems.append(_("Line %(line)d: %(problem)s", line=line, problem=str(error)))
+            continue
+        if any({lead.id, partner.id} == {p.lead_id, p.partner_id} for p in pairs):
+            problems.append(_("Line %(line)d: %(lead)s and %(partner)s appear twice.",
+                              line=line, lead=lead.code, partner=partner.code))
+            continue
+        pair = _reopened(lead, partner) or Pair(lead_id=lead.id, partner_id=partner.id)
+        pair.upper_id, pair.state, pair.since, pair.finished_on = upper.id, "confirmed", since, None
+        pair.lead_confirmed = pair.partner_confirmed = True
+        pairs.append(pair)
+    if problems:
+        raise ProblemList(problems)
+    for pair in pairs:
+        db.session.add(pair)
+        db.session.flush()
+        record("partnering.pair_imported", "pair", pair.id, None, since=pair.since.isoformat())
+    return len(pairs)
+
+
+def parse_honour_level(text: str) -> HonourLevel:
+    """A level from its code (``city``) or its Chinese name (市级模范职工之家, or 市级 / 市)."""
+    from questionnaires.vocabulary import NAMES
+
+    cleaned = text.strip()
+    for level in HonourLevel:
+        zh = NAMES[level].zh
+        if cleaned in (level.value, zh) or (cleaned and zh.startswith(cleaned)):
+            return level
+    raise DomainError(_("Unknown honour level %(value)s.", value=cleaned))
+
+
+def import_honours(rows: list[dict[str, str]]) -> int:
+    """Awards typed or kept by the awarding unions, all or nothing."""
+    problems: list[str] = []
+    ready = []
+    for line, row in enumerate(rows, start=2):
+        unit = _org_or_problem(row["unit_code"], line, problems)
+        awarding = _org_or_problem(row["awarding_code"], line, problems)
+        try:
+            level = parse_honour_level(row["level"])
+            year = int(row["year"])
+        except (DomainError, ValueError):
+            problems.append(_("Line %(line)d: the level or the year is not valid.", line=line))
+            continue
+        if unit is None or awarding is None:
+            continue
+        if not unit.is_within(awarding) or unit.id == awarding.id:
+            problems.append(_("Line %(line)d: %(unit)s is not below %(awarding)s.", line=line,
+                              unit=unit.code, awarding=awarding.code))
+            continue
+        key = (unit.id, level.value, year)
+        if key in {k for k, _row in ready} or db.session.scalar(select(HonourRow.id).where(
+                HonourRow.organisation_id == unit.id, HonourRow.level == level.value,
+                HonourRow.year == year)):
+            problems.append(_("Line %(line)d: this unit already holds this honour for this "
+                              "year.", line=line))
+            continue
+        if not 1949 <= year <= today().year:
+            problems.append(_("Line %(line)d: the year must be between 1949 and this year.",
+                              line=line))
+            continue
+        ready.append((key, HonourRow(organisation_id=unit.id, awarding_id=awarding.id,
+                                     level=level.value, year=year,
+                                     document_number=row["document_number"],
+                                     evidence_note=row["evidence_note"],
+                                     recheck_years=RECHECK_YEARS[level])))
+    if problems:
+        raise ProblemList(problems)
+    for _key, honour in ready:
+        db.session.add(honour)
+        db.session.flush()
+        record("honour.imported", "honour", honour.id, None, level=honour.level,
+               year=honour.year)
+    return len(ready)

@@ -344,3 +344,14 @@ def reason_text(code: str, value: object, dimension_label=None) -> str:
     if code == "partner_satisfaction":
         return _("Partner's member satisfaction index: %(value)s", value=value)
     return texts.get(code, code)
+
+
+def honours_frame(scope: Organisation | None = None) -> pd.DataFrame:
+    """The register as the honours import's columns, plus ``recheck_due`` and ``status``."""
+    rows = [{"unit_code": h.organisation.code, "level": h.level, "year": h.year,
+             "awarding_code": h.awarding.code, "document_number": h.document_number,
+             "evidence_note": h.evidence_note, "recheck_due": h.recheck_due,
+             "status": h.status} for h in honours_in(scope)]
+    return pd.DataFrame(rows, columns=["unit_code", "level", "year", "awarding_code",
+                                       "document_number", "evidence_note", "recheck_due",
+                                       "status"])

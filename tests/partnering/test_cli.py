@@ -64,3 +64,57 @@ def test_export_outside_the_org_is_empty_and_xlsx_opens(world, tmp_path):
     assert "lead_code" in values and "DEMO-G01" in values
     result = runner.invoke(args=["partnering", "export", "--format", "csv", "--org", "NOPE"])
     assert result.exit_code != 0 and "NOPE" in result.output
+
+
+def test_import_pairs_all_or_nothing_with_line_numbers(world, tmp_path, monkeypatch):
+    monkeypatch.setenv("PINGJIA_LANG", "en")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("lead_code,partner_code,since\nDEMO-G02,DEMO-G01,2026-01-05\n"
+                   "DEMO-G02,DEMO-G02,\nDEMO-G02,DEMO-G13,\nDEMO-G02,NOPE,\n"
+                   "DEMO-G02,DEMO-G03,2999-01-01\n", encoding="utf-8")
+    runner = world.test_cli_runner()
+    result = runner.invoke(args=["partnering", "import", str(bad)])
+    assert result.exit_code == 1
+    for line in ("Line 3", "Line 4", "Line 5", "Line 6"):
+        assert line in result.stderr
+    with world.app_context():
+        from sqlalchemy import select
+
+        from survey_app.models.partnering import Pair
+
+        assert db.session.scalars(select(Pair)).all() == []  # nothing imported
+    good = tmp_path / "good.csv"
+    good.write_text("lead_code,partner_code,since\nDEMO-G02,DEMO-G01,2026-01-05\n",
+                    encoding="utf-8")
+    result = runner.invoke(args=["partnering", "import", str(good)])
+    assert result.exit_code == 0, result.output
+    with world.app_context():
+        pair = db.session.scalars(select(Pair)).one()
+        assert pair.confirmed and pair.since.isoformat() == "2026-01-05"
+        assert pair.upper.code == "DEMO-D01"
+    result = runner.invoke(args=["partnering", "import", str(good)])
+    assert result.exit_code == 1 and "Line 2" in result.stderr  # already paired
+
+
+def test_honours_import_and_export_round_trip(world, tmp_path, monkeypatch):
+    monkeypatch.setenv("PINGJIA_LANG", "en")
+    source = tmp_path / "honours.csv"
+    source.write_text("unit_code,level,year,awarding_code,document_number,evidence_note\n"
+                      "DEMO-G05,省级,2021,DEMO-CITY,省工发〔2021〕30号,命名文件\n"
+                      "DEMO-G10,district,2024,DEMO-D01,,\n", encoding="utf-8")
+    runner = world.test_cli_runner()
+    result = runner.invoke(args=["honours", "import", str(source)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["honours", "export", "--org", "DEMO-D01"])
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    levels = {(r["unit_code"], r["level"], r["year"], r["recheck_due"]) for r in rows}
+    assert levels == {("DEMO-G05", "provincial", "2021", "2024"),
+                      ("DEMO-G02", "city", "2024", "2027"),
+                      ("DEMO-G10", "district", "2024", "2026")}
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("unit_code,level,year,awarding_code\nDEMO-G13,city,2024,DEMO-D01\n"
+                     "DEMO-G05,省级,2021,DEMO-CITY\nDEMO-G06,gold,2024,DEMO-CITY\n",
+                     encoding="utf-8")
+    result = runner.invoke(args=["honours", "import", str(wrong)])
+    assert result.exit_code == 1
+    assert "Line 2" in result.stderr and "Line 3" in result.stderr and "Line 4" in result.stderr
