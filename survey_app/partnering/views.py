@@ -209,6 +209,33 @@ def supervision():
                            spread=(min(confirmed), max(confirmed)) if confirmed else None)
 
 
+@bp.get("/export.<fmt>")
+@roles_required(*SUPERVISORS)
+def export(fmt: str):
+    """The pairs of the user's subtree as the CLI export's columns (CSV or XLSX 台账)."""
+    import io
+
+    from analysis import exports
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    year = _year()
+    frame = queries.export_frame(year, _scope())
+    frame["lapsed"] = frame["lapsed"].map({True: "true", False: "false"})
+    frame = frame.astype(object).where(frame.notna(), "")
+    buf = io.BytesIO()
+    if fmt == "csv":
+        exports.write_csv(frame, buf)
+        mimetype = "text/csv"
+    else:
+        exports.write_xlsx(exports.Ledger(title="联手兴家结对台账", cover=[("年度", year)],
+                                          sheets=[exports.Sheet(name="结对", frame=frame)]), buf)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    buf.seek(0)
+    return send_file(buf, mimetype=mimetype, as_attachment=True,
+                     download_name=f"partnering-{year}.{fmt}")
+
+
 # --------------------------------------------------------------------------- proposals
 
 

@@ -145,3 +145,26 @@ def test_every_page_renders_for_its_roles(world):
     _login(analyst, "analyst", "demo-analyst-2026")
     assert analyst.get(f"/partnering/pairs/{pair_id}").status_code == 200
     assert analyst.get("/partnering/supervision").status_code == 200
+
+
+def test_supervision_ledger_download_holds_only_the_subtree(world):
+    import csv
+
+    _confirmed_pair(world)
+    client = world.test_client()
+    _login(client, "district_admin", "demo-district-2026")
+    response = client.get("/partnering/export.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert [(r["lead_code"], r["partner_code"]) for r in rows] == [("DEMO-G02", "DEMO-G01")]
+    assert client.get("/partnering/export.xlsx").data[:2] == b"PK"
+    assert client.get("/partnering/export.pdf").status_code == 404
+    with world.app_context():
+        from tests.partnering.conftest import make_admin
+
+        make_admin("d02_admin", "DEMO-D02")
+        db.session.commit()
+    other = world.test_client()
+    _login(other, "d02_admin", "test-password-2026")
+    body = other.get("/partnering/export.csv").get_data().decode("utf-8-sig")
+    assert "DEMO-G01" not in body
