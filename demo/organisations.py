@@ -49,6 +49,8 @@ DEMO_USERS = [
     ("city_admin", Role.UNION_ADMIN, "DEMO-CITY", "demo-city-2026"),
     ("district_admin", Role.UNION_ADMIN, "DEMO-D01", "demo-district-2026"),
     ("g01_admin", Role.UNION_ADMIN, "DEMO-G01", "demo-g01-2026"),
+    ("lead_g02", Role.UNION_ADMIN, "DEMO-G02", "demo-lead-g02-2026"),  # 联手兴家 lead
+    ("partner_g01", Role.UNION_ADMIN, "DEMO-G01", "demo-partner-g01-2026"),  # its partner
     ("evaluator_d01", Role.EVALUATOR, "DEMO-D01", "demo-eval-2026"),
     ("evaluator_g01", Role.EVALUATOR, "DEMO-G01", "demo-eval-2026"),
     ("assessor", Role.ASSESSOR, None, "demo-assessor-2026"),
@@ -166,4 +168,7 @@ def load_demo(campaigns: bool = True) -> DemoReport:
 
     report.responses_created += load_demo_campaigns() or 0
     load_demo_assessment()
+    from demo.partnering import load_demo_partnering
+
+    load_demo_partnering()
     return report

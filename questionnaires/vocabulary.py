@@ -53,6 +53,55 @@ class CampaignStatus(enum.StrEnum):
     PUBLISHED = "published"
 
 
+class HonourLevel(enum.StrEnum):
+    """Levels of the workers'-home honours (模范职工之家 at four levels, and 合格职工之家)."""
+
+    NATIONAL = "national"  # 全国模范职工之家
+    PROVINCIAL = "provincial"  # 省级
+    CITY = "city"  # 市级
+    DISTRICT = "district"  # 县（区）级
+    QUALIFIED = "qualified"  # 合格职工之家
+
+
+class HonourStatus(enum.StrEnum):
+    VALID = "valid"  # 有效
+    WARNED = "warned"  # 预警（动态管理）
+    WITHDRAWN = "withdrawn"  # 撤销
+
+
+class PairStatus(enum.StrEnum):
+    """A 联手兴家 pair's state. ``proposed``, ``declined`` and ``finished`` are stored; a
+    confirmed pair is ``new``, ``active`` or ``lapsed`` by its confirmed activities."""
+
+    PROPOSED = "proposed"  # 待双方确认
+    NEW = "new"  # 新结对
+    ACTIVE = "active"  # 正常开展
+    LAPSED = "lapsed"  # 半拉子工程
+    FINISHED = "finished"  # 已结束
+    DECLINED = "declined"  # 已谢绝
+
+
+class ActivityForm(enum.StrEnum):
+    EXCHANGE = "exchange"  # 经验交流
+    GUIDANCE = "guidance"  # 上门指导
+    JOINT_EVENT = "joint_event"  # 活动共办
+    SITE_VISIT = "site_visit"  # 实地观摩
+    TRAINING = "training"  # 培训
+    ONLINE = "online"  # 网络互动
+
+
+class WorkArea(enum.StrEnum):
+    """Areas of work a partnering agreement covers."""
+
+    ORGANISATION = "organisation"  # 组织建设
+    RULES = "rules"  # 制度建设
+    ACTIVITIES = "activities"  # 活动开展
+    FINANCE = "finance"  # 经费管理
+    FACILITIES = "facilities"  # 阵地建设
+    CADRE_TRAINING = "cadre_training"  # 干部培训
+    MEMBER_SERVICES = "member_services"  # 职工服务
+
+
 NAMES: dict[enum.StrEnum, Names] = {
     OrgKind.FEDERATION: Names("总工会", N_("Federation")),
     OrgKind.DISTRICT_FEDERATION: Names("县（市、区）总工会", N_("District federation")),
@@ -70,6 +119,43 @@ NAMES: dict[enum.StrEnum, Names] = {
     CampaignStatus.OPEN: Names("进行中", N_("Open")),
     CampaignStatus.CLOSED: Names("已结束", N_("Closed")),
     CampaignStatus.PUBLISHED: Names("已公布", N_("Published")),
+    HonourLevel.NATIONAL: Names("全国模范职工之家", N_("National model workers' home")),
+    HonourLevel.PROVINCIAL: Names("省级模范职工之家", N_("Provincial model workers' home")),
+    HonourLevel.CITY: Names("市级模范职工之家", N_("City model workers' home")),
+    HonourLevel.DISTRICT: Names("县（区）级模范职工之家", N_("District model workers' home")),
+    HonourLevel.QUALIFIED: Names("合格职工之家", N_("Qualified workers' home")),
+    HonourStatus.VALID: Names("有效", N_("Valid")),
+    HonourStatus.WARNED: Names("预警", N_("Warned")),
+    HonourStatus.WITHDRAWN: Names("已撤销", N_("Withdrawn")),
+    PairStatus.PROPOSED: Names("待双方确认", N_("Awaiting both confirmations")),
+    PairStatus.NEW: Names("新结对", N_("New")),
+    PairStatus.ACTIVE: Names("正常开展", N_("Active")),
+    PairStatus.LAPSED: Names("半拉子工程", N_("Lapsed")),
+    PairStatus.FINISHED: Names("已结束", N_("Finished")),
+    PairStatus.DECLINED: Names("已谢绝", N_("Declined")),
+    ActivityForm.EXCHANGE: Names("经验交流", N_("Exchange of experience")),
+    ActivityForm.GUIDANCE: Names("上门指导", N_("On-site guidance")),
+    ActivityForm.JOINT_EVENT: Names("活动共办", N_("Joint event")),
+    ActivityForm.SITE_VISIT: Names("实地观摩", N_("Site visit")),
+    ActivityForm.TRAINING: Names("培训", N_("Training")),
+    ActivityForm.ONLINE: Names("网络互动", N_("Online exchange")),
+    WorkArea.ORGANISATION: Names("组织建设", N_("Organisation building")),
+    WorkArea.RULES: Names("制度建设", N_("Rules and procedures")),
+    WorkArea.ACTIVITIES: Names("活动开展", N_("Activities")),
+    WorkArea.FINANCE: Names("经费管理", N_("Finance")),
+    WorkArea.FACILITIES: Names("阵地建设", N_("Facilities")),
+    WorkArea.CADRE_TRAINING: Names("干部培训", N_("Training of union officers")),
+    WorkArea.MEMBER_SERVICES: Names("职工服务", N_("Services to workers")),
+}
+
+#: Model-home levels, highest first (合格职工之家 is not a model home and leads no pair).
+MODEL_HOME_LEVELS = (HonourLevel.NATIONAL, HonourLevel.PROVINCIAL, HonourLevel.CITY,
+                     HonourLevel.DISTRICT)
+
+#: Default re-check (复查) cycle in years, per honour level.
+RECHECK_YEARS: dict[HonourLevel, int] = {
+    HonourLevel.NATIONAL: 5, HonourLevel.PROVINCIAL: 3, HonourLevel.CITY: 3,
+    HonourLevel.DISTRICT: 2, HonourLevel.QUALIFIED: 2,
 }
 
 #: Other Chinese names accepted on import for a unit kind (an org sheet may say 工委).

@@ -79,6 +79,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     from survey_app.member_surveys.views import bp as member_surveys_bp
     from survey_app.notices.views import bp as notices_bp
     from survey_app.organisations.views import bp as organisations_bp
+    from survey_app.partnering.views import bp as partnering_bp
     from survey_app.questionnaire_admin.views import bp as questionnaire_admin_bp
     from survey_app.reports.views import bp as reports_bp
 
@@ -90,7 +91,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
                       reports_bp, admin_bp, comments_bp, notices_bp, appeals_bp, audit_bp,
-                      accounts_bp):
+                      accounts_bp, partnering_bp):
         app.register_blueprint(blueprint)
     rate_limits.init_app(app)
 

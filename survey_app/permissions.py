@@ -349,3 +349,82 @@ def can_grant(user: Any, role: Role, org: Organisation | None) -> bool:
     if user.role == Role.PLATFORM_ADMIN:
         return True
     return org is not None and org.is_within(user.organisation)
+
+
+# ---------------------------------------------------------------- partnering (联手兴家)
+
+
+def _own_unit(user: Any) -> Organisation | None:
+    return getattr(user, "organisation", None)
+
+
+def can_enter_honour(user: Any, awarding: Organisation, unit: Organisation) -> bool:
+    """Platform admins; a union admin for awards given by its own unit or a unit below it,
+    to a unit below the awarding union."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = _own_unit(user)
+    return (user.role == Role.UNION_ADMIN and own is not None and awarding.is_within(own)
+            and unit.is_within(awarding) and unit.id != awarding.id)
+
+
+def can_supervise(user: Any, upper: Organisation) -> bool:
+    """Set targets, propose pairs and supervise pairs under ``upper``: platform admins, and
+    union admins of ``upper`` or a unit above it."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = _own_unit(user)
+    return user.role == Role.UNION_ADMIN and own is not None and upper.is_within(own)
+
+
+def pair_side(user: Any, pair: Any) -> str | None:
+    """``"lead"`` or ``"partner"`` when ``user`` is an admin of that side of ``pair``."""
+    if user.role != Role.UNION_ADMIN or user.organisation_id is None:
+        return None
+    if user.organisation_id == pair.lead_id:
+        return "lead"
+    if user.organisation_id == pair.partner_id:
+        return "partner"
+    return None
+
+
+def can_read_pair(user: Any, pair: Any) -> bool:
+    """Both sides, the supervising union and the units above it, analysts of a subtree
+    holding either side, evaluators of either side; platform admins."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = _own_unit(user)
+    if own is None or user.role not in (Role.UNION_ADMIN, Role.ANALYST, Role.EVALUATOR):
+        return False
+    if user.role == Role.EVALUATOR:
+        return own.id in (pair.lead_id, pair.partner_id)
+    return pair.upper.is_within(own) or pair.lead.is_within(own) or pair.partner.is_within(own)
+
+
+def can_edit_pair(user: Any, pair: Any) -> bool:
+    """The agreement and the plan: either side's admins (and platform admins)."""
+    return user.role == Role.PLATFORM_ADMIN or pair_side(user, pair) is not None
+
+
+def can_confirm_pair(user: Any, pair: Any) -> bool:
+    """Each side confirms for itself (platform admins for either)."""
+    return user.role == Role.PLATFORM_ADMIN or pair_side(user, pair) is not None
+
+
+def can_log_activity(user: Any, pair: Any) -> bool:
+    """The lead logs activities."""
+    return user.role == Role.PLATFORM_ADMIN or pair_side(user, pair) == "lead"
+
+
+def can_confirm_activity(user: Any, pair: Any) -> bool:
+    """Only the partner confirms an activity: the lead cannot log alone (重形式)."""
+    return pair_side(user, pair) == "partner"
+
+
+def can_supervise_pair(user: Any, pair: Any) -> bool:
+    """Supervision notes: the supervising union (or above), never a side of the pair."""
+    return pair_side(user, pair) is None and can_supervise(user, pair.upper)
+
+
+def can_answer_note(user: Any, pair: Any) -> bool:
+    return pair_side(user, pair) is not None

@@ -33,12 +33,13 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.campaigns import assignments, campaign
     from survey_app.cli.codes import codes
     from survey_app.cli.orgs import orgs
+    from survey_app.cli.partnering import honours, partnering
     from survey_app.cli.questionnaire import questionnaire
     from survey_app.cli.reports import report
     from survey_app.cli.users import user
 
     for group in (user, orgs, codes, questionnaire, campaign, assignments, assessment, report,
-                  audit):
+                  audit, partnering, honours):
         app.cli.add_command(group)
     try:  # the demo lives outside the app, and a production install may leave it out
         from demo.cli import demo

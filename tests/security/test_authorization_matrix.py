@@ -50,6 +50,8 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "org_id": foreign.unit_id, "unit_code": foreign.unit_code, "code": code,
         "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
         "token": foreign.link_token, "user_id": foreign.user_id, "appeal_id": foreign.appeal_id,
+        "pair_id": foreign.pair_id, "activity_id": foreign.activity_id,
+        "note_id": foreign.note_id,
     }
 
 
@@ -154,6 +156,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
         ("comments.queue", f"/comments/{world.campaign_id}"),
         ("appeals.detail", f"/appeals/{world.appeal_id}"),
+        ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint

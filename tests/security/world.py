@@ -23,6 +23,7 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.assessment import EvidenceFile
+from survey_app.models.partnering import Activity, Pair, SupervisionNote
 from survey_app.organisations.operations import recompute_paths
 from survey_app.questionnaire_versions import publish_questionnaire
 
@@ -42,6 +43,9 @@ class Foreign:
     version_id: int
     user_id: int
     appeal_id: int
+    pair_id: int
+    activity_id: int
+    note_id: int
 
 
 def build_foreign_world() -> Foreign:
@@ -85,6 +89,13 @@ def build_foreign_world() -> Foreign:
     appeal = Appeal(scheme_key="default", year=today.year, organisation_id=unit.id,
                     subject="grade", reason=FOREIGN_NAME)
     db.session.add_all([assignment, link, evidence, appeal])
+    pair = Pair(lead_id=unit.id, partner_id=peer.id, upper_id=fed.id, state="confirmed",
+                lead_confirmed=True, partner_confirmed=True, since=today)
+    activity = Activity(pair=pair, held_on=today, form="exchange", content=FOREIGN_NAME,
+                        participants=3, photo_name=f"{'0' * 32}.jpg")
+    note = SupervisionNote(pair=pair, author_org_id=fed.id, text=FOREIGN_NAME)
+    db.session.add_all([pair, activity, note])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
-                   evidence.id, link.token, member_version.id, rater.id, appeal.id)
+                   evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
+                   activity.id, note.id)

@@ -1,0 +1,357 @@
+"""Reads of 联手兴家: the honours register, the pairs a user may see, each pair's figures
+(targets, plan completion, months without confirmed activity), the supervision dashboard, the
+export rows, and the frames the matching helper takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from questionnaires.vocabulary import MODEL_HOME_LEVELS, NAMES
+from survey_app.dates import today
+from survey_app.extensions import db
+from survey_app.models import Campaign, CampaignStatus, Organisation, Role
+from survey_app.models.partnering import (
+    Honour,
+    HonourStatus,
+    NetworkTarget,
+    Pair,
+    PairStatus,
+)
+
+#: Export columns of ``flask partnering export``, in order.
+EXPORT_COLUMNS = [
+    "lead_code", "partner_code", "status", "since", "lead_honour_level", "target", "linked",
+    "planned_activities", "confirmed_activities", "last_confirmed_on",
+    "months_without_activity", "lapsed",
+]
+
+_RANK = {level.value: len(MODEL_HOME_LEVELS) - n for n, level in enumerate(MODEL_HOME_LEVELS)}
+
+
+def display_name(enum_type: type, value: str | None) -> str:
+    """The name of a vocabulary value in the page language (Chinese first)."""
+    from flask_babel import get_locale
+
+    if value is None:
+        return ""
+    try:
+        names = NAMES[enum_type(value)]
+    except (KeyError, ValueError):
+        return str(value)
+    return names.zh if str(get_locale()) == "zh" else _(names.en)
+
+
+def org_by_code(code: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.code == code.strip()))
+
+
+# --------------------------------------------------------------------------- honours
+
+
+def honours_in(scope: Organisation | None, year: int | None = None) -> list[Honour]:
+    query = select(Honour).join(Honour.organisation).order_by(Honour.year.desc(),
+                                                              Organisation.code)
+    if scope is not None:
+        query = query.where(Organisation.path.startswith(scope.path))
+    if year is not None:
+        query = query.where(Honour.year == year)
+    return list(db.session.scalars(query))
+
+
+def model_honour_level(unit: Organisation, year: int | None = None) -> str | None:
+    """The unit's highest valid model-home level (awarded in or before ``year``)."""
+    query = select(Honour.level).where(Honour.organisation_id == unit.id,
+                                       Honour.status == HonourStatus.VALID.value)
+    if year is not None:
+        query = query.where(Honour.year <= year)
+    levels = [lv for lv in db.session.scalars(query) if lv in _RANK]
+    return max(levels, key=_RANK.__getitem__) if levels else None
+
+
+def target_for(unit: Organisation, level: str | None, year: int) -> int | None:
+    """The network target of the nearest union above ``unit`` that set one for ``level``."""
+    if level is None:
+        return None
+    ancestors = unit.ancestor_ids
+    if not ancestors:
+        return None
+    rows = db.session.scalars(select(NetworkTarget).where(
+        NetworkTarget.upper_id.in_(ancestors), NetworkTarget.year == year,
+        NetworkTarget.level == level)).all()
+    if not rows:
+        return None
+    depth = {uid: n for n, uid in enumerate(ancestors)}
+    return max(rows, key=lambda t: depth[t.upper_id]).min_links
+
+
+def targets_of(upper: Organisation, year: int) -> dict[str, int]:
+    return {t.level: t.min_links for t in db.session.scalars(select(NetworkTarget).where(
+        NetworkTarget.upper_id == upper.id, NetworkTarget.year == year))}
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+def pairs_for(user: Any) -> list[Pair]:
+    """Pairs the user may read: its own unit's pairs and every pair in its subtree."""
+    query = select(Pair).order_by(Pair.id)
+    if user.role != Role.PLATFORM_ADMIN:
+        own = user.organisation
+        if own is None:
+            return []
+        if user.role == Role.EVALUATOR:
+            query = query.where(or_(Pair.lead_id == own.id, Pair.partner_id == own.id))
+        else:
+            lead = db.aliased(Organisation)
+            partner = db.aliased(Organisation)
+            upper = db.aliased(Organisation)
+            query = (query.join(lead, Pair.lead).join(partner, Pair.partner)
+                     .join(upper, Pair.upper)
+                     .where(or_(lead.path.startswith(own.path),
+                                partner.path.startswith(own.path),
+                                upper.path.startswith(own.path))))
+    return list(db.session.scalars(query))
+
+
+def linked_count(lead: Organisation) -> int:
+    """The lead's running pairs (its links in the network)."""
+    return len(db.session.scalars(select(Pair.id).where(
+        Pair.lead_id == lead.id, Pair.state == "confirmed")).all())
+
+
+@dataclass
+class PairFigures:
+    pair: Pair
+    status: PairStatus
+    lead_honour_level: str | None
+    target: int | None
+    linked: int
+    planned: int
+    confirmed: int
+    completion: float | None
+    last_confirmed_on: date | None
+    months_without_activity: int | None
+    with_photo: int
+
+    @property
+    def lapsed(self) -> bool:
+        return self.status == PairStatus.LAPSED
+
+    @property
+    def below_target(self) -> bool:
+        return self.target is not None and self.linked < self.target
+
+
+def pair_figures(pair: Pair, year: int | None = None, on: date | None = None) -> PairFigures:
+    """The pair's figures for ``year`` (every year if None) as of ``on`` (today)."""
+    on = on or today()
+    plan = [p for p in pair.plan if year is None or p.year == year]
+    confirmed = [a for a in pair.activities if a.confirmed_at is not None
+                 and (year is None or a.held_on.year == year)]
+    months_done = {(a.held_on.year, a.held_on.month) for a in confirmed}
+    done = sum(1 for p in plan if (p.year, p.month) in months_done)
+    level = model_honour_level(pair.lead)
+    return PairFigures(
+        pair=pair, status=pair.status(on), lead_honour_level=level,
+        target=target_for(pair.lead, level, year or on.year), linked=linked_count(pair.lead),
+        planned=len(plan), confirmed=len(confirmed),
+        completion=done / len(plan) if plan else None,
+        last_confirmed_on=pair.last_confirmed_on(),
+        months_without_activity=pair.months_without_activity(on),
+        with_photo=sum(1 for a in confirmed if a.photo_name),
+    )
+
+
+def supervision_rows(upper: Organisation | None, year: int) -> list[PairFigures]:
+    """Every pair supervised in ``upper``'s subtree (all pairs for None), lapsed first."""
+    query = select(Pair).join(Pair.upper).order_by(Pair.id)
+    if upper is not None:
+        query = query.where(Organisation.path.startswith(upper.path))
+    rows = [pair_figures(p, year) for p in db.session.scalars(query)]
+    order = {PairStatus.LAPSED: 0, PairStatus.NEW: 1, PairStatus.PROPOSED: 2,
+             PairStatus.ACTIVE: 3, PairStatus.FINISHED: 4, PairStatus.DECLINED: 5}
+    return sorted(rows, key=lambda r: (order[r.status], -(r.months_without_activity or 0)))
+
+
+def leads_below_target(upper: Organisation | None, year: int) -> list[dict[str, Any]]:
+    """Units in the subtree holding a model-home honour whose links fall short of their
+    target."""
+    out = []
+    for unit in _model_home_units(upper, year):
+        level = model_honour_level(unit, year)
+        target = target_for(unit, level, year)
+        linked = linked_count(unit)
+        if target is not None and linked < target:
+            out.append({"unit": unit, "level": level, "target": target, "linked": linked})
+    return out
+
+
+def _model_home_units(upper: Organisation | None, year: int) -> list[Organisation]:
+    query = (select(Organisation).join(Honour, Honour.organisation_id == Organisation.id)
+             .where(Honour.level.in_(list(_RANK)), Honour.status == HonourStatus.VALID.value,
+                    Honour.year <= year).distinct().order_by(Organisation.code))
+    if upper is not None:
+        query = query.where(Organisation.path.startswith(upper.path))
+    return list(db.session.scalars(query))
+
+
+def export_frame(year: int | None = None, org: Organisation | None = None,
+                 on: date | None = None) -> pd.DataFrame:
+    """One row per pair (supervised in ``org``'s subtree), the columns of the CLI export."""
+    rows = []
+    for f in supervision_rows(org, year or (on or today()).year):
+        if year is None:
+            f = pair_figures(f.pair, None, on)
+        rows.append({
+            "lead_code": f.pair.lead.code, "partner_code": f.pair.partner.code,
+            "status": f.status.value,
+            "since": f.pair.since.isoformat() if f.pair.since else "",
+            "lead_honour_level": f.lead_honour_level or "",
+            "target": f.target, "linked": f.linked, "planned_activities": f.planned,
+            "confirmed_activities": f.confirmed,
+            "last_confirmed_on": f.last_confirmed_on.isoformat() if f.last_confirmed_on else "",
+            "months_without_activity": f.months_without_activity,
+            "lapsed": f.lapsed,
+        })
+    frame = pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    for column in ("target", "linked", "planned_activities", "confirmed_activities",
+                   "months_without_activity"):
+        frame[column] = frame[column].astype("Int64")  # whole numbers, empty when unknown
+    return frame.sort_values(["lead_code", "partner_code"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def last_member_campaign(upper: Organisation) -> Campaign | None:
+    """The latest published member campaign run by ``upper`` or a union above it."""
+    owners = [*upper.ancestor_ids, upper.id]
+    return db.session.scalar(
+        select(Campaign).where(Campaign.kind == "member",
+                               Campaign.status == CampaignStatus.PUBLISHED.value,
+                               Campaign.owner_id.in_(owners))
+        .order_by(Campaign.year.desc(), Campaign.id.desc()).limit(1))
+
+
+def _region_and_sector(unit: Organisation, by_id: dict[int, Organisation]) -> tuple[str, str]:
+    """Region: the district federation above the unit; sector: the industry union above it
+    (enterprises under a district share the sector ``enterprise``)."""
+    region = sector = ""
+    for uid in unit.ancestor_ids:
+        node = by_id.get(uid)
+        if node is None:
+            continue
+        if node.kind == "district_federation":
+            region = node.code
+        elif node.kind == "industry_union":
+            sector = node.code
+    return region or (unit.parent.code if unit.parent else ""), sector or "enterprise"
+
+
+def matching_frames(upper: Organisation, year: int) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                             pd.DataFrame, Campaign | None]:
+    """``leads``, ``candidates`` and ``existing_pairs`` for
+    :func:`analysis.partnering.propose_pairs`, and the campaign the indices come from.
+
+    Leads are the model homes of the subtree with capacity (target minus links) above 0;
+    candidates are its grassroots unions that lead no pair. Dimension indices come from the
+    last published member campaign, NaN where suppressed or missing.
+    """
+    from analysis.scoring import DIM_PREFIX
+    from survey_app.reports.queries import campaign_report
+
+    units = list(db.session.scalars(upper.subtree_query()))
+    by_id = {u.id: u for u in units}
+    campaign = last_member_campaign(upper)
+    scores = pd.DataFrame()
+    if campaign is not None:
+        report = campaign_report(campaign)
+        if report is not None:
+            dims = [DIM_PREFIX + d for d in report.dimensions]
+            scores = report.units[["code", "overall", *dims]].copy()
+            scores = scores.set_index("code").astype(float)
+            # propose_pairs reads dimensions from dim_<key> columns
+            scores.columns = ["overall", *[f"dim_{d}" for d in report.dimensions]]
+    dim_columns = [c for c in scores.columns if c.startswith("dim_")]
+
+    def figures(unit: Organisation) -> dict[str, float]:
+        if unit.code in scores.index:
+            row = scores.loc[unit.code]
+            return {"satisfaction_index": row["overall"], **{c: row[c] for c in dim_columns}}
+        return {"satisfaction_index": np.nan, **{c: np.nan for c in dim_columns}}
+
+    existing = list(db.session.scalars(select(Pair).where(
+        Pair.upper_id.in_(list(by_id)), Pair.state.in_(("proposed", "confirmed")))))
+    leads, candidates = [], []
+    lead_ids = set()
+    for unit in _model_home_units(upper, year):
+        level = model_honour_level(unit, year)
+        target = target_for(unit, level, year)
+        taken = sum(1 for p in existing if p.lead_id == unit.id)
+        capacity = max((target or 0) - taken, 0)
+        lead_ids.add(unit.id)
+        if capacity > 0:
+            region, sector = _region_and_sector(unit, by_id)
+            leads.append({"unit_code": unit.code, "region": region, "sector": sector,
+                          "honour_level": level, "capacity": capacity, **figures(unit)})
+    paired = {p.partner_id for p in existing}
+    for unit in units:
+        if unit.kind != "grassroots_union" or unit.id in lead_ids or unit.id in paired:
+            continue
+        region, sector = _region_and_sector(unit, by_id)
+        level = model_honour_level(unit, year)
+        candidates.append({"unit_code": unit.code, "region": region, "sector": sector,
+                           "honour_level": level, **figures(unit)})
+    lead_cols = ["unit_code", "region", "sector", "honour_level", "capacity", *dim_columns]
+    cand_cols = ["unit_code", "region", "sector", "honour_level", "satisfaction_index",
+                 *dim_columns]
+    pairs = pd.DataFrame({"lead_code": [p.lead.code for p in existing],
+                          "partner_code": [p.partner.code for p in existing]})
+    return (pd.DataFrame(leads, columns=lead_cols), pd.DataFrame(candidates, columns=cand_cols),
+            pairs, campaign)
+
+
+def proposals(upper: Organisation, year: int) -> tuple[pd.DataFrame, Campaign | None]:
+    from analysis.partnering import propose_pairs
+
+    leads, candidates, existing, campaign = matching_frames(upper, year)
+    if leads.empty or candidates.empty:
+        return pd.DataFrame(columns=["lead_code", "partner_code", "score", "reasons"]), campaign
+    return propose_pairs(leads, candidates, existing), campaign
+
+
+def reason_text(code: str, value: object, dimension_label=None) -> str:
+    """A proposal reason in the page language."""
+    if code.startswith("lead_strong_on:"):
+        dim = code.split(":", 1)[1]
+        label = dimension_label(dim) if dimension_label else dim
+        return _("The lead is %(points)s points stronger on %(dimension)s, where the partner "
+                 "is weakest", points=value, dimension=label)
+    texts = {
+        "same_region": _("Same region"),
+        "adjacent_region": _("Neighbouring region"),
+        "same_sector": _("Same sector"),
+        "related_sector": _("Related sector"),
+        "partner_no_honour": _("The partner holds no honour yet"),
+    }
+    if code == "partner_satisfaction":
+        return _("Partner's member satisfaction index: %(value)s", value=value)
+    return texts.get(code, code)
+
+
+def honours_frame(scope: Organisation | None = None) -> pd.DataFrame:
+    """The register as the honours import's columns, plus ``recheck_due`` and ``status``."""
+    rows = [{"unit_code": h.organisation.code, "level": h.level, "year": h.year,
+             "awarding_code": h.awarding.code, "document_number": h.document_number,
+             "evidence_note": h.evidence_note, "recheck_due": h.recheck_due,
+             "status": h.status} for h in honours_in(scope)]
+    return pd.DataFrame(rows, columns=["unit_code", "level", "year", "awarding_code",
+                                       "document_number", "evidence_note", "recheck_due",
+                                       "status"])

@@ -1,0 +1,514 @@
+"""联手兴家 pages: the honours register, network targets, pairs (proposal, confirmation,
+agreement, plan, activity log with photos, confirmation by the partner), the supervision
+dashboard and notes, and the matching helper. Every object is checked on the server through
+the ``can_*`` rules of :mod:`survey_app.permissions` (404 missing, 403 outside scope)."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey_app import permissions
+from survey_app.dates import today
+from survey_app.errors import DomainError, NotAllowed
+from survey_app.extensions import db
+from survey_app.models import Organisation, Role
+from survey_app.models.partnering import (
+    Activity,
+    HonourLevel,
+    HonourStatus,
+    Pair,
+    PairStatus,
+    SupervisionNote,
+    WorkArea,
+)
+from survey_app.models.partnering import (
+    ActivityForm as ActivityKind,
+)
+from survey_app.partnering import operations, queries
+from survey_app.partnering.forms import (
+    ActionForm,
+    ActivityForm,
+    AgreementForm,
+    AnswerForm,
+    HonourForm,
+    NoteForm,
+    PairForm,
+    PlanItemForm,
+    TargetForm,
+)
+from survey_app.permissions import roles_required
+
+bp = Blueprint("partnering", __name__, url_prefix="/partnering")
+
+READERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST, Role.EVALUATOR)
+SUPERVISORS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
+ADMINS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+
+
+@bp.app_context_processor
+def _names():
+    return {"partnering_name": queries.display_name, "PairStatus": PairStatus,
+            "HonourLevel": HonourLevel, "HonourStatus": HonourStatus,
+            "ActivityKind": ActivityKind, "WorkArea": WorkArea}
+
+
+def _choices(kind) -> list[tuple[str, str]]:
+    return [(m.value, queries.display_name(kind, m.value)) for m in kind]
+
+
+def _pair_or_404(pair_id: int) -> Pair:
+    pair = db.session.get(Pair, pair_id)
+    if pair is None:
+        abort(404)
+    if not permissions.can_read_pair(current_user, pair):
+        abort(403)
+    return pair
+
+
+def _scope() -> Organisation | None:
+    """The unit whose subtree the user supervises (None: everything, for platform admins)."""
+    return permissions.current_scope()
+
+
+def _upper() -> Organisation:
+    """The upper union the page acts for: the user's unit, or for platform admins the unit
+    named by ``?org=`` (default: the first root)."""
+    scope = _scope()
+    if scope is not None:
+        return scope
+    code = request.args.get("org", "")
+    org = queries.org_by_code(code) if code else db.session.scalar(
+        select(Organisation).where(Organisation.parent_id.is_(None)).order_by(Organisation.id))
+    if org is None:
+        abort(404)
+    return org
+
+
+def _year() -> int:
+    year = request.args.get("year", type=int) or today().year
+    if not 2000 <= year <= 2100:
+        abort(404)
+    return year
+
+
+def _refuse(form, error: DomainError, field: str | None = None) -> None:
+    if isinstance(error, NotAllowed):
+        raise error
+    target = getattr(form, field).errors if field else form.form_errors
+    if isinstance(target, tuple):
+        target = list(target)
+    target.append(str(error))
+    if field:
+        getattr(form, field).errors = target
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index():
+    on = today()
+    rows = [queries.pair_figures(p, on.year, on) for p in queries.pairs_for(current_user)]
+    return render_template("partnering/index.html", rows=rows,
+                           own_id=current_user.organisation_id)
+
+
+# --------------------------------------------------------------------------- honours
+
+
+@bp.get("/honours")
+@roles_required(*SUPERVISORS)
+def honours():
+    return render_template("partnering/honours.html",
+                           honours=queries.honours_in(_scope()))
+
+
+@bp.route("/honours/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def honour_new():
+    form = HonourForm()
+    form.level.choices = _choices(HonourLevel)
+    if request.method == "GET":
+        form.year.data = today().year
+        if current_user.organisation is not None:
+            form.awarding_code.data = current_user.organisation.code
+    if form.validate_on_submit():
+        unit = queries.org_by_code(form.unit_code.data)
+        awarding = queries.org_by_code(form.awarding_code.data)
+        if unit is None:
+            form.unit_code.errors.append(_("No unit has the code %(code)s.",
+                                           code=form.unit_code.data))
+        elif awarding is None:
+            form.awarding_code.errors.append(_("No unit has the code %(code)s.",
+                                               code=form.awarding_code.data))
+        else:
+            try:
+                operations.add_honour(current_user, unit=unit, awarding=awarding,
+                                      level=form.level.data, year=form.year.data,
+                                      document_number=form.document_number.data or "",
+                                      evidence_note=form.evidence_note.data or "")
+            except NotAllowed as error:
+                form.awarding_code.errors.append(str(error))
+            except DomainError as error:
+                _refuse(form, error, "year")
+            else:
+                db.session.commit()
+                flash(_("The honour was added to the register."), "success")
+                return redirect(url_for("partnering.honours"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("partnering/honour_form.html", form=form), status
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def targets():
+    upper, year = _upper(), _year()
+    form = TargetForm()
+    form.level.choices = [(lv.value, queries.display_name(HonourLevel, lv.value))
+                          for lv in HonourLevel if lv != HonourLevel.QUALIFIED]
+    if form.validate_on_submit():
+        operations.set_target(current_user, upper=upper, year=year, level=form.level.data,
+                              min_links=form.min_links.data)
+        db.session.commit()
+        flash(_("The target was saved."), "success")
+        return redirect(url_for("partnering.targets", year=year, org=request.args.get("org")))
+    status = 422 if request.method == "POST" else 200
+    return render_template("partnering/targets.html", form=form, upper=upper, year=year,
+                           targets=queries.targets_of(upper, year)), status
+
+
+# --------------------------------------------------------------------------- supervision
+
+
+@bp.get("/supervision")
+@roles_required(*SUPERVISORS)
+def supervision():
+    scope, year = _scope(), _year()
+    rows = queries.supervision_rows(scope, year)
+    confirmed = [r.confirmed for r in rows if r.status not in (
+        PairStatus.PROPOSED, PairStatus.DECLINED)]
+    return render_template("partnering/supervision.html", rows=rows, year=year,
+                           below=queries.leads_below_target(scope, year),
+                           spread=(min(confirmed), max(confirmed)) if confirmed else None)
+
+
+@bp.get("/export.<fmt>")
+@roles_required(*SUPERVISORS)
+def export(fmt: str):
+    """The pairs of the user's subtree as the CLI export's columns (CSV or XLSX 台账)."""
+    import io
+
+    from analysis import exports
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    year = _year()
+    frame = queries.export_frame(year, _scope())
+    frame["lapsed"] = frame["lapsed"].map({True: "true", False: "false"})
+    frame = frame.astype(object).where(frame.notna(), "")
+    buf = io.BytesIO()
+    if fmt == "csv":
+        exports.write_csv(frame, buf)
+        mimetype = "text/csv"
+    else:
+        exports.write_xlsx(exports.Ledger(title="联手兴家结对台账", cover=[("年度", year)],
+                                          sheets=[exports.Sheet(name="结对", frame=frame)]), buf)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    buf.seek(0)
+    return send_file(buf, mimetype=mimetype, as_attachment=True,
+                     download_name=f"partnering-{year}.{fmt}")
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+@bp.get("/proposals")
+@roles_required(*ADMINS)
+def proposals():
+    upper, year = _upper(), _year()
+    frame, campaign = queries.proposals(upper, year)
+    labels = None
+    if campaign is not None:
+        from survey_app.reports.queries import campaign_report
+
+        report = campaign_report(campaign)
+        labels = report.labels.dimension if report is not None else None
+    names = {o.code: o.name for o in db.session.scalars(upper.subtree_query())}
+    rows = [{"lead_code": r.lead_code, "partner_code": r.partner_code, "score": r.score,
+             "reasons": [queries.reason_text(c, v, labels) for c, v in r.reasons]}
+            for r in frame.itertuples()]
+    return render_template("partnering/proposals.html", rows=rows, names=names, year=year,
+                           upper=upper, campaign=campaign, form=ActionForm())
+
+
+@bp.post("/proposals/accept")
+@roles_required(*ADMINS)
+def proposal_accept():
+    upper = _upper()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    lead = queries.org_by_code(request.form.get("lead_code", ""))
+    partner = queries.org_by_code(request.form.get("partner_code", ""))
+    if lead is None or partner is None:
+        abort(404)
+    if not permissions.can_supervise(current_user, upper):
+        abort(403)
+    pair = operations.propose_pair(current_user, lead=lead, partner=partner, upper=upper)
+    db.session.commit()
+    flash(_("The pair was proposed; both unions must now confirm it."), "success")
+    return redirect(url_for("partnering.pair", pair_id=pair.id))
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+@bp.route("/pairs/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def pair_new():
+    form = PairForm()
+    if request.method == "GET" and current_user.organisation is not None:
+        form.lead_code.data = current_user.organisation.code
+    if form.validate_on_submit():
+        lead = queries.org_by_code(form.lead_code.data)
+        partner = queries.org_by_code(form.partner_code.data)
+        if lead is None:
+            form.lead_code.errors.append(_("No unit has the code %(code)s.",
+                                           code=form.lead_code.data))
+        elif partner is None:
+            form.partner_code.errors.append(_("No unit has the code %(code)s.",
+                                              code=form.partner_code.data))
+        else:
+            upper = None
+            if current_user.organisation_id != lead.id and _scope() is not None:
+                upper = _scope()
+            try:
+                pair = operations.propose_pair(current_user, lead=lead, partner=partner,
+                                               upper=upper)
+            except NotAllowed as error:
+                form.lead_code.errors.append(str(error))
+            except DomainError as error:
+                _refuse(form, error, "partner_code")
+            else:
+                db.session.commit()
+                flash(_("The pair was proposed; the other side must now confirm it."),
+                      "success")
+                return redirect(url_for("partnering.pair", pair_id=pair.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("partnering/pair_form.html", form=form), status
+
+
+def _pair_page(pair: Pair, status: int = 200, **forms):
+    activity_form = forms.get("activity_form") or _activity_form()
+    plan_form = forms.get("plan_form") or PlanItemForm(formdata=None)
+    if plan_form.year.data is None:
+        plan_form.year.data = today().year
+    return render_template(
+        "partnering/pair.html", pair=pair, figures=queries.pair_figures(pair),
+        side=permissions.pair_side(current_user, pair),
+        can_edit=permissions.can_edit_pair(current_user, pair),
+        can_log=permissions.can_log_activity(current_user, pair),
+        can_confirm_activity=permissions.can_confirm_activity(current_user, pair),
+        can_supervise=permissions.can_supervise_pair(current_user, pair),
+        can_answer=permissions.can_answer_note(current_user, pair),
+        action_form=ActionForm(), plan_form=plan_form, activity_form=activity_form,
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
+        answer_form=AnswerForm(formdata=None), today=today()), status
+
+
+@bp.get("/pairs/<int:pair_id>")
+@roles_required(*READERS)
+def pair(pair_id: int):
+    return _pair_page(_pair_or_404(pair_id))
+
+
+@bp.post("/pairs/<int:pair_id>/confirm")
+@roles_required(*ADMINS)
+def pair_confirm(pair_id: int):
+    pair = _pair_or_404(pair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    operations.confirm_pair(current_user, pair, side=request.form.get("side"))
+    db.session.commit()
+    flash(_("Confirmed."), "success")
+    return redirect(url_for("partnering.pair", pair_id=pair.id))
+
+
+@bp.post("/pairs/<int:pair_id>/finish")
+@roles_required(*ADMINS)
+def pair_finish(pair_id: int):
+    pair = _pair_or_404(pair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    operations.finish_pair(current_user, pair)
+    db.session.commit()
+    flash(_("The pair has ended."), "success")
+    return redirect(url_for("partnering.pair", pair_id=pair.id))
+
+
+@bp.route("/pairs/<int:pair_id>/agreement", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def agreement(pair_id: int):
+    pair = _pair_or_404(pair_id)
+    if not permissions.can_edit_pair(current_user, pair):
+        abort(403)
+    form = AgreementForm(obj=pair.agreement if request.method == "GET" else None)
+    form.areas.choices = _choices(WorkArea)
+    if form.validate_on_submit():
+        try:
+            operations.save_agreement(
+                current_user, pair, goals=form.goals.data, lead_duties=form.lead_duties.data,
+                partner_duties=form.partner_duties.data, areas=form.areas.data or [],
+                term_start=form.term_start.data, term_end=form.term_end.data,
+                signed_on=form.signed_on.data, training=form.training.data or "")
+        except DomainError as error:
+            _refuse(form, error, "term_end")
+        else:
+            db.session.commit()
+            flash(_("The agreement was saved."), "success")
+            return redirect(url_for("partnering.pair", pair_id=pair.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("partnering/agreement.html", form=form, pair=pair), status
+
+
+@bp.post("/pairs/<int:pair_id>/plan")
+@roles_required(*ADMINS)
+def plan_add(pair_id: int):
+    pair = _pair_or_404(pair_id)
+    if not permissions.can_edit_pair(current_user, pair):
+        abort(403)
+    form = PlanItemForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_plan_item(current_user, pair, year=form.year.data,
+                                     month=form.month.data, title=form.title.data)
+        except DomainError as error:
+            _refuse(form, error, "month")
+        else:
+            db.session.commit()
+            flash(_("The plan was updated."), "success")
+            return redirect(url_for("partnering.pair", pair_id=pair.id) + "#plan")
+    return _pair_page(pair, 422, plan_form=form)
+
+
+def _activity_form() -> ActivityForm:
+    form = ActivityForm()
+    form.form.choices = _choices(ActivityKind)
+    return form
+
+
+@bp.route("/pairs/<int:pair_id>/activities/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def activity_new(pair_id: int):
+    pair = _pair_or_404(pair_id)
+    if not permissions.can_log_activity(current_user, pair):
+        abort(403)
+    form = _activity_form()
+    if request.method == "GET":
+        form.held_on.data = today()
+    if form.validate_on_submit():
+        upload = form.photo.data
+        data = upload.read() if upload else None
+        try:
+            operations.log_activity(
+                current_user, pair, held_on=form.held_on.data, form=form.form.data,
+                content=form.content.data, participants=form.participants.data, photo=data,
+                folder=current_app.config["UPLOAD_FOLDER"],
+                max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+        except DomainError as error:
+            _refuse(form, error, getattr(error, "field", "held_on"))
+        else:
+            db.session.commit()
+            flash(_("The activity was logged; the partner union must now confirm it."),
+                  "success")
+            return redirect(url_for("partnering.pair", pair_id=pair.id) + "#log")
+    status = 422 if request.method == "POST" else 200
+    return render_template("partnering/activity_form.html", form=form, pair=pair,
+                           today=today()), status
+
+
+def _activity_or_404(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        abort(404)
+    if not permissions.can_read_pair(current_user, activity.pair):
+        abort(403)
+    return activity
+
+
+@bp.post("/activities/<int:activity_id>/confirm")
+@roles_required(*ADMINS)
+def activity_confirm(activity_id: int):
+    activity = _activity_or_404(activity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    operations.confirm_activity(current_user, activity)
+    db.session.commit()
+    flash(_("The activity is confirmed."), "success")
+    return redirect(url_for("partnering.pair", pair_id=activity.pair_id) + "#log")
+
+
+@bp.get("/activities/<int:activity_id>/photo")
+@roles_required(*READERS)
+def activity_photo(activity_id: int):
+    activity = _activity_or_404(activity_id)
+    if not activity.photo_name:
+        abort(404)
+    path = operations.photo_path(current_app.config["UPLOAD_FOLDER"], activity.photo_name)
+    try:
+        return send_file(path, mimetype="image/jpeg", max_age=0)
+    except FileNotFoundError:
+        abort(404)
+
+
+# --------------------------------------------------------------------------- supervision notes
+
+
+@bp.post("/pairs/<int:pair_id>/notes")
+@roles_required(*ADMINS)
+def note_add(pair_id: int):
+    pair = _pair_or_404(pair_id)
+    if not permissions.can_supervise_pair(current_user, pair):
+        abort(403)
+    form = NoteForm()
+    if form.validate_on_submit():
+        operations.add_note(current_user, pair, form.text.data)
+        db.session.commit()
+        flash(_("The supervision note was sent to the pair."), "success")
+        return redirect(url_for("partnering.pair", pair_id=pair.id) + "#notes")
+    return _pair_page(pair, 422, note_form=form)
+
+
+@bp.post("/notes/<int:note_id>/answer")
+@roles_required(*ADMINS)
+def note_answer(note_id: int):
+    note = db.session.get(SupervisionNote, note_id)
+    if note is None:
+        abort(404)
+    if not permissions.can_read_pair(current_user, note.pair):
+        abort(403)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        flash(_("The answer is empty."), "error")
+        return redirect(url_for("partnering.pair", pair_id=note.pair_id) + "#notes")
+    operations.answer_note(current_user, note, form.answer.data)
+    db.session.commit()
+    flash(_("The answer was saved."), "success")
+    return redirect(url_for("partnering.pair", pair_id=note.pair_id) + "#notes")
