@@ -68,6 +68,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     from survey_app.campaigns.views import bp as campaigns_bp
     from survey_app.evaluations.views import bp as evaluations_bp
     from survey_app.home.views import bp as home_bp
+    from survey_app.improvement.views import bp as improvement_bp
     from survey_app.member_surveys.views import bp as member_surveys_bp
     from survey_app.organisations.views import bp as organisations_bp
     from survey_app.questionnaire_admin.views import bp as questionnaire_admin_bp
@@ -79,7 +80,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     errors.init_app(app)
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
-                      reports_bp):
+                      reports_bp, improvement_bp):
         app.register_blueprint(blueprint)
 
     from survey_app.cli import register_commands
