@@ -22,9 +22,14 @@ from survey_app.dates import today
 from survey_app.errors import Conflict, DomainError, NotAllowed
 from survey_app.extensions import db
 from survey_app.improvement.queries import suggestions_for
-from survey_app.models import Campaign, Organisation
+from survey_app.models import Campaign, Organisation, Role, User
 from survey_app.models.audit import record
-from survey_app.models.improvement import NEXT_STATUS, ActionNote, ImprovementAction
+from survey_app.models.improvement import (
+    NEXT_STATUS,
+    ActionNote,
+    ImprovementAction,
+    Notification,
+)
 from survey_app.permissions import can_manage_actions, can_verify_action
 
 #: Evidence of progress: documents and photos, recognised by content.
@@ -212,3 +217,60 @@ def verify(action: ImprovementAction, text: str = "", user: Any = None,
     record("improvement.verified", "improvement_action", action.id, user,
            unit=action.organisation.code, note=note.text)
     return action
+
+
+#: Days before the due date at which the person responsible is reminded.
+REMIND_DAYS = 7
+
+
+def _admins_of(org_id: int | None) -> list[User]:
+    if org_id is None:
+        return []
+    return list(db.session.scalars(select(User).where(
+        User.organisation_id == org_id, User.role == Role.UNION_ADMIN.value)))
+
+
+def record_digest(on: date | None = None) -> int:
+    """The daily digest as in-app notifications (idempotent for a day).
+
+    The person responsible (their account, else the responsible unit's admins) hears of
+    actions overdue or due within :data:`REMIND_DAYS`; the admins of the upper union hear of
+    overdue actions and of work done but not yet verified.
+    """
+    on = on or today()
+    sent = {(n.user_id, n.kind, n.detail.get("action_id")) for n in db.session.scalars(
+        select(Notification).where(Notification.day == on))}
+    made = 0
+
+    def notify(users: list, kind: str, action: ImprovementAction) -> None:
+        nonlocal made
+        for user in users:
+            key = (user.id, kind, action.id)
+            if key in sent:
+                continue
+            sent.add(key)
+            db.session.add(Notification(
+                user_id=user.id, kind=kind, day=on,
+                detail={"action_id": action.id, "unit": action.organisation.code,
+                        "title": action.title,
+                        "due_on": action.due_on.isoformat() if action.due_on else None}))
+            made += 1
+
+    open_statuses = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value,
+                     ActionStatus.DONE.value)
+    for action in db.session.scalars(select(ImprovementAction).where(
+            ImprovementAction.status.in_(open_statuses))):
+        upper = _admins_of(action.organisation.parent_id)
+        if action.status == ActionStatus.DONE.value:
+            notify(upper, "action_unverified", action)
+            continue
+        responsible = ([action.owner_user] if action.owner_user is not None else
+                       _admins_of(action.owner_unit_id or action.organisation_id))
+        if action.is_overdue(on):
+            notify(responsible, "action_overdue", action)
+            notify(upper, "action_overdue", action)
+        elif action.due_on is not None and (action.due_on - on).days <= REMIND_DAYS:
+            notify(responsible, "action_due_soon", action)
+    if made:
+        record("improvement.digest", "notification", None, None, day=on.isoformat(), made=made)
+    return made

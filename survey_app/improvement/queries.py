@@ -298,3 +298,33 @@ def public_page(org: Organisation) -> PublicPage:
     effects = {a.id: effect_of(a) for a in actions}
     return PublicPage(latest=latest, previous=previous, actions=actions, effects=effects,
                       withheld=bool(campaigns) and latest is None)
+
+
+# ---------------------------------------------------------------- export
+
+EXPORT_COLUMNS = ["unit_code", "title", "source_kind", "source_ref", "baseline", "target",
+                  "owner", "due_on", "status", "overdue", "verified_on", "after", "change",
+                  "change_significant"]
+
+
+def export_frame(actions: list[ImprovementAction], on: date | None = None) -> pd.DataFrame:
+    """One row per action (figures in the pages' units: item rates in percent)."""
+    rows = []
+    for a in actions:
+        effect = effect_of(a)
+        scale = display_scale(a.source_kind)
+        owner = " / ".join(x for x in (a.owner_name, a.owner_unit.name if a.owner_unit else "")
+                           if x)
+        rows.append({
+            "unit_code": a.organisation.code, "title": a.title, "source_kind": a.source_kind,
+            "source_ref": a.source_ref,
+            "baseline": None if a.baseline is None else round(a.baseline * scale, 4),
+            "target": a.target, "owner": owner,
+            "due_on": a.due_on.isoformat() if a.due_on else "", "status": a.status,
+            "overdue": a.is_overdue(on),
+            "verified_on": a.verified_on.isoformat() if a.verified_on else "",
+            "after": None if effect is None else round(effect.after * scale, 4),
+            "change": None if effect is None else round(effect.change * scale, 4),
+            "change_significant": None if effect is None else effect.significant,
+        })
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)

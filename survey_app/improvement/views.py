@@ -25,7 +25,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from questionnaires.vocabulary import NAMES, ActionStatus
-from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.improvement import operations as ops
 from survey_app.improvement import queries as q

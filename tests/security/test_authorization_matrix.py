@@ -21,6 +21,8 @@ PUBLIC = {
     "static", "home.index", "home.healthz", "home.set_language", "auth.login", "auth.logout",
     "member_surveys.member_survey", "member_surveys.thanks", "member_surveys.open_survey",
     "auth.second_factor",  # only for a session that has just passed the password step
+    # 你说我改: a unit's public page for its members (published aggregates only)
+    "improvement.you_said_we_did", "improvement.short_link", "improvement.qr_code",
 }
 
 ACCOUNTS = {
@@ -48,6 +50,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "org_id": foreign.unit_id, "unit_code": foreign.unit_code, "code": code,
         "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
         "token": foreign.link_token, "user_id": foreign.user_id,
+        "action_id": foreign.action_id, "note_id": foreign.note_id,
     }
 
 

@@ -22,6 +22,7 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.assessment import EvidenceFile
+from survey_app.models.improvement import ActionNote, ImprovementAction
 from survey_app.organisations.operations import recompute_paths
 from survey_app.questionnaire_versions import publish_questionnaire
 
@@ -40,6 +41,8 @@ class Foreign:
     link_token: str
     version_id: int
     user_id: int
+    action_id: int
+    note_id: int
 
 
 def build_foreign_world() -> Foreign:
@@ -80,7 +83,12 @@ def build_foreign_world() -> Foreign:
     evidence = EvidenceFile(scheme_key="default", year=today.year, organisation_id=unit.id,
                             original_name="证明.pdf", stored_name="other-evidence.pdf",
                             content_type="application/pdf", size=4, sha256="0" * 64)
-    db.session.add_all([assignment, link, evidence])
+    action = ImprovementAction(organisation_id=unit.id, campaign_id=member.id,
+                               source_kind="item", source_ref="q1", title=FOREIGN_NAME,
+                               status="done")
+    note = ActionNote(action=action, text=FOREIGN_NAME, original_name="证明.pdf",
+                      stored_name="0" * 32 + ".pdf", content_type="application/pdf", size=4)
+    db.session.add_all([assignment, link, evidence, action, note])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
-                   evidence.id, link.token, member_version.id, rater.id)
+                   evidence.id, link.token, member_version.id, rater.id, action.id, note.id)
