@@ -143,14 +143,18 @@ def _clean_name(name: str) -> str:
     return base[:200] or "evidence"
 
 
-def _store_evidence(note: ActionNote, filename: str, data: bytes, *, folder: str,
-                    max_bytes: int) -> None:
+def _evidence_kind(data: bytes, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise ActionProblem(_l("The file is larger than %(kib)s KiB.", kib=max_bytes // 1024),
                             "evidence")
     kind = sniff_type(data) if data else None
     if kind not in NOTE_EVIDENCE:
         raise ActionProblem(_l("Evidence must be a PDF, PNG or JPEG file."), "evidence")
+    return kind
+
+
+def _store_evidence(note: ActionNote, filename: str, data: bytes, kind: str, *,
+                    folder: str) -> None:
     stored = f"{secrets.token_hex(16)}.{kind}"
     os.makedirs(os.path.join(folder, "improvement"), exist_ok=True)
     with open(os.path.join(folder, "improvement", stored), "xb") as fh:
@@ -184,10 +188,11 @@ def progress(action: ImprovementAction, *, status: str, text: str = "", filename
     if status == ActionStatus.DONE.value and not data and not any(
             n.stored_name for n in action.notes):
         raise ActionProblem(_l("Attach evidence to mark the action done."), "evidence")
+    kind = _evidence_kind(data, max_bytes) if data else None
     note = ActionNote(action=action, user_id=getattr(user, "id", None), text=text,
                       status_from=was, status_to=status)
     if data:
-        _store_evidence(note, filename, data, folder=folder, max_bytes=max_bytes)
+        _store_evidence(note, filename, data, kind, folder=folder)
     action.status = status
     if status == ActionStatus.DONE.value:
         action.done_on = on or today()
