@@ -17,7 +17,7 @@ from survey_app.improvement import operations as ops
 from survey_app.improvement import queries as q
 from survey_app.models import Campaign, Organisation, User
 from survey_app.models.audit import AuditEntry
-from survey_app.models.improvement import ImprovementAction, Notification
+from survey_app.models.improvement import Notification
 
 PDF = b"%PDF-1.4\n% evidence\n"
 
