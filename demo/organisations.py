@@ -166,4 +166,7 @@ def load_demo(campaigns: bool = True) -> DemoReport:
 
     report.responses_created += load_demo_campaigns() or 0
     load_demo_assessment()
+    from demo.improvement import load_demo_improvement
+
+    load_demo_improvement()
     return report
