@@ -32,12 +32,21 @@ def org_by_code(code: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.code == code))
 
 
+def _name(member) -> str:
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    english = has_request_context() and str(get_locale() or "zh").startswith("en")
+    return NAMES[member].en if english else NAMES[member].zh
+
+
 def status_name(status: str) -> str:
-    return NAMES[ActionStatus(status)].zh
+    """The status as the page's language names it (Chinese first)."""
+    return _name(ActionStatus(status))
 
 
 def source_name(kind: str) -> str:
-    return NAMES[ActionSource(kind)].zh
+    return _name(ActionSource(kind))
 
 
 def display_scale(kind: str) -> float:

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from questionnaires.vocabulary import NAMES, ActionStatus
+from questionnaires.vocabulary import ActionStatus
 from survey_app.extensions import db
 from survey_app.improvement import operations as ops
 from survey_app.improvement import queries as q
@@ -162,7 +162,7 @@ def _posted() -> bool:
 def _progress_form(action: ImprovementAction) -> ProgressForm:
     form = ProgressForm(prefix="g")
     steps = (action.status, *NEXT_STATUS.get(action.status, ()))
-    form.status.choices = [(s, NAMES[ActionStatus(s)].zh) for s in steps]
+    form.status.choices = [(s, q.status_name(s)) for s in steps]
     if not _posted():
         form.status.data = steps[-1] if len(steps) > 1 else action.status
     return form
