@@ -279,3 +279,12 @@ def record_digest(on: date | None = None) -> int:
     if made:
         record("improvement.digest", "notification", None, None, day=on.isoformat(), made=made)
     return made
+
+
+def mark_read(user: Any) -> int:
+    """Mark the account's unread notifications read; return how many."""
+    unread = db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))).all()
+    for n in unread:
+        n.read_at = datetime.now(UTC)
+    return len(unread)

@@ -337,3 +337,11 @@ def export_frame(actions: list[ImprovementAction], on: date | None = None) -> pd
             "change_significant": None if effect is None else effect.significant,
         })
     return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+
+
+def notifications_for(user, limit: int = 100) -> list:
+    """The account's in-app notifications, newest first."""
+    from survey_app.models.improvement import Notification
+
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.id.desc()).limit(limit)))

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -135,6 +136,32 @@ def suggest(unit_code: str):
         flash(_("No new suggestions: the published report shows no figure to act on, or "
                 "they were proposed before."), "info")
     return redirect(url_for("improvement.unit", unit_code=org.code))
+
+
+NOTIFICATION_KINDS = {
+    "action_overdue": _l("Overdue"),
+    "action_due_soon": _l("Due soon"),
+    "action_unverified": _l("Done, waiting for verification"),
+}
+
+
+@bp.get("/improvement/notifications")
+@roles_required(*READERS)
+def notifications():
+    """The account's reminders from the daily digest (``flask actions digest``)."""
+    return render_template("improvement/notifications.html",
+                           notes=q.notifications_for(current_user), kinds=NOTIFICATION_KINDS,
+                           form=VerifyForm(prefix="n"))
+
+
+@bp.post("/improvement/notifications/read")
+@roles_required(*READERS)
+def notifications_read():
+    form = VerifyForm(prefix="n")
+    if form.validate_on_submit():
+        ops.mark_read(current_user)
+        db.session.commit()
+    return redirect(url_for("improvement.notifications"))
 
 
 # ---------------------------------------------------------------- one action

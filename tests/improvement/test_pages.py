@@ -175,3 +175,27 @@ def test_export_columns_and_formula_neutralising(results, runner, tmp_path):
     none = results.test_cli_runner().invoke(args=["actions", "export", "--format", "csv",
                                                   "--org", "NOPE"])
     assert none.exit_code != 0 and "unknown unit" in none.output
+
+
+def test_digest_reminders_show_to_the_upper_union(results):
+    client = _login(results, "g01_admin", "demo-g01-2026")
+    first = _suggest(client, results)[0]
+    client.post(f"/improvement/action/{first}/plan", data=_plan_data(client, first))
+    with results.app_context():
+        due = db.session.get(ImprovementAction, first).due_on
+    result = results.test_cli_runner().invoke(args=["actions", "digest"])
+    assert result.exit_code == 0 and "0 notifications" in result.output  # due in 90 days
+    with results.test_request_context():
+        from survey_app.improvement.operations import record_digest
+
+        assert record_digest(due + timedelta(days=1)) == 2
+        db.session.commit()
+    district = _login(results, "district_admin", "demo-district-2026")
+    page = district.get("/improvement/notifications").get_data(as_text=True)
+    assert "每月一次会员座谈" in page and "已逾期" in page and "<strong>新</strong>" in page
+    district.post("/improvement/notifications/read",
+                  data={"n-csrf_token": csrf_token_from(page)})
+    assert "<strong>新</strong>" not in district.get("/improvement/notifications").get_data(
+        as_text=True)
+    assert "每月一次会员座谈" not in _login(results, "city_admin", "demo-city-2026").get(
+        "/improvement/notifications").get_data(as_text=True)
