@@ -58,3 +58,15 @@ class ProgressForm(FlaskForm):
 class VerifyForm(FlaskForm):
     text = TextAreaField(_l("Verification note"), validators=[Length(max=4000)])
     submit = SubmitField(_l("Verify (验收)"))
+
+
+class NewActionForm(PlanForm):
+    """An action from a result Pingjia does not suggest: an assessment indicator that cost
+    points, a veto finding, an assessor's recommendation, an evaluation comment."""
+
+    source_kind = SelectField(_l("What result it answers"), validators=[DataRequired()])
+    source_label = StringField(_l("The result, in a few words"),
+                               validators=[InputRequired(_l("Say which result this action "
+                                                            "answers.")), Length(max=300)])
+    baseline = FloatField(_l("Figure now (optional)"), validators=[Optional()])
+    submit = SubmitField(_l("Create action"))

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from questionnaires.vocabulary import ActionStatus
+from questionnaires.vocabulary import ActionSource, ActionStatus
 from survey_app.assessment.operations import EVIDENCE_TYPES, sniff_type
 from survey_app.dates import today
 from survey_app.errors import Conflict, DomainError, NotAllowed
@@ -71,6 +71,35 @@ def propose(campaign: Campaign, org: Organisation, user: Any = None) -> list[Imp
         record("improvement.suggested", "improvement_action", a.id, user, unit=org.code,
                campaign=campaign.code, source=a.source_kind, ref=a.source_ref)
     return created
+
+
+#: Sources an admin enters by hand; the figure sources (item, dimension, IPA) come from the
+#: published report through :func:`propose`, so that their baseline is a published figure.
+MANUAL_SOURCES = (ActionSource.INDICATOR.value, ActionSource.VETO.value,
+                  ActionSource.ASSESSOR.value, ActionSource.COMMENT.value)
+
+
+def create(org: Organisation, values: dict[str, Any], user: Any = None) -> ImprovementAction:
+    """A planned action from an assessment indicator, a veto finding, an assessor's
+    recommendation or an evaluation comment."""
+    _require_manage(user, org)
+    if values.get("source_kind") not in MANUAL_SOURCES:
+        raise ActionProblem(_l("Actions on survey figures are created from the suggestions."),
+                            "source_kind")
+    label = (values.get("source_label") or "").strip()
+    if not label:
+        raise ActionProblem(_l("Say which result this action answers."), "source_label")
+    action = ImprovementAction(organisation=org, organisation_id=org.id,
+                               source_kind=values["source_kind"], source_label=label,
+                               baseline=values.get("baseline"), created_on=today(),
+                               status=ActionStatus.SUGGESTED.value,
+                               created_by_id=getattr(user, "id", None), title="")
+    _check_plan(action, values)
+    db.session.add(action)
+    db.session.flush()
+    record("improvement.created", "improvement_action", action.id, user, unit=org.code,
+           source=action.source_kind, label=label)
+    return accept(action, values, user)
 
 
 def _check_plan(action: ImprovementAction, values: dict[str, Any]) -> None:

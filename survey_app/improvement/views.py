@@ -31,6 +31,7 @@ from survey_app.improvement import operations as ops
 from survey_app.improvement import queries as q
 from survey_app.improvement.forms import (
     DismissForm,
+    NewActionForm,
     PlanForm,
     ProgressForm,
     SuggestForm,
@@ -102,13 +103,23 @@ def _suggest_form(org: Organisation) -> SuggestForm:
     return form
 
 
-def _unit_page(org: Organisation, suggest: SuggestForm | None = None, status: int = 200):
+def _new_form(org: Organisation) -> NewActionForm:
+    form = NewActionForm(prefix="n")
+    form.source_kind.choices = [(k, q.source_name(k)) for k in ops.MANUAL_SOURCES]
+    units = db.session.scalars(org.subtree_query().order_by(Organisation.path)).all()
+    form.owner_unit.choices = [(str(u.id), u.name) for u in units]
+    return form
+
+
+def _unit_page(org: Organisation, suggest: SuggestForm | None = None, status: int = 200,
+               new: NewActionForm | None = None):
     actions = q.unit_actions(org)
     effects = {a.id: q.effect_of(a) for a in actions
                if a.status in (ActionStatus.DONE.value, ActionStatus.VERIFIED.value)}
     return render_template(
         "improvement/unit.html", org=org, actions=actions, effects=effects,
         suggest=suggest or _suggest_form(org), manage=can_manage_actions(current_user, org),
+        new=new or _new_form(org),
         statuses=ActionStatus), status
 
 
@@ -162,6 +173,28 @@ def notifications_read():
         ops.mark_read(current_user)
         db.session.commit()
     return redirect(url_for("improvement.notifications"))
+
+
+@bp.post("/improvement/unit/<unit_code>/new")
+@roles_required(*WRITERS)
+def new(unit_code: str):
+    org = _unit(unit_code)
+    _require_manage(org)
+    form = _new_form(org)
+    if not form.validate_on_submit():
+        return _unit_page(org, status=400, new=form)
+    values = {f: getattr(form, f).data for f in (*ops.PLAN_FIELDS, "source_kind",
+                                                 "source_label", "baseline")}
+    values["owner_unit"] = db.session.get(Organisation, int(form.owner_unit.data))
+    try:
+        action = ops.create(org, values, current_user)
+    except ops.ActionProblem as exc:
+        db.session.rollback()
+        getattr(form, exc.field, form.title).errors = [str(exc)]
+        return _unit_page(db.session.get(Organisation, org.id), status=400, new=form)
+    db.session.commit()
+    flash(_("Action saved."), "success")
+    return redirect(url_for("improvement.action", action_id=action.id))
 
 
 # ---------------------------------------------------------------- one action

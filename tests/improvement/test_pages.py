@@ -199,3 +199,28 @@ def test_digest_reminders_show_to_the_upper_union(results):
         as_text=True)
     assert "每月一次会员座谈" not in _login(results, "city_admin", "demo-city-2026").get(
         "/improvement/notifications").get_data(as_text=True)
+
+
+def test_a_new_action_from_a_veto_finding_and_its_refusals(results):
+    client = _login(results, "g01_admin", "demo-g01-2026")
+    page = client.get("/improvement/unit/DEMO-G01").get_data(as_text=True)
+    unit = re.search(r'name="n-owner_unit"[^>]*>\s*<option[^>]*value="(\d+)"', page).group(1)
+    data = {"n-csrf_token": csrf_token_from(page), "n-source_kind": "veto",
+            "n-source_label": "安全生产一票否决整改", "n-title": "完善劳动保护监督检查制度",
+            "n-owner_name": "", "n-owner_unit": unit,
+            "n-due_on": (date.today() + timedelta(days=30)).isoformat()}
+    refused = client.post("/improvement/unit/DEMO-G01/new", data=data)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "请填写责任人。" in _errors(html)
+    assert 'value="完善劳动保护监督检查制度"' in html and 'value="安全生产一票否决整改"' in html
+    figure = client.post("/improvement/unit/DEMO-G01/new",
+                         data=data | {"n-owner_name": "王五", "n-source_kind": "item"})
+    assert figure.status_code == 400  # survey figures come from the suggestions only
+    created = client.post("/improvement/unit/DEMO-G01/new", data=data | {"n-owner_name": "王五"})
+    assert created.status_code == 302
+    with results.app_context():
+        action = db.session.scalar(select(ImprovementAction))
+        assert (action.source_kind, action.status, action.owner_name) == ("veto", "planned",
+                                                                           "王五")
+    other = client.post("/improvement/unit/DEMO-G03/new", data=data | {"n-owner_name": "王五"})
+    assert other.status_code == 403
