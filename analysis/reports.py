@@ -47,6 +47,7 @@ from analysis.indices import item_satisfaction, unit_indices, wilson_interval
 from analysis.rankings import distinct_names
 from analysis.rollup import rollup, rollup_stats
 from analysis.scoring import DIM_PREFIX, NA, score_campaign
+from questionnaires.vocabulary import OrgKind, zh_names
 
 #: The scoring rule, for the cover sheet and the PDF (method statement).
 SCORING_RULE = (
@@ -672,9 +673,7 @@ HEADERS = {
     "group": "评议方代码", "weight": "权重", "target_code": "被评单位代码",
     "target_name": "被评单位名称", "rater_group": "评议方", "submitted_on": "提交日期",
 }
-ORG_KINDS = {"federation": "总工会", "district_federation": "县（市、区）总工会",
-             "industry_union": "产业工会", "grassroots_union": "基层工会",
-             "branch_union": "分工会", "union_group": "工会小组"}
+ORG_KINDS = zh_names(OrgKind)
 SUPPRESSION_TEXT = {"small": "样本不足", "complementary": "防推算抑制", "no responses": "无答卷"}
 
 

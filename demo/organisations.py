@@ -171,4 +171,8 @@ def load_demo(campaigns: bool = True) -> DemoReport:
     from demo.partnering import load_demo_partnering
 
     load_demo_partnering()
+
+    from demo.improvement import load_demo_improvement
+
+    load_demo_improvement()
     return report

@@ -102,6 +102,30 @@ class WorkArea(enum.StrEnum):
     MEMBER_SERVICES = "member_services"  # 职工服务
 
 
+class ActionStatus(enum.StrEnum):
+    """An improvement action's (整改事项) life: proposed, planned, worked on, done, accepted
+    by the upper union; or dismissed with a reason. Overdue is derived, never stored."""
+
+    SUGGESTED = "suggested"  # 建议（待采纳）
+    PLANNED = "planned"  # 已计划
+    IN_PROGRESS = "in_progress"  # 进行中
+    DONE = "done"  # 已完成
+    VERIFIED = "verified"  # 已验收
+    DISMISSED = "dismissed"  # 不予采纳
+
+
+class ActionSource(enum.StrEnum):
+    """What a published result an improvement action answers."""
+
+    ITEM = "item"  # 题目满意率
+    DIMENSION = "dimension"  # 维度指数
+    IPA = "ipa"  # 优先整改象限
+    INDICATOR = "indicator"  # 考核指标失分
+    VETO = "veto"  # 一票否决
+    ASSESSOR = "assessor"  # 第三方评估建议
+    COMMENT = "comment"  # 互评意见
+
+
 NAMES: dict[enum.StrEnum, Names] = {
     OrgKind.FEDERATION: Names("总工会", N_("Federation")),
     OrgKind.DISTRICT_FEDERATION: Names("县（市、区）总工会", N_("District federation")),
@@ -119,6 +143,19 @@ NAMES: dict[enum.StrEnum, Names] = {
     CampaignStatus.OPEN: Names("进行中", N_("Open")),
     CampaignStatus.CLOSED: Names("已结束", N_("Closed")),
     CampaignStatus.PUBLISHED: Names("已公布", N_("Published")),
+    ActionStatus.SUGGESTED: Names("建议", N_("Suggested")),
+    ActionStatus.PLANNED: Names("已计划", N_("Planned")),
+    ActionStatus.IN_PROGRESS: Names("进行中", N_("In progress")),
+    ActionStatus.DONE: Names("已完成", N_("Done")),
+    ActionStatus.VERIFIED: Names("已验收", N_("Verified")),
+    ActionStatus.DISMISSED: Names("不予采纳", N_("Dismissed")),
+    ActionSource.ITEM: Names("题目满意率", N_("Item satisfaction rate")),
+    ActionSource.DIMENSION: Names("维度指数", N_("Dimension index")),
+    ActionSource.IPA: Names("优先整改象限", N_("Fix-first quadrant")),
+    ActionSource.INDICATOR: Names("考核指标失分", N_("Assessment indicator")),
+    ActionSource.VETO: Names("一票否决", N_("Veto finding")),
+    ActionSource.ASSESSOR: Names("第三方评估建议", N_("Assessor's recommendation")),
+    ActionSource.COMMENT: Names("评议意见", N_("Evaluation comment")),
     HonourLevel.NATIONAL: Names("全国模范职工之家", N_("National model workers' home")),
     HonourLevel.PROVINCIAL: Names("省级模范职工之家", N_("Provincial model workers' home")),
     HonourLevel.CITY: Names("市级模范职工之家", N_("City model workers' home")),
@@ -128,8 +165,8 @@ NAMES: dict[enum.StrEnum, Names] = {
     HonourStatus.WARNED: Names("预警", N_("Warned")),
     HonourStatus.WITHDRAWN: Names("已撤销", N_("Withdrawn")),
     PairStatus.PROPOSED: Names("待双方确认", N_("Awaiting both confirmations")),
-    PairStatus.NEW: Names("新结对", N_("New")),
-    PairStatus.ACTIVE: Names("正常开展", N_("Active")),
+    PairStatus.NEW: Names("新结对", N_("New pair")),
+    PairStatus.ACTIVE: Names("正常开展", N_("Active pair")),
     PairStatus.LAPSED: Names("半拉子工程", N_("Lapsed")),
     PairStatus.FINISHED: Names("已结束", N_("Finished")),
     PairStatus.DECLINED: Names("已谢绝", N_("Declined")),

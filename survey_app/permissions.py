@@ -428,3 +428,41 @@ def can_supervise_pair(user: Any, pair: Any) -> bool:
 
 def can_answer_note(user: Any, pair: Any) -> bool:
     return pair_side(user, pair) is not None
+
+
+# ---------------------------------------------------------------- improvement actions
+
+
+def can_see_actions(user: Any, org: Organisation) -> bool:
+    """Platform admins; union admins and analysts for units in their subtree."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    return (user.role in (Role.UNION_ADMIN, Role.ANALYST) and own is not None
+            and org.is_within(own))
+
+
+def can_manage_actions(user: Any, org: Organisation) -> bool:
+    """Platform admins; union admins of the unit itself or of a union above it."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    return user.role == Role.UNION_ADMIN and own is not None and org.is_within(own)
+
+
+def can_verify_action(user: Any, action: Any) -> bool:
+    """验收: platform admins, or the admins of a union strictly above the unit, and never
+    the union responsible for the work (the unit or the owner unit)."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    if user.role != Role.UNION_ADMIN or own is None:
+        return False
+    doers = {action.organisation_id, action.owner_unit_id}
+    return own.id not in doers and action.organisation.is_within(own)

@@ -32,6 +32,11 @@ def choices(kind: type[enum.StrEnum]) -> list[tuple[str, object]]:
     return [(member.value, _l(NAMES[member].en)) for member in kind]
 
 
+def labels(kind: type[enum.StrEnum]) -> dict[str, object]:
+    """``{value: lazy name}`` for every member of ``kind``."""
+    return dict(choices(kind))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["kind_name"] = name_of
     app.jinja_env.filters["status_name"] = name_of

@@ -22,16 +22,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from survey_app import vocabulary
-from survey_app.models import CampaignKind, OrgKind
+from survey_app.models import CampaignKind, CampaignStatus, OrgKind
+from survey_app.vocabulary import labels
 
-KIND_LABELS = {
-    CampaignKind.MEMBER: _l("Member evaluation"),
-    CampaignKind.CROSS: _l("Cross evaluation (upper and lower unions)"),
-    CampaignKind.PEER: _l("Peer evaluation"),
-    CampaignKind.THIRD_PARTY: _l("Third-party evaluation"),
-    CampaignKind.FOUR_PARTY: _l("Four-party evaluation"),
-    CampaignKind.DAILY: _l("Daily evaluation"),
-}
+KIND_LABELS = labels(CampaignKind)
 RULE_LABELS = {
     "members": _l("Members, anonymous (access codes)"),
     "upper": _l("Upper union rates its lower units"),
@@ -40,10 +34,7 @@ RULE_LABELS = {
     "third_party": _l("Third-party assessors"),
     "named": _l("Named accounts per unit"),
 }
-STATUS_LABELS = {
-    "draft": _l("Draft"), "open": _l("Open"), "closed": _l("Closed"),
-    "published": _l("Published"),
-}
+STATUS_LABELS = labels(CampaignStatus)
 TARGET_MODES = [("subtree", _l("A unit and everything below it")),
                 ("level", _l("Every unit of one level")),
                 ("list", _l("A list of unit codes"))]
@@ -106,7 +97,7 @@ class GroupForm(Form):
 class CampaignForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
     cycle = SelectField(_l("Cycle"), choices=[("annual", _l("Annual")),
                                               ("rolling", _l("Rolling"))])
     year = IntegerField(_l("Year"), validators=[Optional(), NumberRange(2000, 2100)])

@@ -28,6 +28,7 @@ def actor(username: str | None) -> User | None:
 
 
 def register_commands(app: Flask) -> None:
+    from survey_app.cli.actions import actions
     from survey_app.cli.assessment import assessment
     from survey_app.cli.audit import audit
     from survey_app.cli.campaigns import assignments, campaign
@@ -39,7 +40,7 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.users import user
 
     for group in (user, orgs, codes, questionnaire, campaign, assignments, assessment, report,
-                  audit, partnering, honours):
+                  audit, partnering, honours, actions):
         app.cli.add_command(group)
     try:  # the demo lives outside the app, and a production install may leave it out
         from demo.cli import demo

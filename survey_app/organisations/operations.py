@@ -22,20 +22,13 @@ from survey_app.extensions import db
 from survey_app.models import Organisation, OrgKind
 from survey_app.models.audit import record
 from survey_app.models.organisation import ALLOWED_PARENTS
-from survey_app.vocabulary import name_of
+from survey_app.vocabulary import labels, name_of
 
 COLUMNS = ("code", "name", "kind", "parent_code", "members")
 MAX_ROWS = 100_000
 #: Encodings tried in turn for CSV files. GB18030 is a superset of GBK and GB2312.
 
-KIND_LABELS = {
-    OrgKind.FEDERATION: _l("Federation"),
-    OrgKind.DISTRICT_FEDERATION: _l("District federation"),
-    OrgKind.INDUSTRY_UNION: _l("Industry union"),
-    OrgKind.GRASSROOTS_UNION: _l("Grassroots union"),
-    OrgKind.BRANCH_UNION: _l("Branch union"),
-    OrgKind.UNION_GROUP: _l("Union group"),
-}
+KIND_LABELS = labels(OrgKind)
 
 #: Chinese column headers accepted as aliases of the English ones.
 HEADER_ALIASES = {
@@ -240,8 +233,8 @@ def check_rows(
                     str(
                         _l(
                             "a %(kind)s cannot be under a %(parent_kind)s",
-                            kind=KIND_LABELS[OrgKind(r["kind"])],
-                            parent_kind=KIND_LABELS[OrgKind(kind_of[parent])],
+                            kind=KIND_LABELS[r["kind"]],
+                            parent_kind=KIND_LABELS[kind_of[parent]],
                         )
                     ),
                 )

@@ -7,24 +7,16 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
-#: Chinese names for documents (台账, PDF), which are Chinese whatever the page language.
-KIND_ZH = {"member": "会员评家", "cross": "上下级工会互评", "peer": "同级互评",
-           "third_party": "第三方评议", "four_party": "四方评议", "daily": "日常评议"}
-STATUS_ZH = {"draft": "草稿", "open": "进行中", "closed": "已结束", "published": "已公布"}
-ORG_KIND_ZH = {"federation": "总工会", "district_federation": "县（市、区）总工会",
-               "industry_union": "产业工会", "grassroots_union": "基层工会",
-               "branch_union": "分工会", "union_group": "工会小组"}
+from questionnaires.vocabulary import CampaignKind, CampaignStatus, OrgKind, zh_names
+from survey_app.vocabulary import choices
 
-CAMPAIGN_KINDS = [
-    ("member", _l("Member evaluation")), ("cross", _l("Cross evaluation")),
-    ("peer", _l("Peer evaluation")), ("third_party", _l("Third-party evaluation")),
-    ("four_party", _l("Four-party evaluation")), ("daily", _l("Daily evaluation")),
-]
-UNIT_LEVELS = [
-    ("federation", _l("Federation")), ("district_federation", _l("District federation")),
-    ("industry_union", _l("Industry union")), ("grassroots_union", _l("Grassroots union")),
-    ("branch_union", _l("Branch union")), ("union_group", _l("Union group")),
-]
+#: Chinese names for documents (台账, PDF), which are Chinese whatever the page language.
+KIND_ZH = zh_names(CampaignKind)
+STATUS_ZH = zh_names(CampaignStatus)
+ORG_KIND_ZH = zh_names(OrgKind)
+
+CAMPAIGN_KINDS = choices(CampaignKind)
+UNIT_LEVELS = choices(OrgKind)
 
 
 class CampaignFilterForm(FlaskForm):

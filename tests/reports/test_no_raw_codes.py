@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from questionnaires.vocabulary import NAMES
+from questionnaires.vocabulary import CampaignKind, CampaignStatus, OrgKind
 from survey_app.extensions import db
 from survey_app.models import Campaign
 from tests.conftest import csrf_token_from
@@ -14,8 +14,11 @@ ACCOUNTS = [("admin", "demo-admin-2026"), ("city_admin", "demo-city-2026"),
             ("district_admin", "demo-district-2026"), ("g01_admin", "demo-g01-2026"),
             ("evaluator_d01", "demo-eval-2026"), ("evaluator_g01", "demo-eval-2026"),
             ("assessor", "demo-assessor-2026"), ("analyst", "demo-analyst-2026")]
-RAW = re.compile(r"(?<![\w-])(" + "|".join(sorted({m.value for m in NAMES}, key=len,
-                                                   reverse=True)) + r")(?![\w-])")
+#: The stored codes of unit kinds, campaign kinds and campaign statuses (the codes of other
+#: vocabularies, such as an action's source ``assessor``, are also account names).
+CODES = {m.value for kind in (OrgKind, CampaignKind, CampaignStatus) for m in kind}
+RAW = re.compile(r"(?<![\w-])(" + "|".join(sorted(CODES, key=len, reverse=True))
+                 + r")(?![\w-])")
 
 
 def visible_text(html: str) -> str:

@@ -23,6 +23,8 @@ PUBLIC = {
     "auth.second_factor",  # only for a session that has just passed the password step
     "notices.unit_results", "notices.printable_results",
     "member_surveys.enter_code",
+    # 你说我改: a unit's public page for its members (published aggregates only)
+    "improvement.you_said_we_did", "improvement.short_link", "improvement.qr_code",
 }
 
 ACCOUNTS = {
@@ -51,7 +53,8 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "evidence_id": foreign.evidence_id, "version_id": foreign.version_id,
         "token": foreign.link_token, "user_id": foreign.user_id, "appeal_id": foreign.appeal_id,
         "pair_id": foreign.pair_id, "activity_id": foreign.activity_id,
-        "note_id": foreign.note_id,
+        "note_id": foreign.note_id, "action_id": foreign.action_id,
+        "action_note_id": foreign.action_note_id,
     }
 
 

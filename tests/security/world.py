@@ -23,6 +23,7 @@ from survey_app.models import (
     User,
 )
 from survey_app.models.assessment import EvidenceFile
+from survey_app.models.improvement import ActionNote, ImprovementAction
 from survey_app.models.partnering import Activity, Pair, SupervisionNote
 from survey_app.organisations.operations import recompute_paths
 from survey_app.questionnaire_versions import publish_questionnaire
@@ -45,6 +46,8 @@ class Foreign:
     appeal_id: int
     pair_id: int
     activity_id: int
+    action_id: int
+    action_note_id: int
     note_id: int
 
 
@@ -94,8 +97,14 @@ def build_foreign_world() -> Foreign:
     activity = Activity(pair=pair, held_on=today, form="exchange", content=FOREIGN_NAME,
                         participants=3, photo_name=f"{'0' * 32}.jpg")
     note = SupervisionNote(pair=pair, author_org_id=fed.id, text=FOREIGN_NAME)
-    db.session.add_all([pair, activity, note])
+    action = ImprovementAction(organisation_id=unit.id, campaign_id=member.id,
+                               source_kind="item", source_ref="q1", title=FOREIGN_NAME,
+                               status="done")
+    action_note = ActionNote(action=action, text=FOREIGN_NAME, original_name="证明.pdf",
+                             stored_name="0" * 32 + ".pdf", content_type="application/pdf",
+                             size=4)
+    db.session.add_all([pair, activity, note, action, action_note])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
                    evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
-                   activity.id, note.id)
+                   activity.id, note.id, action.id, action_note.id)

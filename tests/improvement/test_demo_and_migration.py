@@ -1,0 +1,73 @@
+"""The improvement migration upgrades a database holding the demo, and the demo's actions of
+DEMO-G01 are in the states the demo promises."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, inspect, select
+
+from survey_app import create_app
+from survey_app.config import TestConfig
+from survey_app.extensions import db
+from survey_app.models import Organisation, User
+from survey_app.models.improvement import ActionNote, ImprovementAction, Notification
+from tests.app.test_migrations import empty_database_url  # noqa: F401 - fixture
+
+REVISION = "9d3b5efba579"
+PREVIOUS = "b19f3d98532b"
+TABLES = {"improvement_actions", "improvement_action_notes", "notifications"}
+
+
+def test_upgrade_and_downgrade_on_demo_data(empty_database_url):  # noqa: F811
+    from demo import load_demo
+
+    app = create_app(TestConfig(empty_database_url))
+    with app.app_context():
+        upgrade(revision=PREVIOUS)
+        assert not TABLES & set(inspect(db.engine).get_table_names())
+        load_demo(campaigns=False)
+        units = db.session.scalar(select(func.count()).select_from(Organisation))
+        upgrade(revision=REVISION)
+        assert TABLES <= set(inspect(db.engine).get_table_names())
+        g01 = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-G01"))
+        admin = db.session.scalar(select(User).where(User.username == "g01_admin"))
+        action = ImprovementAction(organisation_id=g01.id, source_kind="item", source_ref="q1",
+                                   title="会员座谈", owner_name="张三", owner_unit_id=g01.id,
+                                   due_on=date(2027, 1, 1), status="planned")
+        db.session.add_all([action, ActionNote(action=action, text="进展"),
+                            Notification(user_id=admin.id, kind="action_overdue")])
+        db.session.commit()
+        assert db.session.scalar(select(ImprovementAction.status)) == "planned"
+        db.session.remove()
+        downgrade(revision=PREVIOUS)
+        assert not TABLES & set(inspect(db.engine).get_table_names())
+        assert db.session.scalar(select(func.count()).select_from(Organisation)) == units
+        db.engine.dispose()
+
+
+def test_demo_actions_of_g01(app, tmp_path):
+    from demo import load_demo
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    with app.app_context():
+        load_demo()
+        g01 = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-G01"))
+        actions = db.session.scalars(select(ImprovementAction).where(
+            ImprovementAction.organisation_id == g01.id)).all()
+        statuses = sorted(a.status for a in actions)
+        assert statuses.count("verified") == 2
+        assert [a for a in actions if a.overdue and a.status == "in_progress"]
+        dismissed = [a for a in actions if a.status == "dismissed"]
+        assert len(dismissed) == 1 and dismissed[0].dismissed_reason
+        for a in actions:
+            if a.status == "verified":
+                assert a.verified_by.username == "district_admin"
+                assert any(n.stored_name for n in a.notes)
+        load_demo()  # idempotent
+        assert db.session.scalar(select(func.count()).select_from(ImprovementAction)) == len(
+            actions)
+    html = app.test_client().get("/u/DEMO-G01/you-said-we-did").get_data(as_text=True)
+    assert "已验收" in html and "已逾期" in html
+    assert "该事项已列入企业行政年度计划" not in html  # dismissals are for the upper union
