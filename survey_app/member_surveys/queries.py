@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import bindparam, func, select
 
 from questionnaires import Questionnaire
 from survey_app.extensions import db
@@ -14,7 +14,6 @@ from survey_app.models import (
     AccessCode,
     Campaign,
     CampaignTarget,
-    Draft,
     OpenLink,
     Organisation,
     QuestionnaireVersion,
@@ -51,7 +50,8 @@ class UnitRef:
 @dataclass(frozen=True)
 class Entry:
     """Where a code or an open link leads: campaign, rater group, its questionnaire version
-    (and that version's content hash), the target unit, and whether a draft is saved."""
+    (and that version's content hash), the target unit, whether the code is used, and the
+    answers saved on it so far (its draft)."""
 
     campaign: CampaignRef
     group_id: int
@@ -59,7 +59,11 @@ class Entry:
     content_hash: str
     target: UnitRef
     used: bool = False
-    has_draft: bool = False
+    draft: dict | None = None
+
+    @property
+    def has_draft(self) -> bool:
+        return self.draft is not None
 
 
 def _entry_query(source, *extra):
@@ -80,10 +84,8 @@ def _entry_query(source, *extra):
     )
 
 
-_CODE_ENTRY = _entry_query(
-    AccessCode, AccessCode.used,
-    exists().where(Draft.code_hash == AccessCode.code_hash).label("has_draft"),
-).where(AccessCode.code_hash == bindparam("hashed"))
+_CODE_ENTRY = _entry_query(AccessCode, AccessCode.used, AccessCode.draft).where(
+    AccessCode.code_hash == bindparam("hashed"))
 _LINK_ENTRY = _entry_query(OpenLink).where(OpenLink.token == bindparam("token"))
 
 
@@ -91,8 +93,9 @@ _CODE_ENTRY_SQL, _LINK_ENTRY_SQL = DriverStatement(_CODE_ENTRY), DriverStatement
 
 
 def _entry(row) -> Entry:
+    extra = {} if len(row) == 13 else {"used": bool(row[13]), "draft": row[14]}
     return Entry(CampaignRef(*row[0:7]), row[7], row[8], row[9], UnitRef(*row[10:13]),
-                 *(bool(v) for v in row[13:]))
+                 **extra)
 
 
 def _look_up(statement: DriverStatement, params: dict[str, str]) -> Entry | None:
@@ -103,7 +106,7 @@ def _look_up(statement: DriverStatement, params: dict[str, str]) -> Entry | None
 
 
 def find_code(hashed: str) -> Entry | None:
-    """Where the code with this hash leads, whether it is used and has a draft; one query."""
+    """Where the code with this hash leads, whether it is used, and its draft; one query."""
     return _look_up(_CODE_ENTRY_SQL, {"hashed": hashed})
 
 

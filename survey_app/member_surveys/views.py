@@ -50,7 +50,6 @@ from survey_app.member_surveys.operations import (
     check_accepting,
     create_open_link,
     issue_codes,
-    load_draft,
     save_draft,
     submit_open,
     submit_with_code,
@@ -205,16 +204,18 @@ def member_survey(code: str):
         if not (entry.has_draft or saved):
             return _blank_page(questionnaire, entry)
         form = form_class(questionnaire, _lang())(formdata=None)
-        fill(form, load_draft(hashed))
+        fill(form, entry.draft or {})
         return _form_page_html(questionnaire, form, entry, {}, saved=saved)
 
     raw = posted_answers(request.form, questionnaire)
     cleaned, errors = validate_answers(questionnaire, raw)
     if request.form.get("action") == "save":
-        save_draft(hashed, raw)
+        if not save_draft(hashed, raw):  # the code was used in the meantime
+            return redirect(url_for("member_surveys.member_survey", code=normalised))
         return redirect(url_for("member_surveys.member_survey", code=normalised, saved=1))
     if errors:
-        save_draft(hashed, raw)  # nothing the member entered is lost
+        if not save_draft(hashed, raw):  # nothing the member entered is lost, unless used
+            return redirect(url_for("member_surveys.member_survey", code=normalised))
         return _form_page_html(questionnaire, _posted_form(questionnaire), entry, errors), 422
     try:
         submit_with_code(hashed, _ballot(entry, questionnaire, cleaned))
