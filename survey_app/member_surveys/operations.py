@@ -25,6 +25,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from survey_app.database import checkpoint, wal_sweeper
 from survey_app.dates import today
@@ -38,6 +40,7 @@ from survey_app.models import (
     Campaign,
     CampaignStatus,
     CampaignTarget,
+    CodeLookupCount,
     OpenLink,
     Organisation,
     RaterGroup,
@@ -131,6 +134,21 @@ def create_open_link(campaign: Campaign, target: Organisation, label: str, user=
     record("links.create", "campaign", campaign.code, user, target=target.code, label=label)
     db.session.commit()
     return link
+
+
+def count_refused_lookup(campaign_id: int | None, outcome: str) -> None:
+    """Add one to today's count of refused code look-ups (``unknown`` or ``used``) of a
+    campaign (0 when the code names none). Counts only: which code, address or time of
+    day is never written."""
+    table = CodeLookupCount.__table__
+    dialect = db.engine.dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).values(
+        day=today(), campaign_id=campaign_id or 0, outcome=outcome, count=1)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[table.c.day, table.c.campaign_id, table.c.outcome],
+        set_={"count": table.c.count + 1})
+    db.session.execute(upsert)
+    db.session.commit()
 
 
 def save_draft(hashed: str, answers: dict[str, object]) -> bool:

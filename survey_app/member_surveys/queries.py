@@ -14,6 +14,7 @@ from survey_app.models import (
     AccessCode,
     Campaign,
     CampaignTarget,
+    CodeLookupCount,
     OpenLink,
     Organisation,
     QuestionnaireVersion,
@@ -159,6 +160,15 @@ def participation(campaign: Campaign, scope: Organisation | None = None) -> list
         Participation(t, issued.get(t.id, 0), used.get(t.id, 0), responses.get(t.id, 0))
         for t in targets
     ]
+
+
+def refused_lookups(campaign: Campaign, days: int = 60) -> list[tuple[date, int]]:
+    """Per day, how many look-ups of this campaign's codes found the code already used
+    (latest day first, at most ``days`` days): counts only, never which code."""
+    return [tuple(row) for row in db.session.execute(
+        select(CodeLookupCount.day, CodeLookupCount.count)
+        .where(CodeLookupCount.campaign_id == campaign.id, CodeLookupCount.outcome == "used")
+        .order_by(CodeLookupCount.day.desc()).limit(days))]
 
 
 #: Questionnaires by content hash. Published versions never change (see versions.py): a

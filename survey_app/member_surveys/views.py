@@ -48,6 +48,7 @@ from survey_app.member_surveys.operations import (
     Ballot,
     CodeAlreadyUsed,
     check_accepting,
+    count_refused_lookup,
     create_open_link,
     issue_codes,
     save_draft,
@@ -60,6 +61,7 @@ from survey_app.member_surveys.queries import (
     find_code,
     find_link,
     participation,
+    refused_lookups,
 )
 from survey_app.models import Campaign, OpenLink, Organisation, Role
 from survey_app.permissions import current_scope as _scope
@@ -183,15 +185,18 @@ def _ballot(entry: Entry, questionnaire: Questionnaire, cleaned: dict) -> Ballot
 def member_survey(code: str):
     normalised = code_tools.normalise(code)
     if not code_tools.is_well_formed(normalised):
+        count_refused_lookup(None, "unknown")
         return refuse(404)
     hashed = code_tools.code_hash(normalised)
     entry = find_code(hashed)
     if entry is None:
+        count_refused_lookup(None, "unknown")
         return refuse(404)
     campaign = entry.campaign
     if entry.used:
         if session.get("submitted") == _submitted_marker(hashed):
             return redirect(url_for("member_surveys.thanks"))
+        count_refused_lookup(campaign.id, "used")
         return refuse(409, campaign)
     try:
         check_accepting(campaign)
@@ -222,11 +227,18 @@ def member_survey(code: str):
     except CodeAlreadyUsed:
         if session.get("submitted") == _submitted_marker(hashed):
             return redirect(url_for("member_surveys.thanks"))
+        count_refused_lookup(campaign.id, "used")
         return refuse(409, campaign)
     except DomainError as refusal:
         return refuse(refusal.status, campaign)
     session["submitted"] = _submitted_marker(hashed)
     return redirect(url_for("member_surveys.thanks"))
+
+
+@bp.get("/privacy")
+def privacy():
+    """How a member's answers are protected (你的回答如何被保护): the promise, public."""
+    return render_template("member_surveys/privacy.html")
 
 
 @bp.get("/thanks")
@@ -285,7 +297,7 @@ def codes_admin(campaign_id: int):
         return codes_download(campaign, target, codes, form.fmt.data)
     status = 422 if form.errors else 200
     return render_template("member_surveys/codes_admin.html", campaign=campaign, rows=rows,
-                           form=form), status
+                           form=form, refused=refused_lookups(campaign)), status
 
 
 def member_url(code: str) -> str:

@@ -14,6 +14,7 @@ from survey_app.models.campaign import (
     CampaignKind,
     CampaignStatus,
     CampaignTarget,
+    CodeLookupCount,
     OpenLink,
     RaterGroup,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "CampaignKind",
     "CampaignStatus",
     "CampaignTarget",
+    "CodeLookupCount",
     "Draft",
     "OpenLink",
     "OrgKind",

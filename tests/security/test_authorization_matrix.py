@@ -20,6 +20,7 @@ from tests.security.world import FOREIGN_NAME, build_foreign_world
 PUBLIC = {
     "static", "home.index", "home.healthz", "home.set_language", "auth.login", "auth.logout",
     "member_surveys.member_survey", "member_surveys.thanks", "member_surveys.open_survey",
+    "member_surveys.privacy",
 }
 
 ACCOUNTS = {
