@@ -166,3 +166,18 @@ def test_closing_gives_every_response_one_transaction_id_and_id_order(demo, clie
             "SELECT xmin::text, id FROM responses ORDER BY ctid")).all()
     assert len({x for x, _ in rows}) == 1 and not {x for x, _ in rows} & codes_xmin
     assert [i for _, i in rows] == sorted(i for _, i in rows)
+
+
+def test_sealing_again_from_the_command_line_refuses_an_open_campaign(demo, client, codes,
+                                                                     campaign):
+    for code in codes[:3]:
+        assert _submit(client, code, **VALID) == 302
+    runner = demo.test_cli_runner()
+    refused = runner.invoke(args=["codes", "seal", "--campaign", "TEST-MEMBER"])
+    assert refused.exit_code != 0 and "still takes answers" in refused.output
+    with demo.app_context():
+        transition(db.session.get(Campaign, campaign), "closed")
+    sealed = runner.invoke(args=["codes", "seal", "--campaign", "TEST-MEMBER"])
+    assert sealed.exit_code == 0 and sealed.output.strip() == "3 responses rewritten"
+    with demo.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM responses")).scalar() == 3
