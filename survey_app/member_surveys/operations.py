@@ -314,8 +314,10 @@ def seal_campaign_storage(campaign: Campaign) -> int:
         # literal values (ids and a boolean): PostgreSQL takes no parameters in DDL
         chosen = select(_responses).where(mine).compile(
             dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-        conn.execute(text(f"CREATE TEMPORARY TABLE sealed_responses AS {chosen}"))  # nosec B608
-        rewritten = conn.execute(delete(_responses).where(mine)).rowcount
+        conn.execute(text(f"CREATE TEMPORARY TABLE sealed_responses AS {chosen}"))
+        # exactly the rows copied: an open-link answer racing the close is not lost
+        rewritten = conn.execute(delete(_responses).where(
+            _responses.c.id.in_(select(sealed.c.id)))).rowcount
         conn.execute(insert(_responses).from_select(
             list(_RESPONSE_COLUMNS), select(*sealed.c).order_by(sealed.c.id)))
         conn.execute(text("DROP TABLE sealed_responses"))
