@@ -12,6 +12,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
+#: How long an SQLite connection waits for the write lock (ms).
+BUSY_TIMEOUT_MS = 30_000
+
 
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG001
     # WAL lets readers run beside the writer; busy_timeout makes writers queue instead
@@ -20,7 +23,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ARG00
     # zeros instead of leaving it in the page or on the free list.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
@@ -51,10 +54,12 @@ def checkpoint(engine: Engine, busy_ms: int | None = None) -> bool:
         cursor = raw.cursor()
         if busy_ms is not None:
             cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-        busy, _log_frames, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy_ms is not None:
-            cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+        try:
+            busy, _frames, _done = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        finally:
+            if busy_ms is not None:
+                cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cursor.close()
     finally:
         raw.close()
     return busy == 0

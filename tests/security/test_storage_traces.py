@@ -181,3 +181,31 @@ def test_sealing_again_from_the_command_line_refuses_an_open_campaign(demo, clie
     assert sealed.exit_code == 0 and sealed.output.strip() == "3 responses rewritten"
     with demo.app_context():
         assert db.session.execute(text("SELECT count(*) FROM responses")).scalar() == 3
+
+
+@sqlite_only
+def test_a_busy_checkpoint_gives_up_quickly_and_the_sweeper_tries_again(files):
+    """While it waits for readers a checkpoint holds new writers back, so the sweeper
+    waits briefly, reports the log not truncated, and schedules another sweep."""
+    import sqlite3
+
+    from survey_app.database import SWEEP_BUSY_MS, WalSweeper
+
+    app, path, codes, _campaign = files
+    assert _submit(app.test_client(), codes[2], **VALID) == 302
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM responses").fetchone()  # holds a snapshot
+    assert _submit(app.test_client(), codes[3], **VALID) == 302  # a frame the reader lacks
+    with app.app_context():
+        started = time.monotonic()
+        assert checkpoint(db.engine, busy_ms=SWEEP_BUSY_MS) is False
+        assert time.monotonic() - started < 2
+        sweeper = WalSweeper(db.engine, interval=60)
+        sweeper.sweep()
+        assert sweeper._timer is not None  # another sweep is scheduled
+        sweeper.cancel()
+        reader.execute("COMMIT")
+        reader.close()
+        assert checkpoint(db.engine, busy_ms=SWEEP_BUSY_MS) is True
+    assert _raw(path)[1] == b""
