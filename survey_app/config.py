@@ -31,6 +31,9 @@ class Config:
         # than this many seconds, instead of one extra round trip on every request.
         self.SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
         self.POOL_PING_IDLE_SECONDS = float(os.environ.get("POOL_PING_IDLE_SECONDS", 10))
+        # SQLite: the write-ahead log is checkpointed and truncated within this many
+        # seconds of a member's write (survey_app.database.WalSweeper); 0 turns it off.
+        self.SQLITE_CHECKPOINT_SECONDS = float(os.environ.get("SQLITE_CHECKPOINT_SECONDS", 10))
         self.BABEL_DEFAULT_LOCALE = "zh"
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("PINGJIA_TIMEZONE", "Asia/Shanghai")
         self.LANGUAGES = ("zh", "en")
@@ -104,6 +107,8 @@ class TestConfig(Config):
         )
         self.RATELIMIT_ENABLED = False
         self.RATELIMIT_STORAGE_URI = "memory://"
+        # no timer threads outliving a test's database; tests that sweep ask for it
+        self.SQLITE_CHECKPOINT_SECONDS = 0
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
         self.TWO_FACTOR_REQUIRED_ROLES = ()

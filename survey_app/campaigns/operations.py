@@ -15,13 +15,14 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from questionnaires import QuestionnaireError, library
 from survey_app.campaigns import rules
 from survey_app.campaigns.queries import resolve_targets, tree_edges
 from survey_app.errors import Conflict, DomainError, NotAllowed, ProblemList
 from survey_app.extensions import db
+from survey_app.member_surveys.operations import seal_campaign_storage
 from survey_app.models import (
     AccessCode,
     Assignment,
@@ -549,21 +550,25 @@ def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
         detail["reason"] = reason.strip()[:1000]
     record(f"campaign.{action}", "campaign", campaign.code, user, **detail)
     db.session.commit()
+    if to == CampaignStatus.CLOSED:
+        # arrival order out of the storage, once no answer can arrive any more
+        seal_campaign_storage(campaign)
 
 
 def purge_used_code_drafts(campaign: Campaign) -> int:
-    """Delete drafts kept under codes of ``campaign`` that are already used; the count.
+    """Clear drafts left on codes of ``campaign`` that are already used; the count.
 
-    A submission deletes its code's draft, but a draft saved (in another tab) at the very
-    moment of the submission is written after the submission's statement has read the
-    drafts, and would stay, linking a code to partial answers. Closing the campaign
-    removes any such leftover. Drafts of unused codes stay: a reopened campaign resumes
-    them.
+    A draft lives on its code's row, and the statement that consumes a code clears it
+    under the same row lock as a save, so none should be found. The check stays, and
+    its count goes into the closing audit entry: a non-zero count means the rule broke.
+    Drafts of unused codes stay: a reopened campaign resumes them.
     """
-    used = select(AccessCode.code_hash).where(AccessCode.campaign_id == campaign.id,
-                                              AccessCode.used.is_(True))
-    result = db.session.execute(delete(Draft).where(Draft.code_hash.in_(used))
-                                .execution_options(synchronize_session=False))
+    result = db.session.execute(
+        update(AccessCode)
+        .where(AccessCode.campaign_id == campaign.id, AccessCode.used.is_(True),
+               AccessCode.draft.isnot(None))
+        .values(draft=None)
+        .execution_options(synchronize_session=False))
     return int(result.rowcount or 0)
 
 

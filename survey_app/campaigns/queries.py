@@ -309,20 +309,21 @@ class TransitionSummary:
 
 
 def transition_summary(campaign: Campaign) -> TransitionSummary:
-    from sqlalchemy import func, or_
-
     from survey_app.models import AccessCode
 
     units = db.session.scalar(select(func.count()).select_from(CampaignTarget).where(
         CampaignTarget.campaign_id == campaign.id))
     responses = db.session.scalar(select(func.count()).select_from(Response).where(
         Response.campaign_id == campaign.id))
-    unused_codes = select(AccessCode.code_hash).where(AccessCode.campaign_id == campaign.id,
-                                                      AccessCode.used.is_(False))
+    # members' drafts live on their unused codes; named raters' in ``drafts``
+    code_drafts = db.session.scalar(select(func.count()).select_from(AccessCode).where(
+        AccessCode.campaign_id == campaign.id, AccessCode.used.is_(False),
+        AccessCode.draft.is_not(None)))
     open_assignments = select(Assignment.id).where(Assignment.campaign_id == campaign.id)
-    drafts = db.session.scalar(select(func.count()).select_from(Draft).where(or_(
-        Draft.code_hash.in_(unused_codes), Draft.assignment_id.in_(open_assignments))))
-    return TransitionSummary(int(units or 0), int(responses or 0), int(drafts or 0))
+    named_drafts = db.session.scalar(select(func.count()).select_from(Draft).where(
+        Draft.assignment_id.in_(open_assignments)))
+    drafts = int(code_drafts or 0) + int(named_drafts or 0)
+    return TransitionSummary(int(units or 0), int(responses or 0), drafts)
 
 
 def _signed(blob: bytes) -> list[int]:

@@ -9,8 +9,26 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, cast, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    null,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from survey_app.database import SWEEP_BUSY_MS, checkpoint, wal_sweeper
 from survey_app.dates import today
 from survey_app.errors import DomainError
 from survey_app.extensions import db
@@ -22,11 +40,12 @@ from survey_app.models import (
     Campaign,
     CampaignStatus,
     CampaignTarget,
-    Draft,
+    CodeLookupCount,
     OpenLink,
     Organisation,
     RaterGroup,
     Response,
+    Submission,
 )
 from survey_app.models.audit import record
 from survey_app.models.response import new_response_id
@@ -117,20 +136,38 @@ def create_open_link(campaign: Campaign, target: Organisation, label: str, user=
     return link
 
 
-def save_draft(hashed: str, answers: dict[str, object]) -> None:
-    """Keep the answers given so far under a code (replaced on each save)."""
-    draft = db.session.scalar(select(Draft).where(Draft.code_hash == hashed))
-    if draft is None:
-        db.session.add(Draft(code_hash=hashed, answers=answers, updated_on=today()))
-    else:
-        draft.answers = answers
-        draft.updated_on = today()
+def count_refused_lookup(campaign_id: int | None, outcome: str) -> None:
+    """Add one to today's count of refused code look-ups (``unknown`` or ``used``) of a
+    campaign (0 when the code names none). Counts only: which code, address or time of
+    day is never written."""
+    table = CodeLookupCount.__table__
+    dialect = db.engine.dialect.name
+    upsert = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table).values(
+        day=today(), campaign_id=campaign_id or 0, outcome=outcome, count=1)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[table.c.day, table.c.campaign_id, table.c.outcome],
+        set_={"count": table.c.count + 1})
+    db.session.execute(upsert)
     db.session.commit()
 
 
-def load_draft(hashed: str) -> dict[str, object]:
-    draft = db.session.scalar(select(Draft).where(Draft.code_hash == hashed))
-    return dict(draft.answers) if draft is not None else {}
+def save_draft(hashed: str, answers: dict[str, object]) -> bool:
+    """Keep the answers given so far on the code's row (replaced on each save); False if
+    the code is used (or unknown) and nothing was kept.
+
+    One conditional UPDATE of the code's row: the submission's statement takes the same
+    row's lock and clears the draft as it marks the code used, so a save that arrives
+    after the submission finds the code used and writes nothing.
+    """
+    params = {"hashed": hashed, "answers": answers}
+    if db.engine.dialect.name == "postgresql":
+        with driver_connection(autocommit=True) as raw:
+            return run(raw, _SAVE_DRAFT_SQL, params) == 1
+    with driver_connection() as raw:
+        saved = run(raw, _SAVE_DRAFT_SQL, params)
+        raw.commit()
+    wal_sweeper.written()
+    return saved == 1
 
 
 @dataclass(frozen=True)
@@ -153,6 +190,8 @@ def submit_with_code(hashed: str, ballot: Ballot) -> None:
     UPDATE takes the code's row lock, so concurrent submissions of one code queue, and all
     but the first find the code used and store nothing. On SQLite it is one transaction
     whose first statement is the conditional UPDATE, which takes the database's write lock.
+    The same UPDATE clears the code's draft, under the same lock as a save
+    (:func:`save_draft`): no draft outlives its code's submission.
     The statements run on the driver's connection (see ``driver.py``): this is the
     hottest write path, and neither the ORM nor SQLAlchemy's result machinery adds
     anything here but time.
@@ -171,10 +210,11 @@ def submit_with_code(hashed: str, ballot: Ballot) -> None:
             stored = run(raw, _CONSUME_SQL, {"hashed": hashed})
             if stored == 1:
                 run(raw, _INSERT_RESPONSE_SQL, row)
-                run(raw, _DELETE_DRAFT_SQL, {"hashed": hashed})
                 raw.commit()
             else:
                 raw.rollback()
+        if stored == 1:
+            wal_sweeper.written()
     if stored != 1:
         used = db.session.scalar(select(AccessCode.used).where(AccessCode.code_hash == hashed))
         db.session.rollback()
@@ -183,28 +223,33 @@ def submit_with_code(hashed: str, ballot: Ballot) -> None:
         raise CodeAlreadyUsed("code already used")
 
 
-_responses, _codes, _drafts = Response.__table__, AccessCode.__table__, Draft.__table__
+_responses, _codes = Response.__table__, AccessCode.__table__
 _CONSUME = (
     update(_codes)
     .where(_codes.c.code_hash == bindparam("hashed"), _codes.c.used.is_(False),
            _codes.c.campaign_id.in_(
                select(Campaign.id).where(Campaign.status == CampaignStatus.OPEN.value)))
-    .values(used=True)
+    .values(used=True, draft=null())
 )
 _INSERT_RESPONSE = insert(_responses)
-_DELETE_DRAFT = delete(_drafts).where(_drafts.c.code_hash == bindparam("hashed"))
+_SAVE_DRAFT = (
+    update(_codes)
+    .where(_codes.c.code_hash == bindparam("hashed"), _codes.c.used.is_(False))
+    .values(draft=bindparam("answers", type_=_codes.c.draft.type))
+)
 #: Every column of ``responses``, as ``_response_row`` fills them.
 _RESPONSE_COLUMNS = tuple(_responses.c.keys())
 
 
 def _consume_and_store() -> Select:
-    """PostgreSQL: consume the code, store the response and drop the draft in one statement.
+    """PostgreSQL: consume the code (clearing its draft) and store the response in one
+    statement.
 
-    ``WITH consumed AS (UPDATE access_codes ... RETURNING id), stored AS (INSERT INTO
-    responses SELECT <the row> FROM consumed ...), dropped AS (DELETE FROM drafts ... WHERE
-    EXISTS (SELECT FROM consumed)) SELECT count(*) FROM stored``. A statement is atomic, so
-    this runs without an explicit transaction: one round trip instead of five (BEGIN,
-    UPDATE, INSERT, DELETE, COMMIT), which is most of the database's cost per submission.
+    ``WITH consumed AS (UPDATE access_codes SET used = true, draft = NULL ... RETURNING
+    id), stored AS (INSERT INTO responses SELECT <the row> FROM consumed ...) SELECT
+    count(*) FROM stored``. A statement is atomic, so this runs without an explicit
+    transaction: one round trip instead of four (BEGIN, UPDATE, INSERT, COMMIT), which is
+    most of the database's cost per submission.
     """
     consumed = _CONSUME.returning(_codes.c.id).cte("consumed")
     row = select(*(cast(bindparam(f"new_{name}", type_=_responses.c[name].type),
@@ -212,16 +257,12 @@ def _consume_and_store() -> Select:
     stored = (insert(_responses)
               .from_select(list(_RESPONSE_COLUMNS), row.select_from(consumed))
               .returning(_responses.c.id).cte("stored"))
-    dropped = (delete(_drafts)
-               .where(_drafts.c.code_hash == bindparam("hashed"),
-                      exists(select(consumed.c.id)))
-               .cte("dropped"))
-    return select(func.count()).select_from(stored).add_cte(dropped)
+    return select(func.count()).select_from(stored)
 
 
 _CONSUME_AND_STORE = _consume_and_store()
-_CONSUME_SQL, _INSERT_RESPONSE_SQL, _DELETE_DRAFT_SQL, _CONSUME_AND_STORE_SQL = (
-    DriverStatement(s) for s in (_CONSUME, _INSERT_RESPONSE, _DELETE_DRAFT, _CONSUME_AND_STORE))
+_CONSUME_SQL, _INSERT_RESPONSE_SQL, _SAVE_DRAFT_SQL, _CONSUME_AND_STORE_SQL = (
+    DriverStatement(s) for s in (_CONSUME, _INSERT_RESPONSE, _SAVE_DRAFT, _CONSUME_AND_STORE))
 
 
 def submit_open(ballot: Ballot) -> None:
@@ -232,6 +273,7 @@ def submit_open(ballot: Ballot) -> None:
     except Exception:
         db.session.rollback()
         raise
+    wal_sweeper.written()
 
 
 def _response_row(ballot: Ballot) -> dict[str, object]:
@@ -246,3 +288,43 @@ def _response_row(ballot: Ballot) -> dict[str, object]:
         "answers": ballot.answers,
         "item_values": ballot.item_values,
     }
+
+
+def seal_campaign_storage(campaign: Campaign) -> int:
+    """Once a campaign stops taking answers: rewrite its anonymous responses in (random)
+    id order, clear any draft left on a used code, and on SQLite truncate the write-ahead
+    log; the number of responses rewritten.
+
+    While answers arrive, the database keeps their arrival order where no column does:
+    the heap's order and each row's transaction id (``xmin``, shared with the code's row
+    that the same statement marked used) on PostgreSQL, the position of each row inside
+    its page on SQLite. Deleting and re-inserting the rows in one transaction, sorted by
+    their random id, gives them one transaction id and a position that follows the id.
+    Responses a named submission points to (non-anonymous groups) are left alone.
+    """
+    if campaign.accepting_answers():
+        raise InvalidRequest(f"campaign {campaign.code} still takes answers")
+    anonymous = select(RaterGroup.id).where(RaterGroup.campaign_id == campaign.id,
+                                            RaterGroup.anonymous.is_(True))
+    named = select(Submission.response_id).where(Submission.response_id == _responses.c.id)
+    mine = and_(_responses.c.campaign_id == campaign.id,
+                _responses.c.rater_group_id.in_(anonymous), ~exists(named))
+    sealed = table("sealed_responses", *(column(name) for name in _RESPONSE_COLUMNS))
+    with db.engine.begin() as conn:
+        # literal values (ids and a boolean): PostgreSQL takes no parameters in DDL
+        chosen = select(_responses).where(mine).compile(
+            dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        conn.execute(text(f"CREATE TEMPORARY TABLE sealed_responses AS {chosen}"))
+        # exactly the rows copied: an open-link answer racing the close is not lost
+        rewritten = conn.execute(delete(_responses).where(
+            _responses.c.id.in_(select(sealed.c.id)))).rowcount
+        conn.execute(insert(_responses).from_select(
+            list(_RESPONSE_COLUMNS), select(*sealed.c).order_by(sealed.c.id)))
+        conn.execute(text("DROP TABLE sealed_responses"))
+        conn.execute(update(_codes).where(_codes.c.campaign_id == campaign.id,
+                                          _codes.c.used.is_(True), _codes.c.draft.isnot(None))
+                     .values(draft=null()))
+    # a short wait: while a checkpoint waits for readers, SQLite holds new writers back
+    if not checkpoint(db.engine, busy_ms=SWEEP_BUSY_MS):
+        wal_sweeper.written()  # busy: the sweeper tries again shortly
+    return int(rewritten or 0)

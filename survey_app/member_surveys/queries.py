@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import bindparam, func, select
 
 from questionnaires import Questionnaire
 from survey_app.extensions import db
@@ -14,7 +14,7 @@ from survey_app.models import (
     AccessCode,
     Campaign,
     CampaignTarget,
-    Draft,
+    CodeLookupCount,
     OpenLink,
     Organisation,
     QuestionnaireVersion,
@@ -51,7 +51,8 @@ class UnitRef:
 @dataclass(frozen=True)
 class Entry:
     """Where a code or an open link leads: campaign, rater group, its questionnaire version
-    (and that version's content hash), the target unit, and whether a draft is saved."""
+    (and that version's content hash), the target unit, whether the code is used, and the
+    answers saved on it so far (its draft)."""
 
     campaign: CampaignRef
     group_id: int
@@ -59,7 +60,11 @@ class Entry:
     content_hash: str
     target: UnitRef
     used: bool = False
-    has_draft: bool = False
+    draft: dict | None = None
+
+    @property
+    def has_draft(self) -> bool:
+        return self.draft is not None
 
 
 def _entry_query(source, *extra):
@@ -80,10 +85,8 @@ def _entry_query(source, *extra):
     )
 
 
-_CODE_ENTRY = _entry_query(
-    AccessCode, AccessCode.used,
-    exists().where(Draft.code_hash == AccessCode.code_hash).label("has_draft"),
-).where(AccessCode.code_hash == bindparam("hashed"))
+_CODE_ENTRY = _entry_query(AccessCode, AccessCode.used, AccessCode.draft).where(
+    AccessCode.code_hash == bindparam("hashed"))
 _LINK_ENTRY = _entry_query(OpenLink).where(OpenLink.token == bindparam("token"))
 
 
@@ -91,8 +94,9 @@ _CODE_ENTRY_SQL, _LINK_ENTRY_SQL = DriverStatement(_CODE_ENTRY), DriverStatement
 
 
 def _entry(row) -> Entry:
+    extra = {} if len(row) == 13 else {"used": bool(row[13]), "draft": row[14]}
     return Entry(CampaignRef(*row[0:7]), row[7], row[8], row[9], UnitRef(*row[10:13]),
-                 *(bool(v) for v in row[13:]))
+                 **extra)
 
 
 def _look_up(statement: DriverStatement, params: dict[str, str]) -> Entry | None:
@@ -103,7 +107,7 @@ def _look_up(statement: DriverStatement, params: dict[str, str]) -> Entry | None
 
 
 def find_code(hashed: str) -> Entry | None:
-    """Where the code with this hash leads, whether it is used and has a draft; one query."""
+    """Where the code with this hash leads, whether it is used, and its draft; one query."""
     return _look_up(_CODE_ENTRY_SQL, {"hashed": hashed})
 
 
@@ -156,6 +160,15 @@ def participation(campaign: Campaign, scope: Organisation | None = None) -> list
         Participation(t, issued.get(t.id, 0), used.get(t.id, 0), responses.get(t.id, 0))
         for t in targets
     ]
+
+
+def refused_lookups(campaign: Campaign, days: int = 60) -> list[tuple[date, int]]:
+    """Per day, how many look-ups of this campaign's codes found the code already used
+    (latest day first, at most ``days`` days): counts only, never which code."""
+    return [tuple(row) for row in db.session.execute(
+        select(CodeLookupCount.day, CodeLookupCount.count)
+        .where(CodeLookupCount.campaign_id == campaign.id, CodeLookupCount.outcome == "used")
+        .order_by(CodeLookupCount.day.desc()).limit(days))]
 
 
 #: Questionnaires by content hash. Published versions never change (see versions.py): a

@@ -15,6 +15,16 @@ COLUMNS, ROWS = 2, 4  # eight slips per A4 page
 SLIP_W, SLIP_H = 95.0, 68.0
 MARGIN_X, MARGIN_Y = 10.0, 12.0
 
+#: Printed at the foot of every page, for whoever hands the slips out. A one-time code
+#: answers "already used" to its holder, so whoever knows who holds which code learns
+#: who took part: the slips must be drawn at random.
+HANDOUT_NOTE = ("发放说明：请沿虚线剪开，将纸条打乱、折叠后放入箱中，由会员随机抽取一张；"
+                "不要按名单发放，不要记录谁拿到了哪一张。")
+#: On every slip, for the member.
+SLIP_NOTE = ("扫码或打开网址匿名填写，本码只能使用一次。参评码随机抽取，"
+             "平台和工会都不知道你拿到的是哪一张。"
+             "Scan or open the link; the code works once, anonymously.")
+
 
 def _qr_png(url: str) -> io.BytesIO:
     image = qrcode.make(
@@ -37,6 +47,9 @@ def code_sheet_pdf(campaign: Campaign, target: Organisation, codes: list[tuple[s
         slot = index % (COLUMNS * ROWS)
         if slot == 0:
             pdf.add_page()
+            pdf.set_xy(MARGIN_X, MARGIN_Y + ROWS * SLIP_H + 2)
+            pdf.set_font("cjk", size=8)
+            pdf.multi_cell(COLUMNS * SLIP_W, 4, HANDOUT_NOTE)
         x = MARGIN_X + (slot % COLUMNS) * SLIP_W
         y = MARGIN_Y + (slot // COLUMNS) * SLIP_H
         pdf.set_draw_color(160)
@@ -57,10 +70,5 @@ def code_sheet_pdf(campaign: Campaign, target: Organisation, codes: list[tuple[s
         pdf.cell(SLIP_W - 47, 7, display(code))
         pdf.set_xy(x + 3, y + 47)
         pdf.set_font("cjk", size=7)
-        pdf.multi_cell(
-            SLIP_W - 6,
-            4,
-            f"{url}\n扫码或打开网址匿名填写，本码只能使用一次。"
-            "Scan or open the link; the code works once, anonymously.",
-        )
+        pdf.multi_cell(SLIP_W - 6, 3.5, f"{url}\n{SLIP_NOTE}")
     return bytes(pdf.output())

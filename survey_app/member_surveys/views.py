@@ -50,9 +50,9 @@ from survey_app.member_surveys.operations import (
     Ballot,
     CodeAlreadyUsed,
     check_accepting,
+    count_refused_lookup,
     create_open_link,
     issue_codes,
-    load_draft,
     save_draft,
     submit_open,
     submit_with_code,
@@ -63,6 +63,7 @@ from survey_app.member_surveys.queries import (
     find_code,
     find_link,
     participation,
+    refused_lookups,
 )
 from survey_app.models import Campaign, OpenLink, Organisation, Role
 from survey_app.permissions import (
@@ -256,16 +257,19 @@ def member_survey(code: str):
     normalised = code_tools.normalise(code)
     if not code_tools.is_well_formed(normalised):
         count_invalid_code()
+        count_refused_lookup(None, "unknown")
         return refuse(404)
     hashed = code_tools.code_hash(normalised)
     entry = find_code(hashed)
     if entry is None:
         count_invalid_code()
+        count_refused_lookup(None, "unknown")
         return refuse(404)
     campaign = entry.campaign
     if entry.used:
         if session.get("submitted") == _submitted_marker(hashed):
             return redirect(url_for("member_surveys.thanks"))
+        count_refused_lookup(campaign.id, "used")
         return refuse(409, campaign)
     try:
         check_accepting(campaign)
@@ -278,7 +282,7 @@ def member_survey(code: str):
         if not (entry.has_draft or saved):
             return _blank_page(questionnaire, entry)
         form = form_class(questionnaire, _lang())(formdata=None)
-        fill(form, load_draft(hashed))
+        fill(form, entry.draft or {})
         return _form_page_html(questionnaire, form, entry, {}, saved=saved)
     if g.get("form_token_refused"):
         return _resume_page(questionnaire, entry)
@@ -287,21 +291,30 @@ def member_survey(code: str):
     raw = posted_answers(request.form, questionnaire)
     cleaned, errors = validate_answers(questionnaire, raw)
     if request.form.get("action") == "save":
-        save_draft(hashed, raw)
+        if not save_draft(hashed, raw):  # the code was used in the meantime
+            return redirect(url_for("member_surveys.member_survey", code=normalised))
         return redirect(url_for("member_surveys.member_survey", code=normalised, saved=1))
     if errors:
-        save_draft(hashed, raw)  # nothing the member entered is lost
+        if not save_draft(hashed, raw):  # nothing the member entered is lost, unless used
+            return redirect(url_for("member_surveys.member_survey", code=normalised))
         return _form_page_html(questionnaire, _posted_form(questionnaire), entry, errors), 422
     try:
         submit_with_code(hashed, _ballot(entry, questionnaire, cleaned))
     except CodeAlreadyUsed:
         if session.get("submitted") == _submitted_marker(hashed):
             return redirect(url_for("member_surveys.thanks"))
+        count_refused_lookup(campaign.id, "used")
         return refuse(409, campaign)
     except DomainError as refusal:
         return refuse(refusal.status, campaign)
     session["submitted"] = _submitted_marker(hashed)
     return redirect(url_for("member_surveys.thanks"))
+
+
+@bp.get("/privacy")
+def privacy():
+    """How a member's answers are protected (你的回答如何被保护): the promise, public."""
+    return render_template("member_surveys/privacy.html")
 
 
 @bp.get("/thanks")
@@ -370,7 +383,7 @@ def codes_admin(campaign_id: int):
         return codes_download(campaign, target, codes, form.fmt.data)
     status = 422 if form.errors else 200
     return render_template("member_surveys/codes_admin.html", campaign=campaign, rows=rows,
-                           form=form), status
+                           form=form, refused=refused_lookups(campaign)), status
 
 
 def member_url(code: str) -> str:

@@ -17,6 +17,7 @@ from survey_app.models.campaign import (
     CampaignKind,
     CampaignStatus,
     CampaignTarget,
+    CodeLookupCount,
     OpenLink,
     RaterGroup,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "CampaignKind",
     "CampaignStatus",
     "CampaignTarget",
+    "CodeLookupCount",
     "CommentReview",
     "Draft",
     "Notice",

@@ -164,7 +164,12 @@ class Assignment(db.Model):
 
 class AccessCode(db.Model):
     """A one-time 参评码. Only its hash is stored, and nothing links it to its response:
-    no response id, no time of use, just whether it has been used."""
+    no response id, no time of use, just whether it has been used.
+
+    The member's draft ("save and continue later") lives on this row, so that one row
+    lock settles a save against a submission: a save writes only while the code is
+    unused, and the statement that marks the code used clears the draft.
+    """
 
     __tablename__ = "access_codes"
 
@@ -175,6 +180,8 @@ class AccessCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
     issued_on: Mapped[date] = mapped_column(Date, default=lambda: datetime.now(UTC).date())
+    # The answers saved so far; SQL NULL (not JSON null) when there is none.
+    draft: Mapped[dict | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
     campaign: Mapped[Campaign] = relationship()
     rater_group: Mapped[RaterGroup] = relationship()
@@ -196,3 +203,17 @@ class OpenLink(db.Model):
     campaign: Mapped[Campaign] = relationship()
     rater_group: Mapped[RaterGroup] = relationship()
     target: Mapped[Organisation] = relationship()
+
+
+class CodeLookupCount(db.Model):
+    """How many times a day a campaign's codes were refused: ``unknown`` (a code that is
+    not valid, counted under campaign 0, since it names none) or ``used`` (a code already
+    used). Counts only: never which code, address or time of day. A burst of used-code
+    look-ups is someone checking who took part."""
+
+    __tablename__ = "code_lookup_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -54,13 +54,15 @@ class Response(db.Model):
 
 
 class Draft(db.Model):
-    """Answers saved so far under one access code or assignment; deleted on submit."""
+    """A named rater's answers saved so far for one assignment; deleted on submit.
+
+    Anonymous drafts are not kept here: they live on their access code's row
+    (``AccessCode.draft``), where the submission's own statement clears them.
+    """
 
     __tablename__ = "drafts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # For anonymous drafts: the access code's hash (the draft is gone once submitted).
-    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), unique=True)
     answers: Mapped[dict] = mapped_column(JSON)
     updated_on: Mapped[date] = mapped_column(Date, default=lambda: datetime.now(UTC).date())

@@ -25,6 +25,7 @@ PUBLIC = {
     "member_surveys.enter_code",
     # 你说我改: a unit's public page for its members (published aggregates only)
     "improvement.you_said_we_did", "improvement.short_link", "improvement.qr_code",
+    "member_surveys.privacy",
 }
 
 ACCOUNTS = {

@@ -153,7 +153,7 @@ def test_campaign_names_are_escaped(demo, client, codes, campaign):
     assert_escaped(html)
 
 
-@pytest.mark.parametrize("path", ["/", "/auth/login", "/thanks"])
+@pytest.mark.parametrize("path", ["/", "/auth/login", "/thanks", "/privacy"])
 def test_security_headers_on_pages(client, path):
     headers = client.get(path).headers
     csp = headers["Content-Security-Policy"]
