@@ -92,7 +92,7 @@ Charnes, A. & Cooper, W. W. (1962). Programming with linear fractional functiona
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,6 +108,7 @@ _EPS = 1e-6
 _DENSE_UP_TO = 400
 
 Relation = tuple[Hashable, Sequence[Hashable]]
+_Row = tuple[Hashable, float, float, bool, bool]  # id, n, sum, publishable, sensitive
 
 
 @dataclass(frozen=True)
@@ -707,6 +708,22 @@ def campaign_system(
     """
     from analysis.rollup import ancestors
 
+    by_tg = _campaign_counts(scored, value, target_col, group_col)
+    own = by_tg.groupby(level="t").sum()
+    anc = ancestors(organisations)  # id, ancestor_id
+    units = _pooled(anc, own)
+    anon = _anonymity(anonymous)
+    rows = _campaign_rows(units, own, by_tg, anon)
+    kids = _unit_children(units, organisations.set_index("id")["parent_id"])
+    relations = _campaign_relations(units, own, by_tg, kids)
+    if group_trees:
+        _add_group_trees(rows, relations, by_tg, units, anc, kids, anon)
+    return _campaign_cells(rows, unit_hidden, group_hidden), relations
+
+
+def _campaign_counts(scored: pd.DataFrame, value: str, target_col: str,
+                     group_col: str) -> pd.DataFrame:
+    """Count and sum of the valued responses by ``(t, g)`` (target, rater group)."""
     for c in (target_col, group_col, value):
         if c not in scored.columns:
             raise ValueError(f"scored lacks the column {c!r}")
@@ -716,53 +733,83 @@ def campaign_system(
     ok = ~np.isnan(x)
     frame = pd.DataFrame({"t": scored[target_col].to_numpy()[ok],
                           "g": scored[group_col].to_numpy()[ok], "x": x[ok]})
-    by_tg = frame.groupby(["t", "g"])["x"].agg(n="size", sum="sum")
-    own = by_tg.groupby(level="t").sum()
-    anc = ancestors(organisations)  # id, ancestor_id
-    parent = organisations.set_index("id")["parent_id"]
+    return frame.groupby(["t", "g"])["x"].agg(n="size", sum="sum")
 
-    def pooled(per_target: pd.DataFrame) -> pd.DataFrame:
-        a = anc[anc["id"].isin(per_target.index)]
-        vals = per_target.reindex(a["id"].to_numpy())
-        vals.index = a["ancestor_id"].to_numpy()
-        return vals.groupby(level=0).sum()
 
-    units = pooled(own)
-    rows: list[tuple[Hashable, float, float, bool, bool]] = []  # id, n, sum, publ., sens.
-    relations: list[Relation] = []
-    anon = (lambda g: True) if anonymous is None else (lambda g: bool(anonymous.get(g, True)))
+def _pooled(anc: pd.DataFrame, per_target: pd.DataFrame) -> pd.DataFrame:
+    """Per-target figures pooled over every ancestor's subtree (``anc``: id, ancestor_id)."""
+    a = anc[anc["id"].isin(per_target.index)]
+    vals = per_target.reindex(a["id"].to_numpy())
+    vals.index = a["ancestor_id"].to_numpy()
+    return vals.groupby(level=0).sum()
+
+
+def _anonymity(anonymous: pd.Series | None) -> Callable[[Hashable], bool]:
+    """Whether a rater group is anonymous (unknown groups and no ``anonymous``: yes)."""
+    if anonymous is None:
+        return lambda g: True
+    return lambda g: bool(anonymous.get(g, True))
+
+
+def _campaign_rows(units: pd.DataFrame, own: pd.DataFrame, by_tg: pd.DataFrame,
+                   anon: Callable[[Hashable], bool]) -> list[_Row]:
+    """The ``unit``, ``own`` and ``group`` cells, in that order."""
+    rows: list[_Row] = []
     for u, r in units.iterrows():
         rows.append((("unit", u), r["n"], r["sum"], True, True))
     for t, r in own.iterrows():
         rows.append((("own", t), r["n"], r["sum"], False, True))
     for (t, g), r in by_tg.iterrows():
         rows.append((("group", t, g), r["n"], r["sum"], True, anon(g)))
+    return rows
+
+
+def _unit_children(units: pd.DataFrame, parent: pd.Series) -> dict[Hashable, list[tuple]]:
+    """The ``unit`` cells of each unit's children that have responses in their subtree."""
     children = parent.reindex(units.index).dropna().astype(units.index.dtype)
-    kids = {u: [] for u in units.index}
+    kids: dict[Hashable, list[tuple]] = {u: [] for u in units.index}
     for c, p in children.items():
         if p in kids:
             kids[p].append(("unit", c))
+    return kids
+
+
+def _campaign_relations(units: pd.DataFrame, own: pd.DataFrame, by_tg: pd.DataFrame,
+                        kids: dict[Hashable, list[tuple]]) -> list[Relation]:
+    """``unit(P) = sum unit(children) + own(P)`` and ``own(T) = sum group(T, g)``."""
+    relations: list[Relation] = []
     for u in units.index:
         parts = kids[u] + ([("own", u)] if u in own.index else [])
         relations.append((("unit", u), parts))
     for t in own.index:
         relations.append((("own", t), [("group", t, g) for g in by_tg.loc[t].index]))
-    if group_trees:
-        for g in by_tg.index.get_level_values("g").unique():
-            per = by_tg.xs(g, level="g")
-            ug = pooled(per)
-            for u, r in ug.iterrows():
-                rows.append((("unit_group", u, g), r["n"], r["sum"], True, anon(g)))
-            for u in ug.index:
-                parts = [("unit_group", c[1], g) for c in kids[u] if c[1] in ug.index]
-                if u in per.index:
-                    parts.append(("group", u, g))
-                relations.append((("unit_group", u, g), parts))
-        present = {r[0] for r in rows}
-        group_keys = by_tg.index.get_level_values("g").unique()
-        for u in units.index:
-            gs = [("unit_group", u, g) for g in group_keys]
-            relations.append((("unit", u), [c for c in gs if c in present]))
+    return relations
+
+
+def _add_group_trees(rows: list[_Row], relations: list[Relation], by_tg: pd.DataFrame,
+                     units: pd.DataFrame, anc: pd.DataFrame, kids: dict[Hashable, list[tuple]],
+                     anon: Callable[[Hashable], bool]) -> None:
+    """Append the ``unit_group`` cells of one tree per rater group and their relations."""
+    group_keys = by_tg.index.get_level_values("g").unique()
+    for g in group_keys:
+        per = by_tg.xs(g, level="g")
+        ug = _pooled(anc, per)
+        for u, r in ug.iterrows():
+            rows.append((("unit_group", u, g), r["n"], r["sum"], True, anon(g)))
+        for u in ug.index:
+            parts = [("unit_group", c[1], g) for c in kids[u] if c[1] in ug.index]
+            if u in per.index:
+                parts.append(("group", u, g))
+            relations.append((("unit_group", u, g), parts))
+    present = {r[0] for r in rows}
+    for u in units.index:
+        gs = [("unit_group", u, g) for g in group_keys]
+        relations.append((("unit", u), [c for c in gs if c in present]))
+
+
+def _campaign_cells(rows: list[_Row], unit_hidden: pd.Series | None,
+                    group_hidden: pd.Series | None) -> pd.DataFrame:
+    """The cells frame of ``rows`` with the suppression already decided as ``hidden``."""
     ids = [r[0] for r in rows]
     cells = pd.DataFrame({"n": [r[1] for r in rows], "sum": [r[2] for r in rows],
                           "publishable": [r[3] for r in rows],
@@ -776,7 +823,7 @@ def campaign_system(
         hg = {("group", *tg) for tg, h in group_hidden.items() if h}
         hidden |= np.array([i in hg for i in ids])
     cells["hidden"] = hidden
-    return cells, relations
+    return cells
 
 
 def joint_suppression(
