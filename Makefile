@@ -37,7 +37,8 @@ db: install
 	$(FLASK) demo load
 
 test: install-dev system-deps
-	$(BIN)/bandit -q -r survey_app analysis questionnaires --severity-level medium
+	$(BIN)/bandit -q -r survey_app analysis questionnaires demo --severity-level medium
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # System packages for the browser tests (tests/e2e) and PDF checks, from Debian: chromium
@@ -67,7 +68,9 @@ $(AXE_JS):
 	else echo "warning: no npm: the accessibility tests will be skipped" >&2; fi
 
 lint: install-dev
-	$(BIN)/ruff check survey_app analysis questionnaires tests benchmarks
+	$(BIN)/ruff check survey_app analysis questionnaires demo tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/xenon --max-absolute D questionnaires analysis
 
 bench: install-dev
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)

@@ -5,14 +5,14 @@ The app reads its database and hands the columns to :func:`campaign_from_columns
 ``np.frombuffer`` into an ``int8`` matrix (one signed byte per scored item; -1 not answered,
 -2 don't know / not applicable). :func:`specs_from_definitions` gives the item specs of
 stored questionnaire definitions, :func:`comments_from_answers` the free-text comments.
-:func:`to_parquet` / :func:`from_parquet` write and read it as a Parquet dataset.
+:func:`analysis.parquet.to_parquet` / :func:`~analysis.parquet.from_parquet` write and read it
+as a Parquet dataset.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -293,30 +293,3 @@ def comments_from_answers(answers: pd.DataFrame, field_ids: Iterable[str]) -> pd
             )
         )
     return pd.concat(parts, ignore_index=True)
-
-
-# ---------------------------------------------------------------- Parquet export
-
-
-def to_parquet(
-    data: CampaignData, path: str | Path, *, rows_per_file: int | None = None
-) -> Path:
-    """Write a campaign as one hive-partitioned Parquet dataset at ``path``.
-
-    ``path/year=<year>/campaign=<code>/part-*.parquet`` hold the response rows and
-    ``_campaign.json`` beside them everything else (see :mod:`analysis.parquet`);
-    ``pandas.read_parquet(path)``, DuckDB, Spark and Dask open the dataset as is. Other
-    campaigns already under ``path`` are kept, this campaign's directory is replaced.
-    Returns ``path``.
-    """
-    from analysis.parquet import ROWS_PER_FILE, write_campaign
-
-    return write_campaign(data, path, rows_per_file=rows_per_file or ROWS_PER_FILE)
-
-
-def from_parquet(path: str | Path, campaign: str | None = None) -> CampaignData:
-    """Read a campaign written by :func:`to_parquet` (``campaign``: its code, needed when the
-    dataset at ``path`` holds several)."""
-    from analysis.parquet import read_campaign
-
-    return read_campaign(path, campaign)

@@ -68,7 +68,7 @@ class DaskCampaign:
 def open_campaign(
     root: str | Path, campaign: str | None = None, *, columns: Sequence[str] | None = None
 ) -> DaskCampaign:
-    """Open one campaign of a Parquet dataset (:func:`analysis.data.to_parquet`) lazily.
+    """Open one campaign of a Parquet dataset (:func:`analysis.parquet.to_parquet`) lazily.
 
     Parameters
     ----------

@@ -203,8 +203,8 @@ def write_sav(frame: pd.DataFrame, out: str | Path | IO[bytes],
 
 def write_parquet(data: Any, out_dir: str | Path) -> Path:
     """A campaign (``CampaignData``) as the hive-partitioned Parquet dataset of
-    :func:`analysis.data.to_parquet` (read back with ``from_parquet``)."""
-    from analysis.data import to_parquet
+    :func:`analysis.parquet.to_parquet` (read back with ``from_parquet``)."""
+    from analysis.parquet import to_parquet
 
     return to_parquet(data, out_dir)
 

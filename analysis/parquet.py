@@ -342,3 +342,23 @@ def read_campaign(root: str | Path, campaign: str | None = None) -> CampaignData
     files = data_files(directory)
     table = ds.dataset([str(f) for f in files], format="parquet").to_table()
     return campaign_from_facts(facts, table.to_pandas())
+
+
+def to_parquet(
+    data: CampaignData, path: str | Path, *, rows_per_file: int | None = None
+) -> Path:
+    """Write a campaign as one hive-partitioned Parquet dataset at ``path``.
+
+    ``path/year=<year>/campaign=<code>/part-*.parquet`` hold the response rows and
+    ``_campaign.json`` beside them everything else (see :mod:`analysis.parquet`);
+    ``pandas.read_parquet(path)``, DuckDB, Spark and Dask open the dataset as is. Other
+    campaigns already under ``path`` are kept, this campaign's directory is replaced.
+    Returns ``path``.
+    """
+    return write_campaign(data, path, rows_per_file=rows_per_file or ROWS_PER_FILE)
+
+
+def from_parquet(path: str | Path, campaign: str | None = None) -> CampaignData:
+    """Read a campaign written by :func:`to_parquet` (``campaign``: its code, needed when the
+    dataset at ``path`` holds several)."""
+    return read_campaign(path, campaign)

@@ -23,7 +23,7 @@ from benchmarks.common import RESULTS, ROOT, database_url, machine, postgres_ver
 
 SIZES = (10_000, 100_000, 1_000_000)
 DATABASES = ("sqlite", "postgresql")
-#: Targets of issue 9 (2-core machine).
+#: The benchmark targets (2-core machine).
 TARGET_TOTAL_S = 15.0
 TARGET_RSS_MB = 3000.0
 TARGET_LOAD_OVER_FLOOR = 2.0

@@ -17,7 +17,7 @@ from survey_app.assessment.operations import (
 )
 from survey_app.assessment.queries import EXPORT_FORMATS, export_bytes, get_run
 from survey_app.assessment.queries import load_scheme as shipped_scheme
-from survey_app.cli import actor
+from survey_app.cli.common import actor
 from survey_app.errors import DomainError
 from survey_app.extensions import db
 

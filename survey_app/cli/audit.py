@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from survey_app.cli import actor
+from survey_app.cli.common import actor
 from survey_app.dates import today
 from survey_app.extensions import db
 from survey_app.models.audit import RETENTION_DAYS, purge_before, verify_chain

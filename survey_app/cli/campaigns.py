@@ -17,7 +17,7 @@ from survey_app.campaigns.operations import (
     transition,
 )
 from survey_app.campaigns.queries import export_csv
-from survey_app.cli import actor
+from survey_app.cli.common import actor
 from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus

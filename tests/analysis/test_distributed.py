@@ -9,7 +9,7 @@ dask = pytest.importorskip("dask")
 
 from analysis import distributed as D  # noqa: E402
 from analysis import indices, rollup, scoring, trends  # noqa: E402
-from analysis.data import to_parquet  # noqa: E402
+from analysis.parquet import to_parquet  # noqa: E402
 from analysis.synthetic import synthetic_campaign  # noqa: E402
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}

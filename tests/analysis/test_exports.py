@@ -90,7 +90,7 @@ def test_sav_keeps_variable_and_value_labels(tmp_path):
 
 
 def test_parquet_round_trip(tmp_path):
-    from analysis.data import from_parquet
+    from analysis.parquet import from_parquet
     from analysis.synthetic import synthetic_campaign
 
     data = synthetic_campaign(200, 20, 6, seed=3)

@@ -9,8 +9,14 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.data import from_parquet, to_parquet
-from analysis.parquet import CAMPAIGN_FILE, METADATA_KEY, CampaignDatasetWriter, partition_path
+from analysis.parquet import (
+    CAMPAIGN_FILE,
+    METADATA_KEY,
+    CampaignDatasetWriter,
+    from_parquet,
+    partition_path,
+    to_parquet,
+)
 from analysis.synthetic import synthetic_campaign
 
 

@@ -10,7 +10,7 @@ from benchmarks import scale  # noqa: E402
 
 
 def test_generate_streams_chunks_and_is_reused(tmp_path):
-    from analysis.data import from_parquet
+    from analysis.parquet import from_parquet
 
     root = scale.dataset_root(2500, 120, 6, tmp_path, rows_per_file=1000)
     first = scale.generate(root, 2500, 120, 6, chunk=600, quiet=True, rows_per_file=1000)

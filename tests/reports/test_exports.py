@@ -65,7 +65,7 @@ def test_analyst_rows_are_limited_to_their_scope(as_user):
 def test_sav_and_parquet_hold_the_same_released_rows(as_user, tmp_path):
     import pyreadstat
 
-    from analysis.data import from_parquet
+    from analysis.parquet import from_parquet
 
     client = as_user("admin")
     sav = tmp_path / "x.sav"
@@ -141,7 +141,7 @@ def test_cli_report_build_writes_each_format(demo_app, tmp_path):
     import openpyxl
     import pyreadstat
 
-    from analysis.data import from_parquet
+    from analysis.parquet import from_parquet
 
     runner = demo_app.test_cli_runner()
     outputs = {}
