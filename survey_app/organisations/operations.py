@@ -265,11 +265,19 @@ def _cycles(clean: list[dict], parent_of: dict[str, str | None]) -> Iterable[Imp
 
 
 def _outside_scope(clean, parent_of, existing, scope: Organisation) -> Iterable[ImportIssue]:
+    """A union admin's import adds or changes units strictly below its own unit: its own
+    row (its place in the tree, its name, its member count: the upper union's to set) and
+    any parent link that leaves its subtree are refused, row by row."""
     for r in clean:
+        if r["code"] == scope.code:
+            yield ImportIssue(r["row"], "code", str(_l(
+                "your own organisation %(scope)s is changed by the union above it, not by "
+                "your import", scope=scope.code)))
+            continue
         current = existing.get(r["code"])
-        inside = current is None or current.is_within(scope)
+        inside = current is None or (current.is_within(scope) and current.code != scope.code)
         node = r["code"]
-        if inside and node != scope.code:
+        if inside:
             node = parent_of.get(node)
             while node is not None and node != scope.code:
                 node = parent_of.get(node)

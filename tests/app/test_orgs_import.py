@@ -215,3 +215,50 @@ def test_an_unknown_kind_lists_the_chinese_names(app, runner, tmp_path):
     assert result.exit_code == 1
     assert "星球" in result.output and "基层工会" in result.output
     assert "grassroots_union" not in result.output
+
+
+def _import_as(client, auth, username, password, content):
+    auth.login(username, password)
+    token = csrf_token_from(client.get("/orgs/import").get_data(as_text=True))
+    return client.post(
+        "/orgs/import",
+        data={"csrf_token": token, "file": (io.BytesIO(content.encode()), "units.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+@pytest.mark.parametrize("rows,why", [
+    # its own unit moved under another district
+    ("DEMO-D01,东湖市江滨区总工会,district_federation,DEMO-CITY,10\n"
+     "DEMO-G01,甲,grassroots_union,DEMO-D01,5\n", "own"),
+    # its own member count changed (only the upper union sets it)
+    ("DEMO-G01,东湖市江滨区机械制造有限公司工会,grassroots_union,DEMO-D01,99999\n", "own"),
+    # a unit of its subtree detached and hung under another district
+    ("DEMO-G01-B1,分工会,branch_union,DEMO-G13,5\n", "outside"),
+])
+def test_a_union_admin_cannot_change_its_own_place_in_the_tree(demo, client, auth, rows, why):
+    """The admin's own row, and any parent link leaving its subtree, are refused with their
+    row numbers, and nothing changes."""
+    own = "DEMO-G01" if "99999" in rows else "DEMO-D01"
+    username, password = (("g01_admin", "demo-g01-2026") if own == "DEMO-G01"
+                          else ("district_admin", "demo-district-2026"))
+    if why == "outside":
+        username, password = "g01_admin", "demo-g01-2026"
+    before = {c: (o.parent_id, o.members, o.path) for c, o in _orgs(demo).items()}
+    response = _import_as(client, auth, username, password,
+                          "code,name,kind,parent_code,members\n" + rows)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "第 2 行" in html
+    assert ("由上级工会维护" in html) if why == "own" else ("之外" in html)
+    after = {c: (o.parent_id, o.members, o.path) for c, o in _orgs(demo).items()}
+    assert after == before
+
+
+def test_a_union_admin_still_adds_and_changes_units_below_it(demo, client, auth):
+    response = _import_as(client, auth, "g01_admin", "demo-g01-2026",
+                          "code,name,kind,parent_code,members\n"
+                          "G01-NEW,新分工会,branch_union,DEMO-G01,12\n")
+    assert response.status_code == 302
+    orgs = _orgs(demo)
+    assert orgs["G01-NEW"].is_within(orgs["DEMO-G01"]) and orgs["G01-NEW"].members == 12
