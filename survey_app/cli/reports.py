@@ -37,7 +37,7 @@ def build(code: str, unit_code: str | None, fmt: str, group: str | None, out: Pa
     from analysis import exports
     from analysis import reports as R
     from survey_app.reports import queries as U
-    from survey_app.reports.views import build_export
+    from survey_app.reports.exports import build_export
 
     started = time.perf_counter()
     campaign = U.campaign_by_code(code)

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 from flask import (
     Blueprint,
@@ -23,6 +20,7 @@ from analysis import reports as R
 from survey_app.models import Campaign, Organisation, Role
 from survey_app.permissions import can_download_raw, can_view, roles_required
 from survey_app.reports import queries as U
+from survey_app.reports.exports import build_export
 from survey_app.reports.forms import (
     ORG_KIND_ZH,
     CampaignFilterForm,
@@ -300,50 +298,6 @@ def _scope_ids(report, org: Organisation) -> list[int]:
     ids = set(orgs.loc[orgs["path"].str.startswith(org.path), "id"].astype(int))
     mine = U.scope_target_ids(current_user, report)
     return sorted(ids if mine is None else ids & set(mine))
-
-
-def build_export(report, campaign: Campaign, org: Organisation, fmt: str,
-                 scope: list[int] | None, level: str | None = None, progress=None,
-                 per_unit: bool = False) -> bytes:
-    """The bytes of one export (shared by the pages and ``flask report build``)."""
-    import io
-
-    buf = io.BytesIO()
-    if fmt in ("csv", "sav"):
-        extra, extra_labels, extra_values = U.unscored_columns(campaign, report)
-    if fmt == "csv":
-        exports.write_csv(R.tidy_responses(report, scope, extra=extra), buf)
-    elif fmt == "sav":
-        frame = R.tidy_responses(report, scope, with_labels=False, extra=extra)
-        items = report.data.item_columns
-        exports.write_sav(
-            frame, buf, {**sav_column_labels(report, frame), **extra_labels},
-            {**{i: {**report.labels.values.get(i, {}),
-                    R.NOT_APPLICABLE_CODE: R.NOT_APPLICABLE_LABEL} for i in items},
-             **extra_values},
-            user_missing={i: [R.NOT_APPLICABLE_CODE] for i in items})
-    elif fmt == "parquet":
-        with tempfile.TemporaryDirectory() as folder:
-            exports.write_parquet(R.released_data(report, scope), Path(folder) / "campaign")
-            buf.write(exports.zip_directory(Path(folder) / "campaign"))
-    elif fmt == "xlsx":
-        units = R.unit_table(report, org.id, level)
-        exports.write_xlsx(R.build_ledger(report, U.campaign_meta(campaign), org.id,
-                                          [int(i) for i in units.index], progress=progress),
-                           buf)
-    elif fmt == "pdf":
-        doc = R.build_pdf(report, U.campaign_meta(campaign), org.id,
-                          org.id if per_unit else None, progress=progress)
-        exports.write_pdf(doc, buf)
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
-    return buf.getvalue()
-
-
-def sav_column_labels(report, frame) -> dict[str, str]:
-    labels = {c: R.HEADERS.get(c, c) for c in frame.columns}
-    labels.update({i: report.labels.item(i) for i in report.data.item_columns})
-    return labels
 
 
 @bp.app_context_processor

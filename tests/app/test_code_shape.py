@@ -122,3 +122,15 @@ def test_the_repository_describes_the_product_not_how_it_was_built(pattern):
     if found.returncode == 128:
         pytest.skip("not a git checkout")
     assert found.stdout == ""
+
+
+def test_only_the_app_factory_imports_views():
+    """An area never imports another area's pages; the factory registers the blueprints."""
+    offences = []
+    for path in python_files("survey_app", "demo"):
+        here = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.ImportFrom) and node.module
+                    and node.module.endswith(".views") and here != "survey_app/__init__.py"):
+                offences.append((here, node.module))
+    assert offences == []
