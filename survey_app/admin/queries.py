@@ -1,5 +1,6 @@
-"""Reads of the security events: the audit records of sign-in, accounts, tokens (``auth.``)
-and exports of data (``export.``), scoped to the accounts an admin may see."""
+"""Reads of the security events: the audit records of sign-in and tokens (``auth.``), of
+accounts (``user.``: lockouts, two-factor changes, passwords, disabling) and exports of data
+(``export.``), scoped to the accounts an admin may see."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from survey_app.models import AuditEntry, Organisation, User
 from survey_app.models.audit import local_midnight_utc
 
 #: Action-name prefixes of security events.
-SECURITY_PREFIXES = ("auth.", "export.")
+SECURITY_PREFIXES = ("auth.", "user.", "export.")
 #: Rows shown on the page (the CSV export has them all).
 PAGE_ROWS = 500
 

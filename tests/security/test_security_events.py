@@ -1,4 +1,4 @@
-"""The security events page: the audit log's ``auth.`` and ``export.`` records, filtered by
+"""The security events page: the audit log's ``auth.``, ``user.`` and ``export.`` records, filtered by
 event, account and date, scoped to the admin's subtree, exportable as neutralised CSV."""
 
 from __future__ import annotations
@@ -117,3 +117,19 @@ def test_other_roles_are_refused(events, username, password):
     client = _as(events, username, password)
     assert client.get("/admin/security-events").status_code == 403
     assert client.get("/admin/security-events.csv").status_code == 403
+
+
+def test_a_lockout_made_by_wrong_passwords_is_listed_for_the_platform_admin(demo):
+    """Five wrong passwords lock g01_admin (``user.lock``, written by the sign-in controls);
+    the security events page lists it, and its CSV has the row."""
+    client = demo.test_client()
+    for _ in range(5):
+        token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+        client.post("/auth/login", data={"username": "g01_admin", "password": "wrong-one",
+                                         "csrf_token": token})
+    with demo.app_context():
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.lock"))
+    admin = _as(demo, "admin", "demo-admin-2026")
+    frame = _csv(admin.get("/admin/security-events.csv"))
+    locks = frame[frame.apply(lambda r: "user.lock" in " ".join(map(str, r.values)), axis=1)]
+    assert len(locks) == 1 and "g01_admin" in " ".join(map(str, locks.iloc[0].values))
