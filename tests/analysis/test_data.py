@@ -6,10 +6,9 @@ from analysis.data import (
     CampaignData,
     campaign_from_columns,
     comments_from_answers,
-    from_parquet,
     specs_from_definitions,
-    to_parquet,
 )
+from analysis.parquet import from_parquet, to_parquet
 from tests.analysis.conftest import (
     campaign_columns,
     definition,
