@@ -102,7 +102,15 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     return app
 
 
+#: No configuration may report anonymous groups smaller than this.
+ABSOLUTE_GROUP_SIZE_FLOOR = 3
+
+
 def _refuse_insecure_config(app: Flask) -> None:
+    if int(app.config.get("MIN_GROUP_SIZE_FLOOR", 5)) < ABSOLUTE_GROUP_SIZE_FLOOR:
+        raise InsecureConfigError(
+            f"MIN_GROUP_SIZE_FLOOR is {app.config['MIN_GROUP_SIZE_FLOOR']}: results of "
+            f"anonymous groups smaller than {ABSOLUTE_GROUP_SIZE_FLOOR} are never reported")
     env = app.config.get("ENV_NAME", "production")
     if env not in {"development", "testing"} and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
         raise InsecureConfigError(

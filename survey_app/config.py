@@ -62,6 +62,9 @@ class Config:
         self.TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
         # Strict-Transport-Security max-age for requests served over HTTPS (0: no header).
         self.HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", 365 * 24 * 3600))
+        # The smallest group whose anonymous answers are ever reported (k). Campaign owners
+        # may only raise it; the app refuses to start below 3.
+        self.MIN_GROUP_SIZE_FLOOR = int(os.environ.get("MIN_GROUP_SIZE_FLOOR", 5))
         # Days after an assessment is published during which a unit may appeal (申诉).
         self.APPEAL_WINDOW_DAYS = int(os.environ.get("APPEAL_WINDOW_DAYS", 15))
         self.SESSION_COOKIE_HTTPONLY = True

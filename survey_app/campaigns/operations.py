@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
@@ -85,6 +86,12 @@ class CampaignSpecError(CampaignError, ProblemList):
 
 
 # ---------------------------------------------------------------- campaign definitions
+
+
+def group_size_floor() -> int:
+    """The platform's smallest reporting group size (k), ``MIN_GROUP_SIZE_FLOOR``: a
+    campaign may only raise it."""
+    return int(current_app.config.get("MIN_GROUP_SIZE_FLOOR", 5)) if has_app_context() else 5
 
 
 def validate_weights(weights: Mapping[str, float]) -> None:
@@ -187,9 +194,12 @@ def parse_spec(data: Any) -> CampaignSpec:
     opens_on, closes_on = _date(data, "opens_on", problems), _date(data, "closes_on", problems)
     if opens_on and closes_on and closes_on < opens_on:
         problems.append(f"closes_on: {closes_on} is before opens_on {opens_on}")
-    min_size = data.get("min_group_size", 5)
-    if not isinstance(min_size, int) or isinstance(min_size, bool) or min_size < 1:
-        problems.append(f"min_group_size: {min_size!r} must be a whole number of at least 1")
+    floor = group_size_floor()
+    min_size = data.get("min_group_size", floor)
+    if not isinstance(min_size, int) or isinstance(min_size, bool) or min_size < floor:
+        problems.append(_("min_group_size: %(value)s is below the platform's minimum of "
+                          "%(floor)s; results of smaller groups are never shown",
+                          value=repr(min_size), floor=floor))
     owner = _text(data, "owner", problems, "", limit=64, required=False)
     targets = _target_spec(data.get("targets"), problems)
     groups = _group_specs(data.get("rater_groups"), problems)
@@ -483,6 +493,12 @@ def update_campaign(campaign: Campaign, changes: Mapping[str, Any], user=None) -
     if status == CampaignStatus.OPEN and draft_only & set(changes):
         raise IllegalTransition(
             f"campaign {campaign.code} is open: only its name and closing date may change")
+    if "min_group_size" in changes:
+        wanted = changes["min_group_size"]
+        lowest = max(campaign.min_group_size or 0, group_size_floor())
+        if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < lowest:
+            raise CampaignSpecError([_("min_group_size: it can only be raised (at least "
+                                       "%(lowest)s)", lowest=lowest)])
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     weights = changes.get("weights")

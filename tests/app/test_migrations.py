@@ -104,3 +104,26 @@ def test_questionnaire_keys_get_owners_from_their_first_publisher(empty_database
                 "SELECT key, owner_id FROM questionnaire_keys")).all())
         assert owners == {"member_evaluation": None, "own_key": 1, "unknown_key": None}
         db.engine.dispose()
+
+
+def test_campaigns_below_the_group_size_floor_are_raised_to_it(empty_database_url):
+    """A campaign whose owner had set k = 1 or 4 reports no group smaller than 5 after the
+    upgrade; one set to 8 keeps 8."""
+    from datetime import date
+
+    app = create_app(TestConfig(empty_database_url))
+    with app.app_context():
+        upgrade(revision="5e1d7c0a9b42")
+        with db.engine.begin() as conn:
+            for i, k in enumerate((1, 4, 8), start=1):
+                conn.execute(text(
+                    "INSERT INTO campaigns (id, code, name, kind, cycle, status,"
+                    " min_group_size, allow_open_link, target_spec, created_at)"
+                    " VALUES (:i, :code, 'C', 'member', 'annual', 'open', :k, :no, '{}',"
+                    " :now)"), {"i": i, "code": f"C{i}", "k": k, "no": False,
+                                 "now": date(2026, 1, 1)})
+        upgrade()
+        with db.engine.connect() as conn:
+            sizes = dict(conn.execute(text("SELECT code, min_group_size FROM campaigns")).all())
+        db.engine.dispose()
+    assert sizes == {"C1": 5, "C2": 5, "C3": 8}

@@ -64,7 +64,8 @@ def test_create_publishes_questionnaires_once_and_records(demo):
     ({"targets": {"list": ["DEMO-G01"], "level": "grassroots_union"}}, "exactly one of"),
     ({"targets": {"list": ["DEMO-G01", "DEMO-G99"]}}, "no unit with code DEMO-G99"),
     ({"targets": {"subtree": "DEMO-D02"}}, "not in the owner's subtree"),
-    ({"min_group_size": 0}, "min_group_size: 0 must be a whole number"),
+    ({"min_group_size": 0}, "min_group_size: 0 "),
+    ({"min_group_size": 4}, "min_group_size: 4 "),  # below the platform's floor of 5
     ({"colour": "red"}, "colour: unknown key"),
     ({"rater_groups": []}, "rater_groups: missing"),
 ])
@@ -356,3 +357,34 @@ def test_a_conflicted_assessor_cannot_be_added_by_hand(assessors):
         assert db.session.scalar(select(func.count()).select_from(Assignment)) == 0
         assert ops.add_assignment(c, group, outside, rater_user=user("assessor_b"))
         assert ops.add_assignment(c, group, inside, rater_user=user("assessor_c"))
+
+
+def test_an_owner_can_only_raise_the_minimum_group_size(demo):
+    with demo.app_context():
+        campaign = ops.create_campaign(spec(min_group_size=6))
+        for lower in (5, 1):
+            with pytest.raises(ops.CampaignSpecError, match="min_group_size"):
+                ops.update_campaign(campaign, {"min_group_size": lower})
+        assert campaign.min_group_size == 6
+        ops.update_campaign(campaign, {"min_group_size": 8})
+        assert campaign.min_group_size == 8
+
+
+def test_a_configured_floor_is_the_default_and_the_minimum(demo):
+    demo.config["MIN_GROUP_SIZE_FLOOR"] = 7
+    with demo.app_context():
+        with pytest.raises(ops.CampaignSpecError, match="min_group_size: 6 "):
+            ops.create_campaign(spec(min_group_size=6))
+        data = spec()
+        data.pop("min_group_size", None)
+        assert ops.create_campaign(data).min_group_size == 7
+
+
+def test_the_app_refuses_a_group_size_floor_below_three():
+    from survey_app import InsecureConfigError, create_app
+    from survey_app.config import TestConfig
+
+    config = TestConfig("sqlite://")
+    config.MIN_GROUP_SIZE_FLOOR = 2
+    with pytest.raises(InsecureConfigError, match="MIN_GROUP_SIZE_FLOOR"):
+        create_app(config)
