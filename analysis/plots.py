@@ -50,11 +50,12 @@ def to_image(ax, fmt: str = "png", dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-def participation_over_time(counts: pd.Series, ax=None, *, title: str = "每日提交数",
+def participation_over_time(counts: pd.Series, ax=None, *, title: str = "每月提交数",
                             ylabel: str = "份数", cumulative: bool = True):
-    """Responses per submission day (bars) and the running total (line, right axis).
+    """Responses per period (bars) and the running total (line, right axis).
 
-    ``counts`` is indexed by date (one entry per day with responses).
+    ``counts`` is indexed by date (one entry per period with responses: the reports give
+    months, the finest time they show).
     """
     if not isinstance(counts, pd.Series):
         raise ValueError("counts must be a Series indexed by date")
@@ -65,7 +66,9 @@ def participation_over_time(counts: pd.Series, ax=None, *, title: str = "每日�
         ax.set_axis_off()
         return ax
     x = pd.to_datetime(s.index)
-    ax.bar(x, s.to_numpy(), color=_PALETTE[0], width=0.8, label=ylabel)
+    step = float(np.median(np.diff(x.to_numpy()).astype("timedelta64[D]").astype(float))) if (
+        len(x) > 1) else 28.0
+    ax.bar(x, s.to_numpy(), color=_PALETTE[0], width=0.8 * step, label=ylabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     if cumulative:

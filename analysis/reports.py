@@ -42,7 +42,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import CampaignData
-from analysis.disclosure import complementary_suppression, release_comments
+from analysis.disclosure import (
+    apply_cell_rules,
+    complementary_suppression,
+    composite_hidden,
+    release_comments,
+)
 from analysis.indices import item_satisfaction, unit_indices, wilson_interval
 from analysis.rankings import distinct_names
 from analysis.rollup import rollup, rollup_stats
@@ -134,7 +139,8 @@ class CampaignReport:
     group_cells : DataFrame
         Per (target, rater group): ``n, overall, satisfaction_rate ...`` with ``suppressed``.
     daily : DataFrame
-        Responses per (target, day): ``target_id, day, n`` (raw; cut per published unit).
+        Responses per (target, month): ``target_id, day, n`` with ``day`` the first day of
+        the month (raw; cut per published unit). No finer time is kept.
     """
 
     data: CampaignData
@@ -204,25 +210,88 @@ def build_report(data: CampaignData, labels: Labels | None = None, *,
         extra = units.index.isin(list(hidden)) & ~units["suppressed"].to_numpy()
         if extra.any():
             units = _hide(units, extra, "complementary")
-    for d in dims:  # a dimension index of fewer than k respondents within a published unit
-        col = DIM_PREFIX + d
-        small = units[col + "_n"].astype(float) < k
-        units.loc[small, col] = np.nan
     published = units.index[~units["suppressed"].to_numpy()]
 
     items, values = _item_tables(sub, scored, orgs, confidence)
+    # the cell rule inside published units, and derived figures with their sources, where
+    # anonymous answers are counted (named raters, who rate openly, are shown whatever
+    # their number, as in _group_cells)
+    sensitive = _anonymous_items(data, rater_group, labels.item_dimension)
+    if sensitive:
+        units, checked, _ = apply_cell_rules(units, items, None, k)
+        rows = items["item"].isin(sensitive).to_numpy()
+        counts = ["n_valid", "n_satisfied"]
+        checked[counts] = checked[counts].astype(float)
+        items = items.assign(suppressed=False)
+        items[counts] = items[counts].astype(float)
+        items.loc[rows] = checked.loc[rows, items.columns]
+        items["suppressed"] = items["suppressed"].astype(bool)
+        shown = pd.MultiIndex.from_frame(items.loc[~items["suppressed"], ["unit_id", "item"]])
+        values = values[pd.MultiIndex.from_frame(values[["unit_id", "item"]]).isin(shown)]
+    else:
+        items = items.assign(suppressed=False)
+    items[["n_valid", "n_satisfied"]] = items[["n_valid", "n_satisfied"]].astype(float)
     items = items[items["unit_id"].isin(published)].reset_index(drop=True)
     values = values[values["unit_id"].isin(published)].reset_index(drop=True)
+    items, values = _pooled_rows_of_thin_items(items, values, labels.item_dimension)
     group_cells = full_groups if full_groups is not None else _group_cells(
         data, scored, k, confidence)
     group_cells = group_cells.copy()
     unit_hidden = ~group_cells["target_id"].isin(published)
     group_cells.loc[unit_hidden, "suppressed"] = True
-    daily = (scored.assign(day=pd.to_datetime(scored["submitted_on"]).dt.normalize())
+    # the month is the finest time any page or export shows (docs/anonymity.md)
+    daily = (scored.assign(day=_month(scored["submitted_on"]))
              .groupby(["target_id", "day"]).size().rename("n").reset_index())
     return CampaignReport(data=sub, scored=scored, units=units, items=items, values=values,
                           group_cells=group_cells, daily=daily, labels=labels, dimensions=dims,
                           rater_group=rater_group, confidence=confidence)
+
+
+def _anonymous_items(data: CampaignData, rater_group: str | None,
+                     dimension_of: Mapping[str, str]) -> set[str]:
+    """Items (and their ``dim:<d>`` rows) answered by an anonymous group of the report: the
+    cells the cell rule covers. Items only named raters answer (units, accounts, rating
+    openly) are shown whatever their number, as their group cells are (:func:`_group_cells`)."""
+    groups = data.groups
+    if rater_group is not None:
+        groups = groups[groups["key"] == rater_group]
+    if "anonymous" in groups.columns:
+        groups = groups[groups["anonymous"].astype(bool)]
+    items: set[str] = set()
+    for vid in groups["questionnaire_version_id"]:
+        spec = data.items.get(int(vid))
+        if spec is not None:
+            items |= {str(i) for i in spec.index}
+    return items | {DIM_PREFIX + str(dimension_of.get(i, "")) for i in items}
+
+
+def _pooled_rows_of_thin_items(items: pd.DataFrame, values: pd.DataFrame,
+                               dimension_of: Mapping[str, str]
+                               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Complementary suppression of a dimension's pooled row (``dim:<d>``) against its
+    items: where one item of a published unit is withheld by the cell rule, the pooled row
+    minus the unit's other items of that dimension would give the withheld item's counts,
+    so the pooled row is withheld too."""
+    is_dim = items["item"].str.startswith(DIM_PREFIX).to_numpy()
+    thin = (~is_dim) & items["suppressed"].to_numpy(bool)
+    if not (thin.any() and is_dim.any()):
+        return items, values
+    cover = {(u, DIM_PREFIX + str(dimension_of.get(i, ""))) for u, i in zip(
+        items.loc[thin, "unit_id"], items.loc[thin, "item"], strict=True)}
+    extra = is_dim & ~items["suppressed"].to_numpy(bool) & np.array(
+        [(u, i) in cover for u, i in zip(items["unit_id"], items["item"], strict=True)])
+    if not extra.any():
+        return items, values
+    items = items.copy()
+    items.loc[extra, [c for c in ("n_satisfied", "rate", "ci_low", "ci_high")
+                      if c in items.columns]] = np.nan
+    items.loc[extra, "suppressed"] = True
+    return items, values
+
+
+def _month(days: pd.Series) -> pd.Series:
+    """Dates cut to the first day of their month."""
+    return pd.to_datetime(days).dt.to_period("M").dt.to_timestamp()
 
 
 def _hide(table: pd.DataFrame, mask: np.ndarray, reason: str) -> pd.DataFrame:
@@ -433,7 +502,8 @@ def answer_shares(report: CampaignReport, unit_id: int) -> pd.DataFrame:
 
 
 def participation(report: CampaignReport, unit_id: int) -> pd.Series:
-    """Responses per submission day in the unit's subtree (empty if the unit is withheld)."""
+    """Responses per submission month in the unit's subtree (empty if the unit is
+    withheld)."""
     if not report.is_published(unit_id):
         return pd.Series(dtype=np.int64)
     orgs = report.data.organisations.set_index("id")
@@ -524,7 +594,8 @@ def group_table(report: CampaignReport, unit_id: int) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     w = groups["weight"].astype(float)
     pub = g[~g["suppressed"]]
-    if w.sum() > 0 and not pub.empty:
+    # a weighted total over the groups goes with any hidden group (composite_hidden)
+    if w.sum() > 0 and not pub.empty and not composite_hidden(g).any():
         comp = composite_index(pub, w / w.sum(), 1)  # cells already disclosure-checked
         out.attrs["composite"] = float(comp["composite"].iloc[0])
         out.attrs["renormalised"] = bool(comp["renormalised"].iloc[0])
@@ -597,7 +668,7 @@ def tidy_responses(report: CampaignReport, target_ids: Iterable[int] | None = No
                    with_labels: bool = True, seed: int | None = None,
                    extra: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per released response (:func:`released_rows`), without identifying columns:
-    no response id, the day only; target code and name, rater group, then per item its
+    no response id, the month only; target code and name, rater group, then per item its
     value (``NaN`` for unanswered, :data:`NOT_APPLICABLE_CODE` for "不了解/不适用") and, with
     ``with_labels``, its answer label (``<item>_label``); then the columns of ``extra``
     (indexed by response id: unscored answers, released comments), matched to the rows.
@@ -611,7 +682,7 @@ def tidy_responses(report: CampaignReport, target_ids: Iterable[int] | None = No
         "target_code": resp["target_code"].to_numpy(),
         "target_name": orgs["name"].reindex(resp["target_id"]).to_numpy(),
         "rater_group": resp["rater_group"].to_numpy(),
-        "submitted_on": pd.to_datetime(resp["submitted_on"]).dt.date.to_numpy(),
+        "submitted_month": _month(resp["submitted_on"]).dt.strftime("%Y-%m").to_numpy(),
     })
     for i in items:
         v = resp[i].to_numpy()
@@ -633,13 +704,14 @@ def tidy_responses(report: CampaignReport, target_ids: Iterable[int] | None = No
 def released_data(report: CampaignReport, target_ids: Iterable[int] | None = None,
                   seed: int | None = None) -> CampaignData:
     """The released rows as a :class:`CampaignData` for the Parquet export: response ids
-    replaced by a row number after shuffling (nothing to link back), dates kept to the day."""
+    replaced by a row number after shuffling (nothing to link back), dates cut to the first
+    day of their month."""
     resp = report.data.responses[released_rows(report, target_ids)]
     rng = np.random.default_rng(seed)
     resp = resp.iloc[rng.permutation(len(resp))].sort_values(
         ["target_code", "rater_group"], kind="stable").reset_index(drop=True)
     resp["response_id"] = [f"r{i:07d}" for i in range(len(resp))]
-    resp["submitted_on"] = pd.to_datetime(resp["submitted_on"]).dt.normalize()
+    resp["submitted_on"] = _month(resp["submitted_on"])
     return dataclasses.replace(report.data, responses=resp)
 
 
@@ -671,7 +743,7 @@ HEADERS = {
     "item": "题目代码", "dimension": "维度", "label": "题目", "n_valid": "有效答案数",
     "n_satisfied": "满意答案数", "rate": "满意率", "ci_low": "区间下限", "ci_high": "区间上限",
     "group": "评议方代码", "weight": "权重", "target_code": "被评单位代码",
-    "target_name": "被评单位名称", "rater_group": "评议方", "submitted_on": "提交日期",
+    "target_name": "被评单位名称", "rater_group": "评议方", "submitted_month": "提交月份",
 }
 ORG_KINDS = zh_names(OrgKind)
 SUPPRESSION_TEXT = {"small": "样本不足", "complementary": "防推算抑制", "no responses": "无答卷"}

@@ -53,10 +53,11 @@ def _objective_values(code: str, year: int) -> dict[str, float]:
 
 def _chosen_campaigns(year: int) -> dict[str, str]:
     """The four-party evaluation is run by a district (DEMO-D01), not the city: the city
-    chooses it for the assessment, as an admin would on the results page."""
+    chooses it for the assessment, as an admin would on the results page, once it has
+    closed (an open campaign's figures are not released)."""
     code = f"DEMO-FOUR-{year}"
-    found = db.session.scalar(select(Campaign.id).where(Campaign.code == code,
-                                                        Campaign.status != "draft"))
+    found = db.session.scalar(select(Campaign.id).where(
+        Campaign.code == code, Campaign.status.in_(("closed", "published"))))
     return {"four": code} if found is not None else {}
 
 

@@ -3,7 +3,8 @@
 ``DEMO-MEMBER-2026`` is open: its target ``DEMO-G01`` has no responses yet (issue codes for
 it and answer on a phone); the other grassroots units have synthetic responses.
 ``DEMO-MEMBER-2025`` is last year's published campaign, for trends. ``DEMO-DAILY-2026``
-is a rolling daily evaluation with an open link per service point.
+is a rolling daily evaluation with an open link per service point, with answers from
+January to November 2026: its reports show each ended month on its own.
 """
 
 from __future__ import annotations
@@ -109,6 +110,31 @@ def _daily_campaign(year: int) -> None:
             campaign.targets.append(CampaignTarget(organisation=unit))
         db.session.add(OpenLink(token=secrets.token_urlsafe(12), campaign=campaign,
                                 rater_group=group, target=unit, label=label))
+    db.session.flush()
+    _daily_answers(campaign, group, questionnaire, version, year)
+
+
+def _daily_answers(campaign: Campaign, group: RaterGroup, questionnaire, version,
+                   year: int) -> None:
+    """Answers of the months January to November: each month is released on its own once
+    it has ended (release policy), and a service point with fewer than ``k`` answers in a
+    month shows nothing for that month."""
+    rng = np.random.default_rng(year + 1)
+    rows = []
+    for target in campaign.targets:
+        effect = float(rng.normal(0.2, 0.4))
+        for month in range(1, 12):
+            for _ in range(int(rng.integers(2, 14))):
+                answers = synthetic_answers(questionnaire, rng, effect)
+                rows.append({
+                    "campaign_id": campaign.id, "target_id": target.organisation_id,
+                    "rater_group_id": group.id, "questionnaire_version_id": version.id,
+                    "submitted_on": date(year, month, int(rng.integers(1, 29))),
+                    "answers": answers,
+                    "item_values": pack_item_values(questionnaire, answers),
+                })
+    order = rng.permutation(len(rows))
+    db.session.execute(insert(Response), [rows[i] | {"id": new_response_id()} for i in order])
 
 
 def load_demo_surveys() -> int:

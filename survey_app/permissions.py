@@ -19,6 +19,7 @@ from survey_app.models import Campaign, CampaignStatus, Organisation, Role, User
 from survey_app.models.assessment import AssessmentRun
 from survey_app.models.questionnaire import QuestionnaireKey
 from survey_app.models.user import load_session_user
+from survey_app.release_policy import figures_released
 
 
 def _load_user(user_id: str) -> User | None:
@@ -151,6 +152,8 @@ def taking_part_campaign(campaign_id: int):
 
 def can_see_results(user: User, campaign: Campaign, target: Organisation) -> bool:
     """Targets see their (aggregate) results only once the campaign is published."""
+    if not figures_released(campaign):
+        return False
     if user.role == Role.PLATFORM_ADMIN:
         return True
     if campaign.status != CampaignStatus.PUBLISHED.value:
@@ -164,9 +167,10 @@ def can_see_results(user: User, campaign: Campaign, target: Organisation) -> boo
 
 
 def can_review_comments(user: User, campaign: Campaign) -> bool:
-    """Who releases or withholds free-text comments: the campaign's managers, once it has
-    answers (not a draft)."""
-    return campaign.status != CampaignStatus.DRAFT.value and can_manage(user, campaign)
+    """Who releases or withholds free-text comments: the campaign's managers, once its
+    figures are released (closed; a rolling campaign's ended months), never while the
+    comments still arrive."""
+    return figures_released(campaign) and can_manage(user, campaign)
 
 
 def reviewable_campaign(campaign_id: int) -> Campaign:
@@ -204,9 +208,12 @@ def owner_side(user: User, campaign: Campaign) -> bool:
 
 
 def can_view(user: User, campaign: Campaign, unit: Organisation) -> bool:
-    """Whether ``user`` may see ``campaign``'s aggregated results for ``unit``."""
-    if campaign.status == CampaignStatus.DRAFT.value:
-        return user.role == Role.PLATFORM_ADMIN
+    """Whether ``user`` may see ``campaign``'s aggregated results for ``unit``.
+
+    Nobody sees a figure while answers still arrive (:mod:`survey_app.release_policy`):
+    annual campaigns from close, rolling ones by ended month."""
+    if not figures_released(campaign):
+        return False
     if user.role == Role.PLATFORM_ADMIN:
         return True
     published = campaign.status == CampaignStatus.PUBLISHED.value

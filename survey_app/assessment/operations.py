@@ -255,7 +255,8 @@ def resolve_campaigns(scheme: Scheme, year: int,
     A choice (slot → campaign code, as given on the results page or with ``--campaign``)
     wins; an empty code means "no campaign" for that slot. Otherwise the slot takes the
     campaign of its kind and ``year`` *owned by the assessing union* (the top of the tree),
-    preferring published, then closed, then open; two equally preferred ones are ambiguous.
+    preferring published, then closed (never an open one: its figures are not released);
+    two equally preferred ones are ambiguous.
     A campaign of a lower union (one union's own survey) is never taken without being chosen:
     it covers only that union's subtree. None: no campaign (its indicators are missing).
     """
@@ -293,6 +294,9 @@ def _chosen(slot: Any, year: int, code: str) -> Campaign | None:
         raise AssessmentError(f"{code} is a {camp.kind} campaign; {slot.key} needs {slot.kind}")
     if camp.status == CampaignStatus.DRAFT.value:
         raise AssessmentError(f"{code} is a draft: it has no answers to assess")
+    if camp.status == CampaignStatus.OPEN.value:
+        raise AssessmentError(f"{code} is still open: its figures are released only once it "
+                              "closes")
     if camp.year != year:
         raise AssessmentError(f"{code} is a campaign of {camp.year}, not {year}")
     return camp

@@ -264,14 +264,17 @@ def assessing_units() -> list[Organisation]:
 
 def campaign_candidates(scheme: Scheme, year: int) -> dict[str, list]:
     """For each campaign slot of ``scheme``, the campaigns of its kind and ``year`` that may
-    feed it (not drafts): the assessing union's first, then by owner level, status and code."""
-    from survey_app.models import Campaign, CampaignStatus
+    feed it (closed or published: an open campaign's figures are not released, and an
+    assessment computed from it would move with each submission): the assessing union's
+    first, then by owner level, status and code."""
+    from survey_app.models import Campaign
+    from survey_app.release_policy import RELEASED_STATUSES
 
     out: dict[str, list] = {}
     for slot in scheme.campaigns:
         found = list(db.session.scalars(select(Campaign).where(
             Campaign.kind == slot.kind, Campaign.year == year,
-            Campaign.status != CampaignStatus.DRAFT.value)))
+            Campaign.status.in_(RELEASED_STATUSES))))
         found.sort(key=lambda c: (c.owner.depth if c.owner is not None else 99,
                                   STATUS_PREFERENCE.get(c.status, 9), c.code))
         out[slot.key] = found

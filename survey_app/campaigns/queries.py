@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -30,6 +31,7 @@ from survey_app.models import (
     Submission,
     User,
 )
+from survey_app.release_policy import accepting, banded, counted_before, figures_released
 
 NOT_STARTED, DRAFT, SUBMITTED = "not_started", "draft", "submitted"
 EXPORT_COLUMNS = ("rater_code", "target_code", "rater_group")
@@ -185,11 +187,25 @@ class GroupProgress:
     drafts: int
 
 
+def _response_counts(campaign: Campaign, by, groups: list[int] | None = None
+                      ) -> dict[Any, int]:
+    """Responses grouped ``by`` a column: exact once the campaign is closed; while it
+    accepts answers, those received before today, each count rounded down to a band of five
+    (:mod:`survey_app.release_policy`), so that no page moves with one submission."""
+    query = select(by, func.count()).where(Response.campaign_id == campaign.id)
+    if groups is not None:
+        query = query.where(Response.rater_group_id.in_(groups))
+    live = accepting(campaign)
+    if live:
+        query = query.where(Response.submitted_on < counted_before())
+    counts = dict(db.session.execute(query.group_by(by)).all())
+    return {key: banded(n) if live else int(n) for key, n in counts.items()}
+
+
 def progress(campaign: Campaign, rows: list[AssignmentRow] | None = None):
     """Progress per rater group, and per target × group (assigned, submitted)."""
     rows = assignment_rows(campaign) if rows is None else rows
-    anonymous_counts = Counter(db.session.execute(
-        select(Response.rater_group_id).where(Response.campaign_id == campaign.id)).scalars())
+    anonymous_counts = _response_counts(campaign, Response.rater_group_id)
     groups = []
     per_target: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for g in campaign.rater_groups:
@@ -218,7 +234,7 @@ class GroupResult:
     key: str
     name: str
     weight: float
-    responses: int
+    responses: int | None  # None: withheld (not released yet, or a suppressed group)
     value: float | None  # None when suppressed or not computable
     suppressed: bool
     measure: str = "index"  # "index" | "checklist"
@@ -231,22 +247,6 @@ def _is_checklist(group: RaterGroup) -> bool:
 
     q = questionnaire_of(group.questionnaire_version)
     return any(question.type == "checklist" for question in q.questions())
-
-
-def _group_indices(campaign: Campaign) -> pd.DataFrame:
-    """Overall index and n per (target, rater group) over the campaign's counted responses
-    (current revisions of named raters), empty when there is nothing to score."""
-    from analysis.indices import unit_indices
-    from analysis.scoring import score_campaign
-    from survey_app.reports.queries import campaign_data
-
-    try:
-        data = campaign_data(campaign)
-        if data.responses.empty:
-            return pd.DataFrame()
-        return unit_indices(score_campaign(data), by=["target_id", "rater_group"])
-    except ValueError:  # no scored items (a checklist-only campaign)
-        return pd.DataFrame()
 
 
 def _assessors(campaign: Campaign, group: RaterGroup, target: Organisation) -> tuple[str, ...]:
@@ -262,15 +262,27 @@ def _assessors(campaign: Campaign, group: RaterGroup, target: Organisation) -> t
 
 
 def target_results(campaign: Campaign, target: Organisation) -> list[GroupResult]:
-    """Aggregates only, per rater group, with the number of counted responses: the 0-100
-    satisfaction index or the checklist total. An anonymous group below the campaign's
-    minimum reporting size shows no figure; named groups (units and accounts that rate
-    openly, assessors) show theirs even for one rater, never the answers."""
-    indices = None
+    """Aggregates only, per rater group: the 0-100 satisfaction index with its counted
+    responses, or the checklist total. The figures are the reports' own group cells
+    (:func:`survey_app.reports.queries.campaign_report`), with their complementary
+    suppression: an anonymous group below the campaign's minimum size, or one that
+    subtraction would reveal, shows neither figure nor count; named groups (units and
+    accounts that rate openly, assessors) show theirs even for one rater, never the
+    answers. Nothing while the release policy withholds the campaign's figures."""
+    from survey_app.reports.queries import campaign_report
+
+    released = figures_released(campaign)
+    report = campaign_report(campaign, language="zh") if released else None
+    cells = (report.group_cells.set_index(["target_id", "rater_group"])
+             if report is not None else None)
     checklist = None
     out = []
     for g in campaign.rater_groups:
         if _is_checklist(g):
+            if not released:
+                out.append(GroupResult(g.key, g.name, g.weight, None, None, True,
+                                       measure="checklist"))
+                continue
             if checklist is None:
                 from survey_app.reports.loading import load_checklist_totals
 
@@ -283,17 +295,18 @@ def target_results(campaign: Campaign, target: Organisation) -> list[GroupResult
                 measure="checklist", assessors=_assessors(campaign, g, target),
                 veto_failed=int(row["veto_failed"]) if row is not None else 0))
             continue
-        if indices is None:
-            indices = _group_indices(campaign)
         key = (target.id, g.key)
-        found = not indices.empty and key in indices.index
-        n = int(indices.loc[key, "n"]) if found else 0
-        suppressed = n == 0 or (g.anonymous and n < campaign.min_group_size)
-        value = None
-        if not suppressed and found:
-            overall = indices.loc[key, "overall"]
-            value = None if pd.isna(overall) else float(overall)
-        out.append(GroupResult(g.key, g.name, g.weight, n, value, suppressed))
+        cell = cells.loc[key] if cells is not None and key in cells.index else None
+        if cell is None:
+            out.append(GroupResult(g.key, g.name, g.weight, 0 if released else None, None,
+                                   True))
+            continue
+        if bool(cell["suppressed"]):
+            out.append(GroupResult(g.key, g.name, g.weight, None, None, True))
+            continue
+        overall = cell["overall"]
+        out.append(GroupResult(g.key, g.name, g.weight, int(cell["n"]),
+                               None if pd.isna(overall) else float(overall), False))
     return out
 
 
@@ -313,8 +326,7 @@ def transition_summary(campaign: Campaign) -> TransitionSummary:
 
     units = db.session.scalar(select(func.count()).select_from(CampaignTarget).where(
         CampaignTarget.campaign_id == campaign.id))
-    responses = db.session.scalar(select(func.count()).select_from(Response).where(
-        Response.campaign_id == campaign.id))
+    responses = sum(_response_counts(campaign, Response.campaign_id).values())
     # members' drafts live on their unused codes; named raters' in ``drafts``
     code_drafts = db.session.scalar(select(func.count()).select_from(AccessCode).where(
         AccessCode.campaign_id == campaign.id, AccessCode.used.is_(False),
@@ -402,10 +414,7 @@ def behind_schedule(campaign: Campaign, scope: Organisation | None, on: date
         if scope is not None:
             targets = targets.where(Organisation.path.startswith(scope.path))
         anonymous = [g.id for g in campaign.rater_groups if g.anonymous]
-        counts = dict(db.session.execute(
-            select(Response.target_id, func.count()).where(
-                Response.campaign_id == campaign.id, Response.rater_group_id.in_(anonymous))
-            .group_by(Response.target_id)).all())
+        counts = _response_counts(campaign, Response.target_id, anonymous)
         for unit in db.session.scalars(targets):
             band = _band(counts.get(unit.id, 0), unit.members or 0)
             if band is not None:

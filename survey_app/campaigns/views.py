@@ -402,7 +402,8 @@ def answers(campaign_id: int, assignment_id: int):
 @bp.get("/campaigns/<int:campaign_id>/results/<int:org_id>")
 @roles_required(*RESULT_READERS)
 def results(campaign_id: int, org_id: int):
-    """A target's aggregate results: after publishing only (platform admins any time)."""
+    """A target's aggregate results: after publishing (platform admins once closed); never
+    while answers arrive (:mod:`survey_app.release_policy`)."""
     campaign = db.session.get(Campaign, campaign_id)
     target = db.session.get(Organisation, org_id)
     if campaign is None or target is None or not db.session.scalar(select(CampaignTarget.id).where(

@@ -29,13 +29,17 @@ def report() -> None:
               help="Unit code: its subtree only (PDF: that unit's own report).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @click.option("--group", default=None, help="Only this rater group's responses.")
+@click.option("--period", default=None,
+              help="Rolling campaigns: the released month YYYY-MM (default: the latest).")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Output file (parquet: a dataset directory, year=/campaign= partitions).")
 @with_appcontext
-def build(code: str, unit_code: str | None, fmt: str, group: str | None, out: Path) -> None:
+def build(code: str, unit_code: str | None, fmt: str, group: str | None, period: str | None,
+          out: Path) -> None:
     """Write one export of a campaign to --out, with a progress bar."""
     from analysis import exports
     from analysis import reports as R
+    from survey_app.release_policy import figures_released
     from survey_app.reports import queries as U
     from survey_app.reports.exports import build_export
 
@@ -48,8 +52,17 @@ def build(code: str, unit_code: str | None, fmt: str, group: str | None, out: Pa
         raise click.BadParameter(f"unknown unit {unit_code!r}", param_hint="--unit")
     if group is not None and group not in {g.key for g in campaign.rater_groups}:
         raise click.BadParameter(f"unknown rater group {group!r}", param_hint="--group")
+    if not figures_released(campaign):
+        raise click.ClickException(
+            f"campaign {code} is {campaign.status}: no figure is released while answers still "
+            "arrive (docs/anonymity.md, release policy)")
     with tqdm(total=1, desc="读取并计算", unit="步", leave=False) as bar:
-        rep = U.campaign_report(campaign, group, language="zh")
+        try:
+            period = U.report_period(campaign, period)
+        except LookupError:
+            raise click.BadParameter(f"month {period!r} is not released",
+                                     param_hint="--period") from None
+        rep = U.campaign_report(campaign, group, language="zh", period=period)
         bar.update()
     if rep is None:
         raise click.ClickException(f"campaign {code} has no responses")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -11,9 +12,15 @@ from sqlalchemy import func, select
 from analysis.disclosure import min_group_size
 from analysis.redaction import apply_masks, suggest_masks
 from survey_app.extensions import db
-from survey_app.models import Campaign, CampaignStatus, Organisation, Response
+from survey_app.models import Campaign, Organisation, Response
 from survey_app.models.comment import CommentReview, ReviewState
 from survey_app.questionnaire_versions import questionnaire_of
+from survey_app.release_policy import (
+    figures_released,
+    is_rolling,
+    next_month,
+    released_periods,
+)
 from survey_app.reports.loading import load_comments
 
 COLUMNS = ["target_id", "rater_group", "field_id", "text"]
@@ -34,11 +41,21 @@ def comment_fields(campaign: Campaign) -> list[str]:
     return out
 
 
-def group_sizes(campaign: Campaign) -> pd.Series:
-    """Responses per target unit of the campaign."""
-    rows = db.session.execute(
-        select(Response.target_id, func.count()).where(Response.campaign_id == campaign.id)
-        .group_by(Response.target_id)).all()
+def comment_cutoff(campaign: Campaign) -> date | None:
+    """Comments of a rolling campaign come from its ended months only (the first day of the
+    month after the last released one); annual campaigns: all, once closed."""
+    if not is_rolling(campaign):
+        return None
+    periods = released_periods(campaign)
+    return next_month(periods[-1]) if periods else date.min
+
+
+def group_sizes(campaign: Campaign, before: date | None = None) -> pd.Series:
+    """Responses per target unit of the campaign (submitted before ``before``)."""
+    query = select(Response.target_id, func.count()).where(Response.campaign_id == campaign.id)
+    if before is not None:
+        query = query.where(Response.submitted_on < before)
+    rows = db.session.execute(query.group_by(Response.target_id)).all()
     return pd.Series({int(t): int(n) for t, n in rows}, dtype="int64")
 
 
@@ -47,10 +64,11 @@ def eligible_comments(campaign: Campaign, fields: list[str] | None = None) -> pd
     (``target_id, rater_group, field_id, text, digest``); smaller groups' comments are never
     shown, reviewed or released."""
     fields = comment_fields(campaign) if fields is None else list(fields)
-    if not fields or campaign.status == CampaignStatus.DRAFT.value:
+    if not fields or not figures_released(campaign):  # never while comments still arrive
         return pd.DataFrame(columns=[*COLUMNS, "digest"])
-    frame = load_comments(db.engine, campaign.code, fields)
-    sizes = group_sizes(campaign)
+    before = comment_cutoff(campaign)
+    frame = load_comments(db.engine, campaign.code, fields, before=before)
+    sizes = group_sizes(campaign, before)
     k = min_group_size(campaign.min_group_size)
     big = set(sizes[sizes >= k].index)
     frame = frame[frame["target_id"].isin(big)].copy()

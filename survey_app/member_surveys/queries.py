@@ -23,6 +23,7 @@ from survey_app.models import (
 )
 from survey_app.models.campaign import AnsweringState, answering_state
 from survey_app.questionnaire_versions import questionnaire_of
+from survey_app.release_policy import accepting, banded, counted_before
 
 
 @dataclass(frozen=True)
@@ -118,12 +119,18 @@ def find_link(token: str) -> Entry | None:
 
 @dataclass(frozen=True)
 class Participation:
-    """Counts only: codes issued and used, responses, eligible members, 参评率."""
+    """Counts only: codes issued, responses, eligible members, 参评率.
+
+    While answers still arrive (:func:`survey_app.release_policy.accepting`) ``responses``
+    counts those received before today, rounded down to a band of five, and
+    ``codes_used`` is None: the page moves once a day and by whole bands, never with one
+    member's submission. ``banded`` says which of the two the figures are."""
 
     target: Organisation
     codes_issued: int
-    codes_used: int
+    codes_used: int | None
     responses: int
+    banded: bool = False
 
     @property
     def eligible(self) -> int:
@@ -136,7 +143,8 @@ class Participation:
 
 
 def participation(campaign: Campaign, scope: Organisation | None = None) -> list[Participation]:
-    """Per target unit (within ``scope``), three grouped counts: no per-response reads."""
+    """Per target unit (within ``scope``), grouped counts only: no per-response reads. Exact
+    once the campaign is closed; banded and a day behind while it accepts answers."""
     targets_q = (
         select(Organisation)
         .join(CampaignTarget, CampaignTarget.organisation_id == Organisation.id)
@@ -149,13 +157,19 @@ def participation(campaign: Campaign, scope: Organisation | None = None) -> list
     issued = dict(db.session.execute(
         select(AccessCode.target_id, func.count()).where(AccessCode.campaign_id == campaign.id)
         .group_by(AccessCode.target_id)).all())
+    live = accepting(campaign)
+    received = select(Response.target_id, func.count()).where(
+        Response.campaign_id == campaign.id)
+    if live:
+        received = received.where(Response.submitted_on < counted_before())
+    responses = dict(db.session.execute(received.group_by(Response.target_id)).all())
+    if live:
+        return [Participation(t, issued.get(t.id, 0), None, banded(responses.get(t.id, 0)),
+                              True) for t in targets]
     used = dict(db.session.execute(
         select(AccessCode.target_id, func.count())
         .where(AccessCode.campaign_id == campaign.id, AccessCode.used.is_(True))
         .group_by(AccessCode.target_id)).all())
-    responses = dict(db.session.execute(
-        select(Response.target_id, func.count()).where(Response.campaign_id == campaign.id)
-        .group_by(Response.target_id)).all())
     return [
         Participation(t, issued.get(t.id, 0), used.get(t.id, 0), responses.get(t.id, 0))
         for t in targets

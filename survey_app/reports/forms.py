@@ -8,6 +8,7 @@ from wtforms import IntegerField, SelectField, SubmitField
 from wtforms.validators import NumberRange, Optional
 
 from questionnaires.vocabulary import CampaignKind, CampaignStatus, OrgKind, zh_names
+from survey_app.release_policy import is_rolling, released_periods
 from survey_app.vocabulary import choices
 
 #: Chinese names for documents (台账, PDF), which are Chinese whatever the page language.
@@ -32,7 +33,8 @@ class CampaignFilterForm(FlaskForm):
 
 
 class ReportFilterForm(FlaskForm):
-    """Filters of a campaign's pages: rater group and unit level."""
+    """Filters of a campaign's pages: rater group and unit level, and for a rolling campaign
+    (日常评议) the released month (the pages never show a finer time)."""
 
     class Meta:
         csrf = False
@@ -40,9 +42,15 @@ class ReportFilterForm(FlaskForm):
     group = SelectField(_l("Rater group"), validators=[Optional()], validate_choice=True)
     level = SelectField(_l("Unit level"), choices=[("", _l("Evaluated units"))] + UNIT_LEVELS,
                         validators=[Optional()])
+    period = SelectField(_l("Month"), validators=[Optional()], validate_choice=False)
     submit = SubmitField(_l("Filter"))
 
     def __init__(self, campaign, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.group.choices = [("", _l("All rater groups"))] + [
             (g.key, g.name) for g in campaign.rater_groups]
+        periods = released_periods(campaign) if is_rolling(campaign) else []
+        if periods:
+            self.period.choices = [(p, p) for p in reversed(periods)]
+        else:
+            del self.period

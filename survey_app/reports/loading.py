@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -287,13 +288,17 @@ def _ids_from_fixed(ids: np.ndarray) -> pd.arrays.ArrowStringArray:
 
 
 def load_comments(
-    engine_or_url: Engine | str, campaign_code: str, field_ids: Iterable[str]
+    engine_or_url: Engine | str, campaign_code: str, field_ids: Iterable[str],
+    before: date | None = None,
 ) -> pd.DataFrame:
     """Free-text comments of a campaign (parsed from the ``answers`` JSON).
 
     Returns a frame ``target_id, rater_group, field_id, text``: one row per non-blank text,
     without response ids or dates (:func:`analysis.data.comments_from_answers`). Release it
     only through :func:`analysis.disclosure.release_comments`.
+
+    ``before``: only the responses submitted before that day (a rolling campaign's ended
+    months).
 
     Raises
     ------
@@ -313,9 +318,10 @@ def load_comments(
         rows = conn.execute(
             text(
                 "SELECT r.target_id, g.key, r.answers FROM responses r "
-                "JOIN rater_groups g ON g.id = r.rater_group_id WHERE r.campaign_id = :cid"
+                "JOIN rater_groups g ON g.id = r.rater_group_id WHERE r.campaign_id = :cid "
+                "AND r.submitted_on < :before"
             ),
-            {"cid": camp[0]},
+            {"cid": camp[0], "before": before or date.max},
         ).fetchall()
     frame = pd.DataFrame(rows, columns=["target_id", "rater_group", "answers"])
     frame["answers"] = frame["answers"].map(_json)

@@ -41,6 +41,12 @@ from survey_app.models import (
 )
 from survey_app.permissions import can_view
 from survey_app.questionnaire_versions import questionnaire_of
+from survey_app.release_policy import (
+    figures_released,
+    is_rolling,
+    period_range,
+    released_periods,
+)
 from survey_app.reports.loading import load_campaign
 
 DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
@@ -141,8 +147,10 @@ def campaign_labels(campaign: Campaign, language: str | None = None) -> Labels:
     return labels_from_questionnaires(qs, groups, lang=language or lang())
 
 
-def campaign_data(campaign: Campaign) -> CampaignData:
-    """The campaign's responses, without the superseded revisions of named raters."""
+def campaign_data(campaign: Campaign, period: str | None = None) -> CampaignData:
+    """The campaign's responses, without the superseded revisions of named raters; for a
+    rolling campaign, those of one released month (``period``, ``YYYY-MM``; by default
+    the latest), and never the current month's. Dates are cut to the month."""
     data = load_campaign(db.engine, campaign.code)
     old = set(db.session.scalars(
         select(Submission.response_id)
@@ -151,18 +159,49 @@ def campaign_data(campaign: Campaign) -> CampaignData:
     if old:
         keep = ~data.responses["response_id"].isin(old)
         data.responses = data.responses[keep].reset_index(drop=True)
+    if is_rolling(campaign):
+        periods = released_periods(campaign)
+        period = period or (periods[-1] if periods else None)
+        if period not in periods:
+            data.responses = data.responses.iloc[0:0].reset_index(drop=True)
+        else:
+            start, end = period_range(period)
+            day = pd.to_datetime(data.responses["submitted_on"])
+            keep = (day >= pd.Timestamp(start)) & (day < pd.Timestamp(end))
+            data.responses = data.responses[keep.to_numpy()].reset_index(drop=True)
+    if not data.responses.empty:  # no finer time than the month, anywhere downstream
+        data.responses["submitted_on"] = (
+            pd.to_datetime(data.responses["submitted_on"]).dt.to_period("M").dt.to_timestamp())
     return data
 
 
+def report_period(campaign: Campaign, requested: str | None) -> str | None:
+    """The month a rolling campaign's report shows (None for annual campaigns); raises
+    ``LookupError`` for a month that is not released."""
+    if not is_rolling(campaign):
+        return None
+    periods = released_periods(campaign)
+    if requested is None:
+        return periods[-1] if periods else None
+    if requested not in periods:
+        raise LookupError(requested)
+    return requested
+
+
 def campaign_report(campaign: Campaign, rater_group: str | None = None,
-                    language: str | None = None) -> CampaignReport | None:
-    """The campaign's report (cached per data version); None without responses."""
+                    language: str | None = None, period: str | None = None
+                    ) -> CampaignReport | None:
+    """The campaign's report (cached per data version); None without responses, and None
+    whatever the data while the release policy withholds the campaign's figures."""
+    if not figures_released(campaign):
+        return None
     language = language or lang()
-    key = (data_version(campaign), rater_group, language)
+    period = report_period(campaign, period) if is_rolling(campaign) else None
+    key = (data_version(campaign), rater_group, language, period)
 
     def make() -> CampaignReport | None:
         try:  # no responses, or no scored items (checklist-only third-party assessments)
-            data = campaign_data(campaign)
+            data = campaign_data(campaign, period)
             if data.responses.empty:
                 return None
             return build_report(data, campaign_labels(campaign, language),

@@ -73,8 +73,17 @@ def _filters(campaign: Campaign) -> tuple[ReportFilterForm, str | None, str | No
     return form, group, level
 
 
+def _period(campaign: Campaign) -> str | None:
+    """The released month a rolling campaign's pages show (``?period=YYYY-MM``, by default
+    the latest); 404 for a month that is not released (the current one included)."""
+    try:
+        return U.report_period(campaign, request.args.get("period") or None)
+    except LookupError:
+        abort(404)
+
+
 def _args(**extra) -> dict:
-    keep = {k: v for k, v in request.args.items() if k in ("group", "level") and v}
+    keep = {k: v for k, v in request.args.items() if k in ("group", "level", "period") and v}
     keep.update({k: v for k, v in extra.items() if v is not None})
     return keep
 
@@ -101,7 +110,7 @@ def overview(code: str):
     root = _unit(None, campaign)
     _check(campaign, root)
     form, group, level = _filters(campaign)
-    report = U.campaign_report(campaign, group)
+    report = U.campaign_report(campaign, group, period=_period(campaign))
     ctx = {"campaign": campaign, "root": root, "form": form, "report": report,
            "args": _args(), "raw": can_download_raw(current_user)}
     if report is None:
@@ -142,7 +151,7 @@ def unit(code: str, unit_code: str):
     org = _unit(unit_code, campaign)
     _check(campaign, org)
     form, group, _level = _filters(campaign)
-    report = U.campaign_report(campaign, group)
+    report = U.campaign_report(campaign, group, period=_period(campaign))
     ctx = {"campaign": campaign, "unit": org, "form": form, "report": report,
            "args": _args(unit=org.code), "raw": can_download_raw(current_user),
            "dashboards": current_user.role != Role.EVALUATOR}
@@ -172,7 +181,7 @@ def heatmap(code: str):
     root = _unit(request.args.get("unit"), campaign)
     _check(campaign, root)
     form, group, level = _filters(campaign)
-    report = U.campaign_report(campaign, group)
+    report = U.campaign_report(campaign, group, period=_period(campaign))
     matrix = None if report is None else R.heatmap_matrix(report, root.id, level)
     return render_template("reports/heatmap.html", campaign=campaign, root=root, form=form,
                            report=report, matrix=matrix, args=_args(unit=root.code))
@@ -192,7 +201,8 @@ def chart(code: str, name: str, fmt: str):
     if current_user.role == Role.EVALUATOR and name in ("ranking", "heatmap"):
         abort(403)
     _form, group, level = _filters(campaign)
-    key = (U.data_version(campaign), name, fmt, org.id, group, level, U.lang())
+    key = (U.data_version(campaign), name, fmt, org.id, group, level, U.lang(),
+           _period(campaign))
     if name == "trend":
         key += tuple(c.id for c in U.related_campaigns(campaign)
                      if can_view(current_user, c, org))
@@ -204,14 +214,14 @@ def chart(code: str, name: str, fmt: str):
 
 
 def _draw(campaign: Campaign, org: Organisation, name: str, fmt: str, group, level):
-    report = U.campaign_report(campaign, group)
+    report = U.campaign_report(campaign, group, period=_period(campaign))
     if report is None:
         return None
     uid = org.id
     ax = None
     if name == "participation":
         series = R.participation(report, uid)
-        ax = plots.participation_over_time(series, title="每日提交份数")
+        ax = plots.participation_over_time(series, title="每月提交份数")
     elif name == "dimensions":
         dims = R.dimension_scores(report, uid)
         ax = plots.bars_with_intervals(dims.set_index("label")["index"], title="各维度满意度")
@@ -271,10 +281,12 @@ def export(code: str, fmt: str):
     if fmt in U.RAW_FORMATS and not can_download_raw(current_user):
         abort(403)
     _form, group, level = _filters(campaign)
-    report = U.campaign_report(campaign, group)
+    report = U.campaign_report(campaign, group, period=_period(campaign))
     if report is None:
         abort(404)
-    filename = f"{campaign.code}-{org.code}{'-' + group if group else ''}.{fmt}"
+    period = _period(campaign)
+    filename = (f"{campaign.code}-{org.code}{'-' + group if group else ''}"
+                f"{'-' + period if period else ''}.{fmt}")
     if fmt == "parquet":
         filename = filename[: -len(".parquet")] + "-parquet.zip"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"',

@@ -25,9 +25,11 @@ def add_campaign(code: str, owner: str, status: str, kind: str = "member") -> Ca
 
 @pytest.fixture
 def two_member_campaigns(aapp):
-    """The city's open member campaign and G01's own, published (the one that used to win)."""
+    """The city's closed member campaign and G01's own, published (the one that used to
+    win), and an open one of the city that no assessment may take (release policy)."""
     with aapp.app_context():
-        add_campaign("CITY-MEMBER", "DEMO-CITY", "open")
+        add_campaign("CITY-MEMBER", "DEMO-CITY", "closed")
+        add_campaign("CITY-OPEN", "DEMO-CITY", "open")
         add_campaign("G01-MEMBER", "DEMO-G01", "published")
         add_campaign("G01-DRAFT", "DEMO-G01", "draft")
         db.session.commit()
@@ -44,7 +46,8 @@ def test_default_is_the_assessing_unions_campaign_not_a_lower_ones(two_member_ca
         assert resolve_campaigns(scheme, YEAR, {"member": "G01-MEMBER"})["member"].code == \
             "G01-MEMBER"
         assert resolve_campaigns(scheme, YEAR, {"member": ""})["member"] is None
-        for bad, message in (("G01-DRAFT", "draft"), ("NOPE", "no campaign"),):
+        for bad, message in (("G01-DRAFT", "draft"), ("NOPE", "no campaign"),
+                             ("CITY-OPEN", "still open")):
             with pytest.raises(AssessmentError, match=message):
                 resolve_campaigns(scheme, YEAR, {"member": bad})
 

@@ -47,12 +47,13 @@ def _csv(client) -> pd.DataFrame:
 def test_raw_csv_is_tidy_without_identifiers_and_only_released_units(as_user):
     df = _csv(as_user("analyst"))
     assert "response_id" not in df.columns and "id" not in df.columns
-    assert {"target_code", "rater_group", "submitted_on", "org_elect", "org_elect_label"} <= set(
+    assert {"target_code", "rater_group", "submitted_month", "org_elect", "org_elect_label"} <= set(
         df.columns)
     # G01 is small (3 < 5); G02 is hidden so that G01 = D01 - G02 - G03 cannot be computed
     assert set(df["target_code"]) == {"DEMO-G03"}
     assert len(df) == DISC_COUNTS["DEMO-G03"]
-    assert df["submitted_on"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()  # the day, no time
+    assert df["submitted_month"].str.fullmatch(r"\d{4}-\d{2}").all()  # the month, no day
+    assert "submitted_on" not in df.columns
     assert set(df["org_elect_label"].dropna()) <= {"不满意", "基本满意", "满意", "不了解/不适用"}
 
 

@@ -6,19 +6,23 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from survey_app.extensions import db
+from survey_app.models import Campaign
 from tests.reports.conftest import images_of
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
-# (user, url, status). DEMO-MEMBER-2025 is published, DEMO-MEMBER-2026 open (owner DEMO-CITY).
+# (user, url, status). DEMO-MEMBER-2025 is published, DEMO-MEMBER-2026 open (owner DEMO-CITY):
+# nobody sees an open campaign's figures, its owner and the platform admins included.
 ACCESS = [
     ("admin", "/reports/", 200),
-    ("admin", "/reports/DEMO-MEMBER-2026/", 200),
+    ("admin", "/reports/DEMO-MEMBER-2026/", 403),
     ("admin", "/reports/DEMO-MEMBER-2025/units/DEMO-G02", 200),
     ("admin", "/reports/DEMO-MEMBER-2025/heatmap", 200),
-    ("city_admin", "/reports/DEMO-MEMBER-2026/", 200),  # owner side: open campaign
-    ("analyst", "/reports/DEMO-MEMBER-2026/units/DEMO-G05", 200),
+    ("city_admin", "/reports/DEMO-MEMBER-2026/", 403),  # owner side, but still open
+    ("analyst", "/reports/DEMO-MEMBER-2026/units/DEMO-G05", 403),
     ("district_admin", "/reports/DEMO-MEMBER-2026/", 403),  # target side: not published
     ("district_admin", "/reports/DEMO-MEMBER-2025/", 200),
     ("district_admin", "/reports/DEMO-MEMBER-2025/units/DEMO-G02", 200),
@@ -109,9 +113,22 @@ def test_suppressed_units_show_as_suppressed_never_as_zero(as_user):
     assert "suppressed" in unit and "<img" not in unit
 
 
-def test_unit_page_shows_items_trend_ipa_and_comments_only_when_large_enough(as_user):
+def test_unit_page_shows_items_trend_ipa_and_comments_only_when_large_enough(as_user,
+                                                                              demo_app):
     admin = as_user("admin")
-    html = admin.get("/reports/DEMO-MEMBER-2026/units/DEMO-G02").get_data(as_text=True)
+    assert admin.get("/reports/DEMO-MEMBER-2026/units/DEMO-G02").status_code == 403  # open
+    with demo_app.app_context():
+        campaign = db.session.scalar(select(Campaign).where(Campaign.code == "DEMO-MEMBER-2026"))
+        campaign.status = "closed"
+        db.session.commit()
+    try:
+        html = admin.get("/reports/DEMO-MEMBER-2026/units/DEMO-G02").get_data(as_text=True)
+    finally:
+        with demo_app.app_context():
+            campaign = db.session.scalar(select(Campaign).where(
+                Campaign.code == "DEMO-MEMBER-2026"))
+            campaign.status = "open"
+            db.session.commit()
     assert "charts/trend.png" in html and "charts/ipa.png" in html and "charts/radar.png" in html
     assert "工会主席、委员由会员（代表）大会民主选举产生" in html  # item table, Chinese labels
     disc = admin.get("/reports/TEST-DISC/units/DEMO-G03").get_data(as_text=True)

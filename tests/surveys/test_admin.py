@@ -88,7 +88,17 @@ def test_participation_counts(demo, client, auth, campaign, codes, app):
         members = g01.members
     row = html[html.index("DEMO-G01"):].split("</tr>")[0]
     cells = [c.split("<")[0] for c in row.split('class="num">')[1:]]
-    assert cells[:4] == ["5", "1", "1", str(members)]
+    # open: no used-code count, and today's answer is not counted yet (release policy)
+    assert cells[:4] == ["5", "—", "≥ 0", str(members)]
+    assert cells[4] == "0.0%"
+    with demo.app_context():
+        c = db.session.get(Campaign, campaign)
+        c.status = "closed"
+        db.session.commit()
+    html = client.get(f"/surveys/{campaign}/participation").get_data(as_text=True)
+    row = html[html.index("DEMO-G01"):].split("</tr>")[0]
+    cells = [c.split("<")[0] for c in row.split('class="num">')[1:]]
+    assert cells[:4] == ["5", "1", "1", str(members)]  # closed: exact
     assert cells[4] == f"{100 / members:.1f}%"
 
 
