@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from tqdm import tqdm
+
+from survey_app.cli.common import progress, run_steps
 
 FORMATS = ("csv", "xlsx", "sav", "parquet", "pdf")
 
@@ -48,26 +49,26 @@ def build(code: str, unit_code: str | None, fmt: str, group: str | None, out: Pa
         raise click.BadParameter(f"unknown unit {unit_code!r}", param_hint="--unit")
     if group is not None and group not in {g.key for g in campaign.rater_groups}:
         raise click.BadParameter(f"unknown rater group {group!r}", param_hint="--group")
-    with tqdm(total=1, desc="读取并计算", unit="步", leave=False) as bar:
-        rep = U.campaign_report(campaign, group, language="zh")
-        bar.update()
+    [rep] = run_steps([("读取并计算", lambda: U.campaign_report(campaign, group,
+                                                                 language="zh"))],
+                      desc=code)
     if rep is None:
         raise click.ClickException(f"campaign {code} has no responses")
     orgs = rep.data.organisations
     scope = sorted(orgs.loc[orgs["path"].str.startswith(org.path), "id"].astype(int))
 
-    def progress(items):
-        return tqdm(items, desc="生成", unit="单位")
+    def unit_bar(items):
+        return progress(items, desc="生成", unit="单位")
 
     if fmt == "parquet":
         exports.write_parquet(R.released_data(rep, scope), out)
     elif fmt == "csv":
         frame = R.tidy_responses(rep, scope)
         with open(out, "w", encoding="utf-8", newline="") as fh:
-            for chunk in tqdm(exports.csv_chunks(frame), desc="写入", unit="块"):
+            for chunk in progress(exports.csv_chunks(frame), desc="写入", unit="块"):
                 fh.write(chunk)
     else:
         per_unit = unit_code is not None and org != U.default_root(None, campaign)
-        out.write_bytes(build_export(rep, campaign, org, fmt, scope, progress=progress,
+        out.write_bytes(build_export(rep, campaign, org, fmt, scope, progress=unit_bar,
                                      per_unit=per_unit))
     click.echo(f"{out} ({fmt}) written in {time.perf_counter() - started:.1f} s")
