@@ -56,5 +56,7 @@ def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     from survey_app.extensions import db
 
     app = server.app.wsgi()
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # another app under the same settings (the benchmark's floor)
     with app.app_context():
         db.engine.dispose(close=False)

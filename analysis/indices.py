@@ -337,17 +337,31 @@ def cluster_rate_interval(
 CLUSTER_COLUMNS = ("n_clusters", "ss_valid", "ss_satisfied", "sp_valid_satisfied")
 
 
+def _group_sums(codes: np.ndarray | None, v: np.ndarray, g: int) -> np.ndarray:
+    """Sums of ``v`` per group code (float64); one group when ``codes`` is None."""
+    if codes is None:
+        return np.array([v.sum(dtype=np.float64)])
+    return np.bincount(codes, weights=v, minlength=g)
+
+
 def _cluster_sums(x: np.ndarray, y: np.ndarray, codes: np.ndarray | None = None,
                   g: int = 1) -> dict[str, np.ndarray]:
-    """Per-group ``CLUSTER_COLUMNS`` from per-respondent valid (x) and satisfied (y) counts."""
+    """Per-group ``CLUSTER_COLUMNS`` from per-respondent valid (x) and satisfied (y) counts.
+
+    For one item the counts are 0/1 (boolean ``x``, ``y``): then ``x² = x``, ``y² = y`` and
+    ``xy = x & y``, and three sums give the four columns."""
+    if x.dtype == bool and y.dtype == bool:
+        nx = _group_sums(codes, x, g)
+        return {"n_clusters": nx, "ss_valid": nx.copy(),
+                "ss_satisfied": _group_sums(codes, y, g),
+                "sp_valid_satisfied": _group_sums(codes, x & y, g)}
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
-    c = np.zeros(len(x), dtype=np.intp) if codes is None else codes
     return {
-        "n_clusters": np.bincount(c, weights=(x > 0).astype(float), minlength=g),
-        "ss_valid": np.bincount(c, weights=x * x, minlength=g),
-        "ss_satisfied": np.bincount(c, weights=y * y, minlength=g),
-        "sp_valid_satisfied": np.bincount(c, weights=x * y, minlength=g),
+        "n_clusters": _group_sums(codes, x > 0, g),
+        "ss_valid": _group_sums(codes, x * x, g),
+        "ss_satisfied": _group_sums(codes, y * y, g),
+        "sp_valid_satisfied": _group_sums(codes, x * y, g),
     }
 
 
@@ -442,7 +456,7 @@ def item_satisfaction(
     dim_names = list(dict.fromkeys(dims))
     labels = [str(i) for i in spec.index] + [DIM_PREFIX + d for d in dim_names]
     if by is None:
-        codes, uniques = np.zeros(len(m), dtype=np.intp), None
+        codes, uniques = None, None
     else:
         groups = np.asarray(by)
         if groups.shape != (len(m),):
@@ -460,8 +474,8 @@ def item_satisfaction(
     ys = [sat[:, j] for j in range(m.shape[1])] + [sat[:, dims == d].sum(axis=1)
                                                     for d in dim_names]
     for x, y in zip(xs, ys, strict=True):
-        cols["n_valid"].append(np.bincount(codes, weights=x, minlength=g))
-        cols["n_satisfied"].append(np.bincount(codes, weights=y, minlength=g))
+        cols["n_valid"].append(_group_sums(codes, x, g))
+        cols["n_satisfied"].append(_group_sums(codes, y, g))
         for k, a in _cluster_sums(x, y, codes, g).items():
             cols[k].append(a)
     if uniques is None:

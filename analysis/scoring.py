@@ -214,12 +214,19 @@ def _scores(m: np.ndarray, spec: pd.DataFrame, fill: float = np.nan) -> np.ndarr
 
 
 def _satisfied_mask(m: np.ndarray, spec: pd.DataFrame) -> np.ndarray:
-    """Boolean ``(n, k)``: the answer is a satisfied point (via a per-item lookup table)."""
-    lut = np.zeros((len(spec), 128), dtype=bool)
+    """Boolean ``(n, k)``: the answer is a satisfied point.
+
+    One 256-entry lookup table per item, indexed by the answer's byte: the negative codes
+    (-1 missing, -2 not applicable) are the bytes 255 and 254, which no table marks, so no
+    mask of valid answers is needed; and no ``(n, k)`` index array in 64 bits is built (at
+    1M x 30 those were three temporaries of 240 MB each)."""
+    bytes_ = np.ascontiguousarray(m, dtype=np.int8).view(np.uint8)
+    out = np.empty(m.shape, dtype=bool)
     for j, sat in enumerate(spec["satisfied_values"]):
-        lut[j, list(sat)] = True
-    flat = m.astype(np.intp).clip(0, 127) + (np.arange(len(spec)) * 128)[None, :]
-    return lut.ravel().take(flat) & (m >= 0)
+        lut = np.zeros(256, dtype=bool)
+        lut[list(sat)] = True
+        out[:, j] = lut.take(bytes_[:, j])
+    return out
 
 
 def score_responses(

@@ -316,19 +316,27 @@ def response_rows(campaign_id: int, group_id: int, version_id: int, targets: np.
 def write_responses(engine, rows: list[tuple]) -> None:
     """Bulk-write response rows: COPY on PostgreSQL, executemany on SQLite (the caller
     decides the transaction on SQLite through ``engine``'s raw connection)."""
+    from survey_app.cli.common import progress
+
     cols = ", ".join(RESPONSE_COLUMNS)
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
+        bar = progress(total=len(rows), desc="写入答卷", unit="份", unit_scale=True)
         if engine.dialect.name == "postgresql":
             with cur.copy(f"COPY responses ({cols}) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
+                for start in range(0, len(rows), CHUNK):
+                    for r in rows[start:start + CHUNK]:
+                        copy.write_row(r)
+                    bar.update(len(rows[start:start + CHUNK]))
         else:
             cur.execute("PRAGMA synchronous=OFF")
             cur.execute("PRAGMA cache_size=-1000000")
-            cur.executemany(f"INSERT INTO responses ({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            rows)
+            for start in range(0, len(rows), CHUNK):
+                cur.executemany(f"INSERT INTO responses ({cols}) VALUES "
+                                "(?, ?, ?, ?, ?, ?, ?, ?)", rows[start:start + CHUNK])
+                bar.update(len(rows[start:start + CHUNK]))
+        bar.close()
         raw.commit()
     finally:
         raw.close()

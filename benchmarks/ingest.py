@@ -1,25 +1,40 @@
 """Benchmark 2: members submitting forms through the real app under gunicorn.
 
-    python -m benchmarks.ingest --db sqlite|postgresql --clients 32 --seconds 20 --json
+    python -m benchmarks.ingest --db postgresql --clients 32 --seconds 20 --json
+    python -m benchmarks.ingest --db postgresql --servers 2 --json   # two server groups
 
 A fresh open member campaign (``BENCH-INGEST-...``) gets one-time codes from
 :func:`survey_app.member_surveys.operations.issue_codes`, in blocks per unit (a workplace hands
 its codes out at a meeting, so answers come in bursts). gunicorn serves the app with
 production settings (``gunicorn.conf.py``; ``PINGJIA_ENV=production``, a random
-``SECRET_KEY``, ``SESSION_COOKIE_SECURE=0`` because the benchmark speaks plain HTTP,
-``RATELIMIT_ENABLED=0`` so the per-address code limit does not throttle one load generator
-address). Each client (a thread with its own keep-alive connection; the threads are spread
-over ``--client-processes`` load-generator processes, 4 by default) takes a fresh code,
-GETs the form (CSRF token and session cookie), and POSTs a complete member form with
-realistic answers (from :mod:`benchmarks.generate`), expecting ``302`` to ``/thanks``.
+``SECRET_KEY``, ``SESSION_COOKIE_SECURE=0`` because the benchmark speaks plain HTTP).
+
+Rate limits stay on, counted in Redis (``--redis``, default ``redis://127.0.0.1:6379/0``,
+under a key prefix of the run's own). Every member comes from its own loopback address
+(``127.x.y.z``: Linux routes the whole 127/8 to the loopback interface), like members on
+their own phones: a new connection bound to that address carries the member's GET and POST.
+``--rate-limits off`` turns them off, for comparison only.
+
+Each client (a thread; the threads are spread over ``--client-processes`` load-generator
+processes, 4 by default) takes a fresh code, GETs the form (CSRF token and session cookie),
+and POSTs a complete member form with realistic answers (from :mod:`benchmarks.generate`),
+expecting ``302`` to ``/thanks``. With ``--servers N`` the app runs as N gunicorn server
+groups on N ports (each with ``--workers`` workers), all on the same database, and member
+*i* goes to server *i mod N* (round-robin, like a load balancer).
 
 Reported: ``submissions_per_s`` (acknowledged submissions / measured seconds), ``p50_ms``
 and ``p99_ms`` of the submission (the POST), the same for the form GET and the whole
 member round (GET + POST), ``errors``, ``acknowledged`` (302 to /thanks, warm-up included),
 ``stored`` (responses counted in the database afterwards), the access-log check (no code
-may appear in it) and ``floor_inserts_per_s``: plain SQLAlchemy Core inserts of the same
-rows from one process, one transaction per row like a submission (plus a batched variant),
-measured in the same run after the server has stopped.
+may appear in it) and two floors measured in the same run after Pingjia's server has
+stopped:
+
+* ``floor_app_per_s``: the same gunicorn settings serving :mod:`benchmarks.floor_app`, a
+  minimal Flask view that inserts the posted form as one row, driven by the same clients
+  from the same addresses (one POST per member); ``ratio_to_floor_app`` is Pingjia's
+  submissions per second over it;
+* ``floor_inserts_per_s``: plain SQLAlchemy Core inserts of the same rows from one process,
+  one transaction per row like a submission (plus a batched variant).
 """
 
 from __future__ import annotations
@@ -160,32 +175,37 @@ def free_port() -> int:
 
 
 def start_server(url: str, port: int, access_log: Path, error_log: Path, workers: int,
-                 threads: int, worker_class: str) -> subprocess.Popen:
+                 threads: int, worker_class: str, limits: dict[str, str] | None = None,
+                 app: str | None = None) -> subprocess.Popen:
+    """gunicorn with the project's settings on ``port``; ``app`` replaces Pingjia (the
+    floor); ``limits`` are the rate-limit settings (``RATELIMIT_*`` variables)."""
     env = dict(os.environ)
     env.update({
         "PINGJIA_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": url,
         "SESSION_COOKIE_SECURE": "0",
-        "RATELIMIT_ENABLED": "0",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "GUNICORN_THREADS": str(threads),
         "GUNICORN_WORKER_CLASS": worker_class,
         "GUNICORN_ACCESSLOG": str(access_log),
         "GUNICORN_ERRORLOG": str(error_log),
+        **(limits or {"RATELIMIT_ENABLED": "0"}),
     })
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py")], cwd=ROOT,
+    proc = subprocess.Popen([str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"),
+                             *([app] if app else [])], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
+    probe = "/done" if app else "/thanks"
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {error_log}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/thanks")
+            conn.request("GET", probe)
             if conn.getresponse().status == 200:
                 conn.close()
                 # every worker imports the app lazily; give them a moment
@@ -195,6 +215,11 @@ def start_server(url: str, port: int, access_log: Path, error_log: Path, workers
             time.sleep(0.3)
     stop_server(proc)
     raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def member_address(i: int) -> str:
+    """The loopback address of member ``i``: distinct for the first 16 million members."""
+    return f"127.{1 + i // 65024 % 254}.{i // 254 % 256}.{1 + i % 254}"
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -321,23 +346,42 @@ def submit_one(conn: http.client.HTTPConnection, host: str, code: str,
     return None, (t1 - t0) * 1000, (t3 - t2) * 1000
 
 
-def client(port: int, work: queue.Queue, stats: Stats, measure_from: float,
-           stop_at: float) -> None:
-    host = f"127.0.0.1:{port}"
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def floor_one(conn: http.client.HTTPConnection, fields: list[tuple[str, str]]
+              ) -> tuple[str | None, float, float]:
+    """One member on the floor app: POST the answers, expect 302."""
+    body = urlencode(fields).encode()
+    t0 = time.perf_counter()
+    conn.request("POST", "/floor", body=body,
+                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    resp = conn.getresponse()
+    resp.read()
+    ms = (time.perf_counter() - t0) * 1000
+    return (None if resp.status == 302 else f"post_{resp.status}"), 0.0, ms
+
+
+def client(ports: list[int], work: queue.Queue, stats: Stats, measure_from: float,
+           stop_at: float, floor: bool = False) -> None:
+    """Members one after another, each on a new connection from its own address to the
+    server ``index mod len(ports)``."""
     while time.monotonic() < stop_at:
         try:
-            code, fields = work.get_nowait()
+            index, code, fields = work.get_nowait()
         except queue.Empty:
             stats.error("codes_exhausted")
             break
+        port = ports[index % len(ports)]
         start = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60,
+                                          source_address=(member_address(index), 0))
         try:
-            err, get_ms, post_ms = submit_one(conn, host, code, fields)
+            if floor:
+                err, get_ms, post_ms = floor_one(conn, fields)
+            else:
+                err, get_ms, post_ms = submit_one(conn, f"127.0.0.1:{port}", code, fields)
         except (OSError, http.client.HTTPException) as exc:
             err, get_ms, post_ms = f"exception_{type(exc).__name__}", 0.0, 0.0
+        finally:
             conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         measured = start >= measure_from
         if err:
             stats.error(err)
@@ -349,11 +393,10 @@ def client(port: int, work: queue.Queue, stats: Stats, measure_from: float,
                 stats.get_ms.append(get_ms)
                 stats.post_ms.append(post_ms)
                 stats.round_ms.append(get_ms + post_ms)
-    conn.close()
 
 
-def client_process(port: int, items: list, n_threads: int, measure_from: float,
-                   stop_at: float, out) -> None:
+def client_process(ports: list[int], items: list, n_threads: int, measure_from: float,
+                   stop_at: float, out, floor: bool = False) -> None:
     """One load-generator process: ``n_threads`` clients, each with its own connection,
     taking codes from this process's share. Sends its :class:`Stats` back through ``out``."""
     work: queue.Queue = queue.Queue()
@@ -361,8 +404,8 @@ def client_process(port: int, items: list, n_threads: int, measure_from: float,
         work.put(item)
     stats = Stats()
     cpu0 = cpu_seconds()
-    threads = [threading.Thread(target=client, args=(port, work, stats, measure_from, stop_at),
-                                daemon=True) for _ in range(n_threads)]
+    threads = [threading.Thread(target=client, daemon=True, args=(
+        ports, work, stats, measure_from, stop_at, floor)) for _ in range(n_threads)]
     for t in threads:
         t.start()
     for t in threads:
@@ -372,8 +415,9 @@ def client_process(port: int, items: list, n_threads: int, measure_from: float,
     out.close()
 
 
-def run_clients(port: int, items: list, n_clients: int, seconds: float, warmup: float,
-                processes: int = CLIENT_PROCESSES) -> tuple[Stats, float]:
+def run_clients(ports: list[int], items: list, n_clients: int, seconds: float,
+                warmup: float, processes: int = CLIENT_PROCESSES, floor: bool = False
+                ) -> tuple[Stats, float]:
     """``n_clients`` clients in ``processes`` processes (threads in each). One Python
     process of 32 client threads queues for its own interpreter lock and adds that wait
     to the latencies it measures; a few processes keep the load generator's share of the
@@ -388,7 +432,8 @@ def run_clients(port: int, items: list, n_clients: int, seconds: float, warmup: 
         receive, send = ctx.Pipe(duplex=False)
         n_threads = n_clients // processes + (i < n_clients % processes)
         proc = ctx.Process(target=client_process, args=(
-            port, items[i::processes], n_threads, measure_from, stop_at, send), daemon=True)
+            ports, items[i::processes], n_threads, measure_from, stop_at, send, floor),
+            daemon=True)
         proc.start()
         send.close()
         pipes.append(receive)
@@ -479,52 +524,131 @@ def floor_inserts(url: str, campaign_id: int, seconds: float = 5.0, batch: int =
 # ---------------------------------------------------------------- the run
 
 
+def start_profile(proc: subprocess.Popen, seconds: float, warmup: float) -> subprocess.Popen:
+    """py-spy sampling gunicorn's workers (``--subprocesses``) through the measured window,
+    as collapsed stacks in ``results/ingest-profile.txt`` (``benchmarks.profile`` sums
+    them). py-spy must be installed and allowed to trace (root, or ptrace_scope 0)."""
+    out = RESULTS / "ingest-profile.txt"
+    spy = Path(sys.executable).with_name("py-spy")
+    cmd = [str(spy), "record", "--pid", str(proc.pid), "--subprocesses", "--nonblocking",
+           "--rate", "200", "--duration", str(int(seconds)), "--format", "raw",
+           "--output", str(out)]
+    return subprocess.Popen(["sh", "-c", f"sleep {warmup}; exec " + " ".join(cmd)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def ms(xs: list[float], q: float) -> float | None:
+    v = percentile(xs, q)
+    return None if v is None else round(v, 1)
+
+
+def _limit_settings(mode: str, redis_url: str) -> dict[str, str]:
+    if mode == "off":
+        return {"RATELIMIT_ENABLED": "0"}
+    return {"RATELIMIT_ENABLED": "1", "RATELIMIT_STORAGE_URI": redis_url,
+            "RATELIMIT_KEY_PREFIX": f"pingjia-bench-{uuid.uuid4().hex[:12]}"}
+
+
+def floor_app_run(url: str, items: list, clients: int, seconds: float, warmup: float,
+                  workers: int, threads: int, worker_class: str, client_processes: int,
+                  first_address: int) -> dict[str, Any]:
+    """The same gunicorn settings serving the minimal insert view (benchmarks.floor_app),
+    the same clients and bodies, from addresses no member of this run used."""
+    from sqlalchemy import create_engine
+
+    from benchmarks.floor_app import metadata
+
+    eng = create_engine(url)
+    metadata.drop_all(eng)
+    metadata.create_all(eng)
+    port = free_port()
+    log = RESULTS / "ingest-floor-error.log"
+    proc = start_server(url, port, Path(os.devnull), log, workers, threads, worker_class,
+                        app="benchmarks.floor_app:create_app()")
+    try:
+        floor_items = [(first_address + i, "", fields) for i, (_n, _c, fields)
+                       in enumerate(items)]
+        stats, elapsed = run_clients([port], floor_items, clients, seconds, warmup,
+                                     client_processes, floor=True)
+    finally:
+        stop_server(proc)
+    with eng.connect() as conn:
+        from sqlalchemy import func, select
+
+        from benchmarks.floor_app import floor_rows
+        stored = conn.execute(select(func.count()).select_from(floor_rows)).scalar()
+    metadata.drop_all(eng)
+    eng.dispose()
+    return {"floor_app_per_s": round(stats.measured / elapsed, 1),
+            "floor_app_p50_ms": ms(stats.post_ms, 50), "floor_app_p99_ms": ms(stats.post_ms, 99),
+            "floor_app_errors": sum(v for k, v in stats.errors.items()
+                                    if k != "codes_exhausted"),
+            "floor_app_acknowledged_equals_stored": stats.acknowledged == stored}
+
+
 def run(db: str, clients: int = 32, seconds: float = 20.0, url: str | None = None,
         warmup: float = 3.0, workers: int = 4, threads: int = 4,
         worker_class: str = "gthread", codes: int | None = None,
-        seed: int = SEED, client_processes: int = CLIENT_PROCESSES) -> dict[str, Any]:
+        seed: int = SEED, client_processes: int = CLIENT_PROCESSES, servers: int = 1,
+        rate_limits: str = "redis", redis_url: str = "redis://127.0.0.1:6379/0",
+        floor_app: bool = True, profile: bool = False) -> dict[str, Any]:
     url = database_url(db, url)
     kind = db_kind(url)
-    n_codes = codes or int(max(2000, (seconds + warmup) * 700))
+    n_codes = codes or int(max(2000, (seconds + warmup) * 900))
     setup = setup_campaign(url, n_codes, seed)
     from survey_app.extensions import db as _db  # noqa: F401 - app imported already
 
     bodies = form_bodies(setup["codes"], 5000, seed)
-    items = [(code, fields) for (_tid, code), fields in zip(setup["codes"], bodies,
-                                                               strict=True)]
+    # member i: its code, its answers and its own address (see member_address)
+    items = [(i, code, fields) for i, ((_tid, code), fields)
+             in enumerate(zip(setup["codes"], bodies, strict=True))]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    access_log = RESULTS / f"ingest-{kind}-access.log"
+    access_logs = [RESULTS / f"ingest-{kind}-access-{i}.log" for i in range(servers)]
     error_log = RESULTS / f"ingest-{kind}-error.log"
-    for p in (access_log, error_log):
+    for p in (*access_logs, error_log):
         p.unlink(missing_ok=True)
-    port = free_port()
-    proc = start_server(url, port, access_log, error_log, workers, threads, worker_class)
+    limits = _limit_settings(rate_limits, redis_url)
+    ports = [free_port() for _ in range(servers)]
+    procs: list[subprocess.Popen] = []
     try:
+        for port, access_log in zip(ports, access_logs, strict=True):
+            procs.append(start_server(url, port, access_log, error_log, workers, threads,
+                                      worker_class, limits))
         load_before = loadavg()
-        srv0 = server_cpu(proc)
-        stats, elapsed = run_clients(port, items, clients, seconds, warmup, client_processes)
-        srv1 = server_cpu(proc)
+        srv0 = sum(server_cpu(p) for p in procs)
+        spy = start_profile(procs[0], seconds, warmup) if profile else None
+        stats, elapsed = run_clients(ports, items, clients, seconds, warmup, client_processes)
+        if spy is not None:
+            spy.wait(timeout=60)
+        srv1 = sum(server_cpu(p) for p in procs)
         load_after = loadavg()
         db_cpu = backend_cpu(url)
     finally:
-        stop_server(proc)
+        for proc in procs:
+            stop_server(proc)
     time.sleep(0.5)
     stored, used = count_stored(url, setup["campaign_id"])
-    log = check_log(access_log, [c for _t, c in setup["codes"]])
-    floor = floor_inserts(url, setup["campaign_id"])
+    log: dict[str, int] = {}
+    for access_log in access_logs:
+        for k, v in check_log(access_log, [c for _t, c in setup["codes"]]).items():
+            log[k] = log.get(k, 0) + v
+    floor: dict[str, Any] = {}
+    if floor_app:
+        floor = floor_app_run(url, items, clients, seconds, warmup, workers, threads, worker_class,
+                              client_processes, first_address=len(items))
+    floor.update(floor_inserts(url, setup["campaign_id"]))
     errors = sum(v for k, v in stats.errors.items() if k != "codes_exhausted")
     total_s = elapsed + warmup
-
-    def ms(xs: list[float], q: float) -> float | None:
-        v = percentile(xs, q)
-        return None if v is None else round(v, 1)
+    rate = stats.measured / elapsed
 
     result: dict[str, Any] = {
         "benchmark": "ingest",
         "db": kind,
         "clients": clients,
         "seconds": seconds,
-        "submissions_per_s": round(stats.measured / elapsed, 1),
+        "servers": servers,
+        "rate_limits": "redis" if rate_limits != "off" else "off",
+        "submissions_per_s": round(rate, 1),
         "p50_ms": ms(stats.post_ms, 50),
         "p99_ms": ms(stats.post_ms, 99),
         "get_p50_ms": ms(stats.get_ms, 50),
@@ -539,10 +663,12 @@ def run(db: str, clients: int = 32, seconds: float = 20.0, url: str | None = Non
         "codes_used": used,
         "acknowledged_equals_stored": stats.acknowledged == stored,
         **floor,
+        "ratio_to_floor_app": (round(rate / floor["floor_app_per_s"], 2)
+                               if floor.get("floor_app_per_s") else None),
         **log,
         "measured_submissions": stats.measured,
         "warmup_s": warmup,
-        "server": f"gunicorn {worker_class} workers={workers} threads={threads}",
+        "server": f"{servers} x gunicorn {worker_class} workers={workers} threads={threads}",
         "server_cpu_util": round((srv1 - srv0) / total_s, 2),
         "client_processes": client_processes,
         "client_cpu_util": round(stats.cpu_s / total_s, 2),
@@ -551,6 +677,8 @@ def run(db: str, clients: int = 32, seconds: float = 20.0, url: str | None = Non
         "app_cpu_ms_per_submission": round((srv1 - srv0) * 1000 / max(stats.acknowledged, 1),
                                            2),
         "db_cpu_ms_per_submission": round(db_cpu * 1000 / max(stats.acknowledged, 1), 2),
+        "client_cpu_ms_per_submission": round(stats.cpu_s * 1000
+                                              / max(stats.acknowledged, 1), 2),
         "codes_issued": len(setup["codes"]),
         "issue_codes_s": round(setup["issue_s"], 2),
         "campaign": setup["campaign"],
@@ -575,10 +703,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--client-processes", type=int, default=CLIENT_PROCESSES,
                    help="load-generator processes the clients are spread over")
+    p.add_argument("--servers", type=int, default=1,
+                   help="gunicorn server groups on as many ports (round-robin)")
+    p.add_argument("--rate-limits", choices=["redis", "off"], default="redis")
+    p.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    p.add_argument("--no-floor-app", action="store_true",
+                   help="skip the minimal insert view's run")
+    p.add_argument("--profile", action="store_true",
+                   help="sample the server with py-spy into results/ingest-profile.txt")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     a = p.parse_args(argv)
     result = run(a.db, a.clients, a.seconds, a.url, a.warmup, a.workers, a.threads,
-                 a.worker_class, a.codes, a.seed, a.client_processes)
+                 a.worker_class, a.codes, a.seed, a.client_processes, a.servers,
+                 a.rate_limits, a.redis, not a.no_floor_app, a.profile)
     emit(result, a.json, name=f"ingest-{result['db']}")
 
 

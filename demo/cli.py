@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from demo.campaigns import DEMO_CAMPAIGN_USERS
 from demo.organisations import DEMO_USERS, load_demo
+from survey_app.cli.common import run_steps
 
 
 @click.group("demo", help="Demo data (never in production).")
@@ -27,7 +28,7 @@ def load() -> None:
         raise click.ClickException(
             "the demo data has published passwords and is never loaded in production "
             "(PINGJIA_ENV=production); use PINGJIA_ENV=development on a test machine")
-    report = load_demo()
+    report = load_demo(run_steps=lambda steps: run_steps(steps, desc="演示数据"))
     click.echo(
         f"demo: {report.units_created} units, {report.users_created} accounts and "
         f"{report.responses_created} responses created"

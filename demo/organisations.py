@@ -6,7 +6,9 @@ twice changes nothing. Every code starts with ``DEMO-``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -117,12 +119,44 @@ def demo_units() -> list[tuple[str, str, OrgKind, str | None, int]]:
     return [(c, n, k, p, totals.get(c, m)) for c, n, k, p, m in units]
 
 
-def load_demo(campaigns: bool = True) -> DemoReport:
+def load_demo(campaigns: bool = True,
+              run_steps: Callable[[Sequence[tuple[str, Callable[[], Any]]]], list] | None = None,
+              ) -> DemoReport:
     """Create whatever of the demo is missing. Idempotent.
 
     ``campaigns=False`` loads only the tree and the accounts (the test suite's fixture).
+    ``run_steps`` runs the named steps (the command line's progress bar); by default one
+    after another.
     """
+    def in_order(steps):
+        return [step() for _label, step in steps]
+
     report = DemoReport()
+    results = (run_steps or in_order)([
+        ("单位和账号", lambda: _load_tree_and_accounts(report)),
+        *(_campaign_steps() if campaigns else []),
+    ])
+    if campaigns:  # the member surveys' and the campaigns' responses
+        report.responses_created += results[1] + results[2]
+    return report
+
+
+def _campaign_steps() -> list[tuple[str, Callable[[], Any]]]:
+    """The demo's campaigns and what hangs on them, in the order they depend on."""
+    from demo.assessment import load_demo_assessment
+    from demo.campaigns import load_demo_campaigns
+    from demo.improvement import load_demo_improvement
+    from demo.partnering import load_demo_partnering
+    from demo.surveys import load_demo_surveys
+
+    return [("会员评议", load_demo_surveys),
+            ("测评活动", lambda: load_demo_campaigns() or 0),
+            ("考核", load_demo_assessment),
+            ("联手兴家", load_demo_partnering),
+            ("整改", load_demo_improvement)]
+
+
+def _load_tree_and_accounts(report: DemoReport) -> None:
     existing = {
         o.code: o
         for o in db.session.scalars(
@@ -157,22 +191,3 @@ def load_demo(campaigns: bool = True) -> DemoReport:
         db.session.add(user)
         report.users_created += 1
     db.session.commit()
-    if not campaigns:
-        return report
-
-    from demo.surveys import load_demo_surveys
-
-    report.responses_created += load_demo_surveys()
-    from demo.assessment import load_demo_assessment
-    from demo.campaigns import load_demo_campaigns
-
-    report.responses_created += load_demo_campaigns() or 0
-    load_demo_assessment()
-    from demo.partnering import load_demo_partnering
-
-    load_demo_partnering()
-
-    from demo.improvement import load_demo_improvement
-
-    load_demo_improvement()
-    return report

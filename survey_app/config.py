@@ -42,6 +42,9 @@ class Config:
         self.RATELIMIT_STORAGE_URI = (os.environ.get("RATELIMIT_STORAGE_URI") or self.REDIS_URL
                                       or "memory://")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        # Several deployments (or a benchmark run) may share one Redis: their counts differ
+        # by this prefix.
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "pingjia")
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.LOGIN_USERNAME_RATE_LIMIT = os.environ.get("LOGIN_USERNAME_RATE_LIMIT",

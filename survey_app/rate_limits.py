@@ -75,15 +75,23 @@ def _hit_all(limits: str, *key: object) -> bool:
 
 
 def guard_code_lookup() -> None:
-    """Before a code or link is looked up: 429 when the platform is under a distributed
-    guessing attack and this address has used its (low) share."""
+    """Before a code or link is looked up: 429 past the per-address look-up limit
+    (``CODE_RATE_LIMIT``, codes and links counted together), and 429 when the platform is
+    under a distributed guessing attack and this address has used its (low) share.
+
+    Counted here rather than by a Flask-Limiter decorator on the views: the decorator costs
+    a second and third Redis round trip per request (the limit's window for the response
+    headers), and a member's form has no use for those headers."""
     if not _enabled():
         return
+    address = get_remote_address()
+    if not _hit_all(_setting("CODE_RATE_LIMIT"), "lookup", address):
+        abort(429)
     ceiling = parse(_setting("INVALID_CODE_CEILING"))
     if limiter.limiter.test(ceiling, _key("invalid-codes")):
         return  # no attack under way
     if not _hit_all(_setting("CODE_RATE_LIMIT_UNDER_ATTACK"), "lookup-under-attack",
-                    get_remote_address()):
+                    address):
         abort(429)
 
 

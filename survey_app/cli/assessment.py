@@ -17,7 +17,7 @@ from survey_app.assessment.operations import (
 )
 from survey_app.assessment.queries import EXPORT_FORMATS, export_bytes, get_run
 from survey_app.assessment.queries import load_scheme as shipped_scheme
-from survey_app.cli.common import actor
+from survey_app.cli.common import actor, run_steps
 from survey_app.errors import DomainError
 from survey_app.extensions import db
 
@@ -87,7 +87,9 @@ def import_inputs_command(file: Path, scheme_key: str, year: int, username: str 
     unit_code,indicator,value,note; indicator 'veto:<item>' for a veto finding)."""
     scheme = _scheme(scheme_key)
     try:
-        applied = import_inputs(scheme, year, file.read_bytes(), file.name, actor(username))
+        user = actor(username)
+        [applied] = run_steps([("导入", lambda: import_inputs(scheme, year, file.read_bytes(),
+                                                             file.name, user))], desc=file.name)
     except InputsImportFailed as failure:
         db.session.rollback()
         for problem in failure.problems:

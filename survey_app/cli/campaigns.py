@@ -17,7 +17,7 @@ from survey_app.campaigns.operations import (
     transition,
 )
 from survey_app.campaigns.queries import export_csv
-from survey_app.cli.common import actor
+from survey_app.cli.common import actor, run_steps
 from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus
@@ -99,7 +99,10 @@ def _state_command(name: str, to: CampaignStatus, help_text: str):
                 f"campaign {target.code} is {target.status}: `{name}` does not apply "
                 f"(use `{step}`)")
         try:
-            transition(target, to, actor(username), reason=reason)
+            user = actor(username)
+            # closing rewrites a large campaign's storage (see codes seal): minutes
+            run_steps([(name, lambda: transition(target, to, user, reason=reason))],
+                      desc=f"campaign {name}")
         except DomainError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"campaign {target.code} is now {target.status}")

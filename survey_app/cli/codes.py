@@ -7,10 +7,14 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from survey_app.cli.common import chunked, progress, run_steps
 from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.member_surveys.operations import issue_codes, seal_campaign_storage
 from survey_app.models import Campaign, Organisation
+
+#: Codes stored (and printed) per transaction by ``codes issue``.
+CODES_PER_BLOCK = 500
 
 
 @click.group("codes", help="Access codes (参评码).")
@@ -31,11 +35,16 @@ def issue(campaign_code: str, unit_code: str, count: int) -> None:
     unit = db.session.scalar(select(Organisation).where(Organisation.code == unit_code))
     if unit is None:
         raise click.UsageError(f"unknown unit {unit_code!r}")
-    try:
-        issued = issue_codes(campaign, unit, count)
-    except DomainError as refusal:
-        raise click.UsageError(str(refusal)) from None
-    click.echo("\n".join(issued))
+    # in blocks, each stored and printed before the next: the bar moves, and an
+    # interrupted run has printed every code it stored
+    with progress(total=count, desc="参评码", unit="个") as bar:
+        for block in chunked(count, CODES_PER_BLOCK):
+            try:
+                issued = issue_codes(campaign, unit, block)
+            except DomainError as refusal:
+                raise click.UsageError(str(refusal)) from None
+            click.echo("\n".join(issued))
+            bar.update(block)
 
 
 @codes.command("seal")
@@ -53,7 +62,8 @@ def seal(campaign_code: str) -> None:
     if campaign is None:
         raise click.UsageError(f"unknown campaign {campaign_code!r}")
     try:
-        count = seal_campaign_storage(campaign)
+        [count] = run_steps([("重写答卷", lambda: seal_campaign_storage(campaign))],
+                            desc="封存")
     except DomainError as refusal:
         raise click.UsageError(str(refusal)) from None
     click.echo(f"{count} responses rewritten")

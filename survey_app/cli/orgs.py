@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from survey_app.cli.common import run_steps
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.organisations.operations import ImportFailed, export_rows, import_file
@@ -24,7 +25,8 @@ def orgs() -> None:
 def import_command(file: Path) -> None:
     """Import units from FILE (CSV or Excel; columns code,name,kind,parent_code,members)."""
     try:
-        result = import_file(file.read_bytes(), file.name)
+        [result] = run_steps([("导入", lambda: import_file(file.read_bytes(), file.name))],
+                             desc=file.name)
     except ImportFailed as failure:
         for issue in failure.issues:
             click.echo(f"{file.name}: {issue}", err=True)

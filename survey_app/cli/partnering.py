@@ -25,12 +25,14 @@ def honours() -> None:
 
 
 def _import(file: Path, columns: tuple[str, ...], required: tuple[str, ...], load) -> int:
+    from survey_app.cli.common import run_steps
     from survey_app.errors import DomainError, ProblemList
     from survey_app.extensions import db
     from survey_app.partnering.operations import read_csv_rows
 
     try:
-        count = load(read_csv_rows(file.read_bytes(), columns, required))
+        [count] = run_steps([("导入", lambda: load(read_csv_rows(file.read_bytes(), columns,
+                                                               required)))], desc=file.name)
     except ProblemList as failure:
         db.session.rollback()
         for problem in failure.problems:

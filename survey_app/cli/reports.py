@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from tqdm import tqdm
+
+from survey_app.cli.common import progress, run_steps
 
 FORMATS = ("csv", "xlsx", "sav", "parquet", "pdf")
 
@@ -56,31 +57,31 @@ def build(code: str, unit_code: str | None, fmt: str, group: str | None, period:
         raise click.ClickException(
             f"campaign {code} is {campaign.status}: no figure is released while answers still "
             "arrive (docs/anonymity.md, release policy)")
-    with tqdm(total=1, desc="读取并计算", unit="步", leave=False) as bar:
-        try:
-            period = U.report_period(campaign, period)
-        except LookupError:
-            raise click.BadParameter(f"month {period!r} is not released",
-                                     param_hint="--period") from None
-        rep = U.campaign_report(campaign, group, language="zh", period=period)
-        bar.update()
+    try:
+        period = U.report_period(campaign, period)
+    except LookupError:
+        raise click.BadParameter(f"month {period!r} is not released",
+                                 param_hint="--period") from None
+    [rep] = run_steps([("读取并计算", lambda: U.campaign_report(campaign, group, language="zh",
+                                                                 period=period))],
+                      desc=code)
     if rep is None:
         raise click.ClickException(f"campaign {code} has no responses")
     orgs = rep.data.organisations
     scope = sorted(orgs.loc[orgs["path"].str.startswith(org.path), "id"].astype(int))
 
-    def progress(items):
-        return tqdm(items, desc="生成", unit="单位")
+    def unit_bar(items):
+        return progress(items, desc="生成", unit="单位")
 
     if fmt == "parquet":
         exports.write_parquet(R.released_data(rep, scope), out)
     elif fmt == "csv":
         frame = R.tidy_responses(rep, scope)
         with open(out, "w", encoding="utf-8", newline="") as fh:
-            for chunk in tqdm(exports.csv_chunks(frame), desc="写入", unit="块"):
+            for chunk in progress(exports.csv_chunks(frame), desc="写入", unit="块"):
                 fh.write(chunk)
     else:
         per_unit = unit_code is not None and org != U.default_root(None, campaign)
-        out.write_bytes(build_export(rep, campaign, org, fmt, scope, progress=progress,
+        out.write_bytes(build_export(rep, campaign, org, fmt, scope, progress=unit_bar,
                                      per_unit=per_unit))
     click.echo(f"{out} ({fmt}) written in {time.perf_counter() - started:.1f} s")

@@ -251,7 +251,6 @@ def enter_code():
 
 
 @bp.route("/s/<code>", methods=["GET", "POST"])
-@limiter.limit(code_limit)
 def member_survey(code: str):
     guard_code_lookup()
     normalised = code_tools.normalise(code)
@@ -324,7 +323,6 @@ def thanks():
 
 
 @bp.route("/o/<token>", methods=["GET", "POST"])
-@limiter.limit(code_limit)
 def open_survey(token: str):
     """An open link (poster QR code, or a daily-evaluation service point)."""
     guard_code_lookup()

@@ -72,15 +72,20 @@ def test_ingest_forms_are_valid_and_log_check(tmp_path):
 
 def test_tables_render():
     a = {"db": "sqlite", "responses": 1_000_000, "load_s": 3.0, "floor_read_s": 2.0,
-         "load_over_floor": 1.5, "compute_s": 4.0, "total_s": 7.0, "peak_rss_mb": 1200.0,
+         "load_over_floor": 1.5, "compute_s": 1.9, "total_s": 4.9, "peak_rss_mb": 990.0,
          "loadavg_before": [1.0, 1.0, 1.0]}
     assert "| sqlite | 1,000,000 | 3.00 |" in run.analysis_table([a])
     assert "yes" in run.analysis_table([a])
+    assert "**no**" in run.analysis_table([{**a, "total_s": 5.1}])
+    assert "**no**" in run.analysis_table([{**a, "peak_rss_mb": 1100.0}])
     i = {"db": "postgresql", "clients": 32, "submissions_per_s": 120.0, "p50_ms": 100.0,
          "p99_ms": 300.0, "errors": 0, "acknowledged": 10, "stored": 10,
          "floor_inserts_per_s": 500.0, "access_log_codes_found": 0,
          "loadavg_before": [1.0, 1.0, 1.0]}
     assert "**no**" in run.ingest_table([i])
+    fast = {**i, "submissions_per_s": 650.0, "p99_ms": 90.0, "floor_app_per_s": 800.0,
+            "ratio_to_floor_app": 0.81}
+    assert "| 800 | 0.81 |" in run.ingest_table([fast]) and "yes" in run.ingest_table([fast])
     assert "error" in run.analysis_table([{"db": "sqlite", "responses": 5, "error": "x"}])
 
 

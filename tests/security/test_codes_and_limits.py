@@ -84,11 +84,12 @@ def test_rate_limits_are_shared_through_redis(database_url):
     import uuid
 
     apps = []
+    prefix = f"pingjia-test-{uuid.uuid4().hex}"  # one deployment: one prefix
     for _ in range(2):
         config = TestConfig(database_url)
         config.RATELIMIT_ENABLED = True
         config.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
-        config.RATELIMIT_KEY_PREFIX = f"pingjia-test-{uuid.uuid4().hex}"
+        config.RATELIMIT_KEY_PREFIX = prefix
         config.CODE_RATE_LIMIT = "4 per minute"
         apps.append(create_app(config))
     with apps[0].app_context():
