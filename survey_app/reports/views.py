@@ -105,6 +105,10 @@ def overview(code: str):
     ctx = {"campaign": campaign, "root": root, "form": form, "report": report,
            "args": _args(), "raw": can_download_raw(current_user)}
     if report is None:
+        checklist = U.checklist_report(campaign)
+        if checklist is not None:
+            return render_template("reports/overview.html", checklist=checklist,
+                                   checklist_table=checklist.in_subtree(root), **ctx)
         return render_template("reports/overview.html", **ctx)
     fig = R.overview_figures(report, root.id)
     table = R.unit_table(report, root.id, level)
@@ -147,6 +151,11 @@ def unit(code: str, unit_code: str):
            "args": _args(unit=org.code), "raw": can_download_raw(current_user),
            "dashboards": current_user.role != Role.EVALUATOR}
     if report is None:
+        checklist = U.checklist_report(campaign)
+        if checklist is not None:
+            return render_template("reports/unit.html", checklist=checklist,
+                                   checklist_row=checklist.unit(org),
+                                   findings=checklist.unit_findings(org), **ctx)
         return render_template("reports/unit.html", **ctx)
     row = R.unit_summary(report, org.id)
     items = R.item_table(report, org.id)
