@@ -250,6 +250,14 @@ def checklist_report(campaign: Campaign, language: str | None = None
     return _reports.get(key, make)
 
 
+def unit_scope(report: CampaignReport, org: Organisation) -> tuple[bool, int]:
+    """What a unit's figures cover: whether the unit itself was evaluated (has responses
+    as a target), and how many evaluated units below it its pooled figures also hold."""
+    targets = report.units[report.units["is_target"].astype(bool)]
+    below = targets["path"].str.startswith(org.path) & (targets.index != org.id)
+    return bool(org.id in targets.index), int(below.sum())
+
+
 def comments(campaign: Campaign, report: CampaignReport):
     """Released, masked comments only (:mod:`survey_app.comments`): never the raw answers."""
     fields = report.labels.comment_fields

@@ -159,7 +159,11 @@ def unit(code: str, unit_code: str):
         return render_template("reports/unit.html", **ctx)
     row = R.unit_summary(report, org.id)
     items = R.item_table(report, org.id)
-    groups = R.group_table(report, org.id) if len(campaign.rater_groups) > 1 else None
+    is_target, below = U.unit_scope(report, org)
+    # an evaluator sees what was said of its own unit, never a pool with units below it
+    own_only = current_user.role == Role.EVALUATOR and below > 0
+    groups = (R.group_table(report, org.id) if len(campaign.rater_groups) > 1 or own_only
+              else None)
     comments = []
     if not bool(row["suppressed"]):
         comments = R.comments_for(report, U.comments(campaign, report), org.id)
@@ -171,7 +175,8 @@ def unit(code: str, unit_code: str):
         groups=None if groups is None else groups.to_dict("records"),
         composite=None if groups is None else groups.attrs.get("composite"),
         comments=comments, ipa=ipa, trend=trend, quadrants=plots.QUADRANT_LABELS,
-        dims=R.dimension_scores(report, org.id), **ctx)
+        dims=R.dimension_scores(report, org.id), is_target=is_target, below=below,
+        own_only=own_only, **ctx)
 
 
 @bp.get("/<code>/heatmap")
