@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import escape
 from sqlalchemy import select
 
 from analysis.spreadsheets import neutralise_row
@@ -165,14 +165,15 @@ def _form_page_html(questionnaire: Questionnaire, form: FlaskForm | None, entry:
         scale_values=scale_values(questionnaire), **context)
 
 
-def _notice_link(entry: Entry) -> Markup:
+def _notice_link(entry: Entry) -> str:
     """The link to the unit's public results (公示) of an earlier campaign, when its union
-    published them: members see what came of the last evaluation before they answer."""
+    published them: members see what came of the last evaluation before they answer.
+    HTML rendered (and escaped) by its own template; empty when there is nothing to show."""
     shown = public_campaign_of(entry.target.id)
     if shown is None or shown.id == entry.campaign.id:
-        return Markup("")
-    return Markup(render_template("member_surveys/_notice_link.html", shown=shown,
-                                  unit_code=entry.target.code))
+        return ""
+    return render_template("member_surveys/_notice_link.html", shown=shown,
+                           unit_code=entry.target.code)
 
 
 def _shell(questionnaire: Questionnaire, entry: Entry) -> list[str] | None:
