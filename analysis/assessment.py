@@ -542,40 +542,19 @@ def checklist_totals(answers: pd.DataFrame, definitions: Mapping[int, Mapping[st
         ``answers`` without the columns above, a version without a definition, or a version
         without checklist points.
     """
-    from questionnaires import ChecklistItem, Questionnaire
-
-    absent = [c for c in ("unit_code", "questionnaire_version_id", "answers")
-              if c not in answers.columns]
-    if absent:
-        raise ValueError(f"answers frame lacks columns {absent}")
     empty = pd.DataFrame({"checklist_total": pd.Series(dtype=float),
                           "n": pd.Series(dtype=np.int64), "veto_failed": pd.Series(dtype=np.int64)},
                          index=pd.Index([], name="unit_code"))
+    _check_answers(answers)
     if answers.empty:
         return empty
-    version = answers["questionnaire_version_id"].astype(np.int64).to_numpy()
-    vids = sorted(set(version.tolist()))
-    undefined = [v for v in vids if v not in {int(k) for k in definitions}]
-    if undefined:
-        raise ValueError(f"campaign {campaign_code}: no definition of versions {undefined}")
     frames = []
-    for vid, definition in definitions.items():
-        if int(vid) not in vids:
-            continue
-        q = Questionnaire.from_dict(dict(definition))
-        items = [it for qq in q.questions() if qq.type == "checklist" for it in qq.items
-                 if isinstance(it, ChecklistItem)]
-        total = sum(it.points for it in items)
-        if not items or total <= 0:
-            raise ValueError(f"campaign {campaign_code}: version {vid} has no checklist points")
-        mine = version == int(vid)
-        sheet = pd.DataFrame(answers["answers"][mine].tolist())
-        met = sheet.reindex(columns=[it.id for it in items]).eq(True).to_numpy()
+    for mine, items, met in _checklist_sheets(answers, definitions, campaign_code):
         pts = np.array([it.points for it in items], dtype=float)
         veto = np.array([it.veto for it in items], dtype=bool)
         frames.append(pd.DataFrame({
             "unit_code": answers["unit_code"][mine].to_numpy(),
-            "total": met @ pts / total * 100.0,
+            "total": met @ pts / pts.sum() * 100.0,
             "veto_failed": (~met[:, veto]).any(axis=1) if veto.any() else False,
         }))
     allr = pd.concat(frames, ignore_index=True)
@@ -583,6 +562,77 @@ def checklist_totals(answers: pd.DataFrame, definitions: Mapping[int, Mapping[st
     out = pd.DataFrame({"checklist_total": g["total"].mean(), "n": g.size(),
                         "veto_failed": g["veto_failed"].sum().astype(np.int64)})
     return out.sort_index()
+
+
+def _check_answers(answers: pd.DataFrame) -> None:
+    absent = [c for c in ("unit_code", "questionnaire_version_id", "answers")
+              if c not in answers.columns]
+    if absent:
+        raise ValueError(f"answers frame lacks columns {absent}")
+
+
+def _checklist_sheets(answers: pd.DataFrame, definitions: Mapping[int, Mapping[str, Any]],
+                      campaign_code: str) -> list[tuple[np.ndarray, list[Any], np.ndarray]]:
+    """Per questionnaire version in ``answers``: (row mask, checklist items, met matrix of
+    rows × items; an unanswered indicator is not met)."""
+    from questionnaires import ChecklistItem, Questionnaire
+
+    version = answers["questionnaire_version_id"].astype(np.int64).to_numpy()
+    vids = sorted(set(version.tolist()))
+    undefined = [v for v in vids if v not in {int(k) for k in definitions}]
+    if undefined:
+        raise ValueError(f"campaign {campaign_code}: no definition of versions {undefined}")
+    out = []
+    for vid, definition in definitions.items():
+        if int(vid) not in vids:
+            continue
+        q = Questionnaire.from_dict(dict(definition))
+        items = [it for qq in q.questions() if qq.type == "checklist" for it in qq.items
+                 if isinstance(it, ChecklistItem)]
+        if not items or sum(it.points for it in items) <= 0:
+            raise ValueError(f"campaign {campaign_code}: version {vid} has no checklist points")
+        mine = version == int(vid)
+        sheet = pd.DataFrame(answers["answers"][mine].tolist())
+        met = sheet.reindex(columns=[it.id for it in items]).eq(True).to_numpy()
+        out.append((mine, items, met))
+    return out
+
+
+def checklist_findings(answers: pd.DataFrame, definitions: Mapping[int, Mapping[str, Any]],
+                       *, campaign_code: str = "") -> pd.DataFrame:
+    """Assessors' findings per indicator and target unit (第三方评议逐项结果).
+
+    Same input as :func:`checklist_totals`. Per (unit, indicator): ``points``, ``veto``,
+    ``n`` (responses that carry the indicator) and ``met`` (those that found it met).
+    Assessors are named, so no minimum group size applies.
+
+    Returns
+    -------
+    DataFrame with columns ``unit_code, item, points, veto, n, met``, in sheet order.
+    """
+    _check_answers(answers)
+    columns = ["unit_code", "item", "points", "veto", "n", "met"]
+    if answers.empty:
+        return pd.DataFrame(columns=columns)
+    frames = []
+    for mine, items, met in _checklist_sheets(answers, definitions, campaign_code):
+        units = answers["unit_code"][mine].to_numpy()
+        long = pd.DataFrame({
+            "unit_code": np.repeat(units, len(items)),
+            "item": np.tile([it.id for it in items], len(units)),
+            "order": np.tile(np.arange(len(items)), len(units)),
+            "points": np.tile([float(it.points) for it in items], len(units)),
+            "veto": np.tile([bool(it.veto) for it in items], len(units)),
+            "met": met.reshape(-1).astype(np.int64),
+        })
+        frames.append(long)
+    allr = pd.concat(frames, ignore_index=True)
+    out = (allr.groupby(["unit_code", "item"], sort=False)
+           .agg(order=("order", "min"), points=("points", "first"), veto=("veto", "first"),
+                n=("met", "size"), met=("met", "sum")).reset_index())
+    out = out.sort_values(["unit_code", "order"], kind="stable").drop(columns="order")
+    out[["n", "met"]] = out[["n", "met"]].astype(np.int64)
+    return out[columns].reset_index(drop=True)
 
 
 def _only_group(data: Any, group: str) -> Any:

@@ -19,6 +19,7 @@ from .checking import (
     ID_RE,
     MAX_TEXT_LENGTH,
     Checker,
+    Msg,
     QuestionnaireError,
     ValidationError,
     join,
@@ -40,6 +41,7 @@ from .parts import (
     Section,
     Text,
 )
+from .vocabulary import N_
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,39}$")
 WEIGHT_TOLERANCE = 1e-6
@@ -90,7 +92,8 @@ def _scale_points(c: Checker, d: Mapping, path: str) -> tuple[list[ScalePoint], 
     pts_raw = d.get("points")
     points: list[ScalePoint] = []
     if not isinstance(pts_raw, list) or len(pts_raw) < 2:
-        c.err(join(path, "points"), line_of(d, "points"), "a scale needs at least 2 points")
+        c.err(join(path, "points"), line_of(d, "points"),
+            Msg(N_("a scale needs at least 2 points")))
         pts_raw = pts_raw if isinstance(pts_raw, list) else []
     seen_codes: set[str] = set()
     seen_values: set[int] = set()
@@ -110,22 +113,25 @@ def _scale_point(c: Checker, raw: Any, pp: str, line: int | None, seen_codes: se
     c.keys(pd, POINT_KEYS, pp, "a scale point")
     code = pd.get("code")
     if not isinstance(code, str) or not CODE_RE.match(code):
-        c.err(join(pp, "code"), line_of(pd, "code"), f"invalid point code {code!r}")
+        c.err(join(pp, "code"), line_of(pd, "code"),
+            Msg(N_("invalid point code %(code)r"), code=code))
         return None
     if code == NA_CODE:
         c.err(join(pp, "code"), line_of(pd, "code"),
-              "'na' is reserved: set 'na: true' on the scale instead")
+              Msg(N_("'na' is reserved: set 'na: true' on the scale instead")))
         return None
     if code in seen_codes:
-        c.err(join(pp, "code"), line_of(pd, "code"), f"duplicate point code '{code}'")
+        c.err(join(pp, "code"), line_of(pd, "code"),
+            Msg(N_("duplicate point code '%(code)s'"), code=code))
     seen_codes.add(code)
     value = pd.get("value")
     if isinstance(value, bool) or not isinstance(value, int):
         c.err(join(pp, "value"), line_of(pd, "value") or line_of(pd),
-              "point value must be an integer")
+              Msg(N_("point value must be an integer")))
         return None
     if value in seen_values:
-        c.err(join(pp, "value"), line_of(pd, "value"), f"duplicate point value {value}")
+        c.err(join(pp, "value"), line_of(pd, "value"),
+            Msg(N_("duplicate point value %(value)s"), value=value))
     seen_values.add(value)
     plabel = c.text(pd, "label", pp)
     return ScalePoint(code, value, plabel) if plabel is not None else None
@@ -149,12 +155,14 @@ def _parse_scale(c: Checker, sid: str, raw: Any, path: str, line: int | None) ->
 def _satisfied_codes(c: Checker, raw: Any, codes: set[str], path: str,
                      line: int | None) -> frozenset[str] | None:
     if not isinstance(raw, list) or not raw:
-        c.err(path, line, "a scale needs at least one satisfied point ('satisfied: [codes]')")
+        c.err(path, line,
+            Msg(N_("a scale needs at least one satisfied point ('satisfied: [codes]')")))
         return None
     ok = True
     for i, code in enumerate(raw):
         if not isinstance(code, str) or code not in codes:
-            c.err(f"{path}[{i}]", line_of(raw, i), f"unknown point code {code!r}")
+            c.err(f"{path}[{i}]", line_of(raw, i),
+                Msg(N_("unknown point code %(code)r"), code=code))
             ok = False
     return frozenset(raw) if ok else None
 
@@ -167,7 +175,7 @@ def parse_scales(c: Checker, raw: Any, path: str, line: int | None) -> dict[str,
         return out
     for sid, sraw in d.items():
         if not isinstance(sid, str) or not ID_RE.match(sid):
-            c.err(join(path, sid), line_of(d, sid), f"invalid scale id {sid!r}")
+            c.err(join(path, sid), line_of(d, sid), Msg(N_("invalid scale id %(id)r"), id=sid))
             continue
         sc = _parse_scale(c, sid, sraw, join(path, sid), line_of(d, sid))
         if sc is not None:
@@ -177,7 +185,7 @@ def parse_scales(c: Checker, raw: Any, path: str, line: int | None) -> dict[str,
 
 def _parse_choices(c: Checker, raw: Any, path: str, line: int | None) -> tuple[Choice, ...]:
     if not isinstance(raw, list) or not raw:
-        c.err(path, line, "choices must be a non-empty list of {code, label}")
+        c.err(path, line, Msg(N_("choices must be a non-empty list of {code, label}")))
         return ()
     out: list[Choice] = []
     seen: set[str] = set()
@@ -192,10 +200,12 @@ def _parse_choices(c: Checker, raw: Any, path: str, line: int | None) -> tuple[C
             code = str(code)
         if not isinstance(code, str) or not CODE_RE.match(code):
             c.err(join(cp, "code"), line_of(cd, "code") or line_of(cd),
-                  f"invalid choice code {code!r}: letters, digits, '_', '.', '-'")
+                  Msg(N_("invalid choice code %(code)r: letters, digits, '_', '.', '-'"),
+                      code=code))
             continue
         if code in seen:
-            c.err(join(cp, "code"), line_of(cd, "code"), f"duplicate choice code '{code}'")
+            c.err(join(cp, "code"), line_of(cd, "code"),
+                Msg(N_("duplicate choice code '%(code)s'"), code=code))
             continue
         seen.add(code)
         label = c.text(cd, "label", cp)
@@ -246,10 +256,11 @@ class _Build:
     def _version(self, d: Mapping) -> str | None:
         version = d.get("version")
         if version is None:
-            self.c.err("version", line_of(d), "missing 'version'")
+            self.c.err("version", line_of(d), Msg(N_("missing '%(key)s'"), key="version"))
             return None
         if isinstance(version, bool) or not isinstance(version, str | int | float):
-            self.c.err("version", line_of(d, "version"), "version must be text, e.g. '2025.1'")
+            self.c.err("version", line_of(d, "version"),
+                Msg(N_("version must be text, e.g. '2025.1'")))
             return None
         return str(version)
 
@@ -269,7 +280,7 @@ class _Build:
         for sid, codes in (sat or {}).items():
             p = join("satisfied", sid)
             if not isinstance(sid, str) or sid not in scales:
-                c.err(p, line_of(sat, sid), f"unknown scale '{sid}'")
+                c.err(p, line_of(sat, sid), Msg(N_("unknown scale '%(scale)s'"), scale=sid))
                 continue
             base = scales[sid]
             fs = _satisfied_codes(c, codes, {pt.code for pt in base.points}, p,
@@ -287,7 +298,7 @@ class _Build:
         for name, raw in (cl or {}).items():
             if not isinstance(name, str) or not ID_RE.match(name):
                 c.err(join("choice_lists", name), line_of(cl, name),
-                      f"invalid choice list name {name!r}")
+                      Msg(N_("invalid choice list name %(name)r"), name=name))
                 continue
             out[name] = _parse_choices(c, raw, join("choice_lists", name), line_of(cl, name))
         return out
@@ -299,7 +310,7 @@ class _Build:
         sections_raw = d.get("sections")
         if not isinstance(sections_raw, list) or not sections_raw:
             c.err("sections", line_of(d, "sections") or line_of(d),
-                  "a questionnaire needs a non-empty list of sections")
+                  Msg(N_("a questionnaire needs a non-empty list of sections")))
             sections_raw = []
         sections: list[Section] = []
         seen_sections: set[str] = set()
@@ -322,7 +333,8 @@ class _Build:
         sid = c.ident(sd, "id", sp, "section id")
         if sid is not None:
             if sid in seen_sections:
-                c.err(join(sp, "id"), line_of(sd, "id"), f"duplicate section id '{sid}'")
+                c.err(join(sp, "id"), line_of(sd, "id"),
+                    Msg(N_("duplicate section id '%(id)s'"), id=sid))
             else:
                 self.register(sid, join(sp, "id"), line_of(sd, "id"), field=False)
             seen_sections.add(sid)
@@ -332,7 +344,7 @@ class _Build:
         if any(q.type in ("likert", "matrix") for q in questions):
             if weight is None and "weight" not in sd:
                 c.err(join(sp, "weight"), line_of(sd),
-                      "a section with scored items (likert, matrix) needs a 'weight'")
+                      Msg(N_("a section with scored items (likert, matrix) needs a 'weight'")))
             scored_weights.append((sp, weight, line_of(sd, "weight")))
         if sid is None or stitle is None:
             return None
@@ -342,7 +354,7 @@ class _Build:
         qraw = sd.get("questions")
         if not isinstance(qraw, list) or not qraw:
             self.c.err(join(sp, "questions"), line_of(sd, "questions") or line_of(sd),
-                       "a section needs a non-empty list of questions")
+                       Msg(N_("a section needs a non-empty list of questions")))
             qraw = []
         questions = [self.question(raw, f"{sp}.questions[{j}]", line_of(qraw, j))
                      for j, raw in enumerate(qraw)]
@@ -355,8 +367,9 @@ class _Build:
         total = sum(w for _, w, _ in scored_weights)  # type: ignore[misc]
         if abs(total - 1.0) > WEIGHT_TOLERANCE:
             self.c.err("sections", line_of(d, "sections"),
-                       f"dimension weights of scored sections must sum to 1, got {total:g} ("
-                       + ", ".join(f"{p}={w:g}" for p, w, _ in scored_weights) + ")")
+                       Msg(N_("dimension weights of scored sections must sum to 1, got "
+                              "%(total)s (%(weights)s)"), total=f"{total:g}",
+                           weights=", ".join(f"{p}={w:g}" for p, w, _ in scored_weights)))
 
     def register(self, fid: str | None, path: str, line: int | None, field: bool = True) -> None:
         """Claim a name: ids of questions, items and sections share one namespace (XLSForm
@@ -364,7 +377,8 @@ class _Build:
         if fid is None:
             return
         if fid in self.field_ids:
-            self.c.err(path, line, f"duplicate id '{fid}' (first used at {self.field_ids[fid]})")
+            self.c.err(path, line, Msg(N_("duplicate id '%(id)s' (first used at %(first)s)"),
+                                          id=fid, first=self.field_ids[fid]))
             return
         self.field_ids[fid] = path
         if field:
@@ -388,7 +402,7 @@ class _Build:
         weight = float(c.number(d, "weight", path, default=1.0, positive=True))
         relevant = d.get("relevant")
         if relevant is not None and not isinstance(relevant, str):
-            c.err(join(path, "relevant"), line_of(d, "relevant"), "relevant must be text")
+            c.err(join(path, "relevant"), line_of(d, "relevant"), Msg(N_("relevant must be text")))
             relevant = None
         order_index = len(self.field_order)
         self.register(qid, join(path, "id"), line_of(d, "id"), field=qtype not in CONTAINER_TYPES)
@@ -407,13 +421,14 @@ class _Build:
         qtype = d.get("type")
         if qtype not in QUESTION_TYPES:
             c.err(join(path, "type"), line_of(d, "type") or line_of(d),
-                  f"unknown question type {qtype!r}; use one of: " + ", ".join(QUESTION_TYPES))
+                  Msg(N_("unknown question type %(type)r; use one of: %(types)s"), type=qtype,
+                      types=", ".join(QUESTION_TYPES)))
             c.keys(d, COMMON_KEYS | set().union(*TYPE_KEYS.values()), path, "a question")
             return None
         allowed = COMMON_KEYS | TYPE_KEYS[qtype]
         if qtype == "note":
             allowed = allowed - {"required"}
-        c.keys(d, allowed, path, f"a {qtype} question")
+        c.keys(d, allowed, path, N_("a question of this type"))
         return qtype
 
     def _details(self, qtype: str, d: Mapping, path: str, reverse: bool) -> dict[str, Any]:
@@ -441,12 +456,14 @@ class _Build:
         c = self.c
         scale = d.get("scale")
         if scale is None:
-            c.err(join(path, "scale"), line_of(d), f"a {qtype} question needs a 'scale'")
+            c.err(join(path, "scale"), line_of(d),
+                Msg(N_("a %(type)s question needs a 'scale'"), type=qtype))
             return None
         if not isinstance(scale, str) or scale not in self.scales:
             near = difflib.get_close_matches(str(scale), sorted(self.scales), n=1)
-            hint_txt = f" (did you mean '{near[0]}'?)" if near else ""
-            c.err(join(path, "scale"), line_of(d, "scale"), f"unknown scale {scale!r}{hint_txt}")
+            c.err(join(path, "scale"), line_of(d, "scale"),
+                Msg(N_("unknown scale %(scale)r (did you mean '%(near)s'?)"), scale=scale,
+                      near=near[0]) if near else Msg(N_("unknown scale %(scale)r"), scale=scale))
             return None
         self.used_scales.add(scale)
         return scale
@@ -458,7 +475,7 @@ class _Build:
         if not isinstance(raw_choices, str):
             return _parse_choices(self.c, raw_choices, cp, cl)
         if raw_choices not in self.choice_lists:
-            self.c.err(cp, cl, f"unknown choice list '{raw_choices}'")
+            self.c.err(cp, cl, Msg(N_("unknown choice list '%(name)s'"), name=raw_choices))
             return ()
         return self.choice_lists[raw_choices]
 
@@ -470,13 +487,15 @@ class _Build:
         for k, v in (("min_choices", min_choices), ("max_choices", max_choices)):
             if v is not None and (v < 0 or (choices and v > len(choices))):
                 c.err(join(path, k), line_of(d, k),
-                      f"{k} must be between 0 and the number of choices ({len(choices)})")
+                      Msg(N_("%(key)s must be between 0 and the number of choices (%(n)d)"), key=k,
+                          n=len(choices)))
         if min_choices is not None and max_choices is not None and min_choices > max_choices:
             c.err(join(path, "min_choices"), line_of(d, "min_choices"),
-                  f"min_choices ({min_choices}) > max_choices ({max_choices})")
+                  Msg(N_("min_choices (%(min)s) > max_choices (%(max)s)"), min=min_choices,
+                      max=max_choices))
         if max_choices == 0:
             c.err(join(path, "max_choices"), line_of(d, "max_choices"),
-                  "max_choices must be at least 1")
+                  Msg(N_("max_choices must be at least 1")))
         return {"min_choices": min_choices, "max_choices": max_choices}
 
     def _number_range(self, d: Mapping, path: str) -> dict[str, Any]:
@@ -485,7 +504,8 @@ class _Build:
         qmin = c.number(d, "min", path, integer=integer)
         qmax = c.number(d, "max", path, integer=integer)
         if qmin is not None and qmax is not None and qmin > qmax:
-            c.err(join(path, "min"), line_of(d, "min"), f"min ({qmin}) > max ({qmax})")
+            c.err(join(path, "min"), line_of(d, "min"),
+                Msg(N_("min (%(min)s) > max (%(max)s)"), min=qmin, max=qmax))
         return {"min": float(qmin) if qmin is not None else None,
                 "max": float(qmax) if qmax is not None else None, "integer": integer}
 
@@ -494,14 +514,14 @@ class _Build:
                                    positive=True, integer=True)
         if max_length > MAX_TEXT_LENGTH:
             self.c.err(join(path, "max_length"), line_of(d, "max_length"),
-                       f"max_length must be at most {MAX_TEXT_LENGTH}")
+                       Msg(N_("max_length must be at most %(n)d"), n=MAX_TEXT_LENGTH))
         return max_length
 
     def _items_list(self, d: Mapping, path: str) -> list:
         raw = d.get("items")
         if not isinstance(raw, list) or not raw:
             self.c.err(join(path, "items"), line_of(d, "items") or line_of(d),
-                       "needs a non-empty list of items")
+                       Msg(N_("needs a non-empty list of items")))
             return []
         return raw
 
@@ -538,7 +558,7 @@ class _Build:
             self.register(iid, join(ip, "id"), line_of(idd, "id"))
             label = c.text(idd, "label", ip)
             if "points" not in idd:
-                c.err(join(ip, "points"), line_of(idd), "a checklist item needs 'points'")
+                c.err(join(ip, "points"), line_of(idd), Msg(N_("a checklist item needs 'points'")))
             points = c.number(idd, "points", ip, positive=True)
             evidence = c.boolean(idd, "evidence", ip, False)
             veto = c.boolean(idd, "veto", ip, False)
@@ -555,7 +575,7 @@ class _Build:
             try:
                 expr = expressions.parse(src)
             except expressions.ExpressionError as exc:
-                self.c.err(path, line, f"relevant does not parse: {exc}")
+                self.c.err(path, line, Msg(N_("relevant does not parse: %(problem)s"), problem=exc))
                 continue
             self._check_names(expr, path, line, set(self.field_order[:order_index]))
             self._check_selections(q, expr, path, line)
@@ -567,10 +587,12 @@ class _Build:
             if name in earlier:
                 continue
             if name in self.field_ids:
-                self.c.err(path, line, f"relevant refers to '{name}', which is not an earlier "
-                                       "question (conditions may only use earlier answers)")
+                self.c.err(path, line, Msg(N_(
+                    "relevant refers to '%(name)s', which is not an earlier question "
+                    "(conditions may only use earlier answers)"), name=name))
             else:
-                self.c.err(path, line, f"relevant refers to unknown question '{name}'")
+                self.c.err(path, line, Msg(N_("relevant refers to unknown question '%(name)s'"),
+                                                  name=name))
 
     def _check_selections(self, q: BuiltQuestionnaire, expr: expressions.Expression, path: str,
                           line: int | None) -> None:
@@ -579,10 +601,13 @@ class _Build:
             if f is None:
                 continue
             if f.type != "multiple":
-                self.c.err(path, line, f"selected() needs a multiple question; '{sel.field}' "
-                                       f"is {f.type}")
+                self.c.err(path, line, Msg(N_(
+                    "selected() needs a multiple question; '%(field)s' is %(type)s"),
+                    field=sel.field, type=f.type))
             elif sel.code not in {ch.code for ch in f.question.choices}:
-                self.c.err(path, line, f"'{sel.code}' is not a choice of '{sel.field}'")
+                self.c.err(path, line,
+                    Msg(N_("'%(code)s' is not a choice of '%(field)s'"), code=sel.code,
+                                  field=sel.field))
 
     def _check_comparisons(self, q: BuiltQuestionnaire, expr: expressions.Expression,
                            path: str, line: int | None) -> None:
@@ -597,8 +622,9 @@ class _Build:
         if f is None:
             return
         if f.type in ("multiple", "ranking"):
-            self.c.err(path, line, f"use selected({name}, 'code') for the {f.type} question "
-                                   f"'{name}'")
+            self.c.err(path, line, Msg(N_(
+                "use selected(%(name)s, 'code') for the %(type)s question '%(name)s'"),
+                name=name, type=f.type))
             return
         opts = q.answer_options(name)
         if opts is None or not isinstance(other, expressions.Literal):
@@ -606,8 +632,9 @@ class _Build:
         values = other.value if isinstance(other.value, tuple) else (other.value,)
         for v in values:
             if isinstance(v, str) and expressions._resolve_label(opts, v) is None:
-                self.c.err(path, line, f"{v!r} is not a code or label of an option of "
-                                       f"'{name}'")
+                self.c.err(path, line, Msg(N_(
+                    "%(value)r is not a code or label of an option of '%(name)s'"),
+                    value=v, name=name))
 
 
 def _canonical_relevant(q: Q) -> Q:

@@ -26,7 +26,7 @@ def _library_scales() -> Mapping[str, Scale]:
     try:
         data = load_yaml(path.read_text(encoding="utf-8"))
     except YamlProblem as exc:
-        raise QuestionnaireError([ValidationError(path.name, exc.line, "", str(exc))]) from None
+        raise QuestionnaireError([ValidationError(path.name, exc.line, "", exc.message)]) from None
     d = c.mapping(data, "", None, "scales.yaml")
     scales: dict[str, Scale] = {}
     if d is not None:
@@ -59,7 +59,7 @@ def load_questionnaire_text(text: str | bytes, filename: str = "<upload>", *,
     try:
         data = load_yaml(text)
     except YamlProblem as exc:
-        raise QuestionnaireError([ValidationError(filename, exc.line, "", str(exc))]) from None
+        raise QuestionnaireError([ValidationError(filename, exc.line, "", exc.message)]) from None
     return build_questionnaire(data, filename, require_en=require_en)
 
 

@@ -7,6 +7,9 @@ from typing import Any
 
 import yaml
 
+from .checking import Msg
+from .vocabulary import N_
+
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 40
 
@@ -16,6 +19,7 @@ class YamlProblem(ValueError):
 
     def __init__(self, message: str, line: int | None = None):
         super().__init__(message)
+        self.message = message  # a checking.Msg: the app shows it in the page's language
         self.line = line
 
 
@@ -44,14 +48,17 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise YamlProblem(
-                "anchors and aliases (*name) are not supported", event.start_mark.line + 1
+                Msg(N_("anchors and aliases (*name) are not supported")),
+                event.start_mark.line + 1
             )
         event = self.peek_event()
         if getattr(event, "anchor", None):
-            raise YamlProblem("anchors (&name) are not supported", event.start_mark.line + 1)
+            raise YamlProblem(Msg(N_("anchors (&name) are not supported")),
+                              event.start_mark.line + 1)
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise YamlProblem(f"nesting too deep (limit {MAX_DEPTH})", event.start_mark.line + 1)
+            raise YamlProblem(Msg(N_("nesting too deep (limit %(n)d)"), n=MAX_DEPTH),
+                              event.start_mark.line + 1)
         try:
             return super().compose_node(parent, index)
         finally:
@@ -68,10 +75,12 @@ class _Loader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 raise YamlProblem(
-                    f"mapping keys must be text, got {key!r}", key_node.start_mark.line + 1
+                    Msg(N_("mapping keys must be text, got %(key)r"), key=key),
+                    key_node.start_mark.line + 1
                 )
             if key in out:
-                raise YamlProblem(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+                raise YamlProblem(Msg(N_("duplicate key %(key)r"), key=key),
+                                  key_node.start_mark.line + 1)
             out[key] = self.construct_object(value_node, deep=True)
             out.key_lines[key] = key_node.start_mark.line + 1
         return out
@@ -108,12 +117,13 @@ def load_yaml(text: str | bytes) -> Any:
     """Parse YAML text safely; raise :class:`YamlProblem` with a line on any problem."""
     size = len(text.encode("utf-8")) if isinstance(text, str) else len(text)
     if size > MAX_BYTES:
-        raise YamlProblem(f"file too large ({size} bytes, limit {MAX_BYTES})")
+        raise YamlProblem(Msg(N_("file too large (%(size)d bytes, limit %(limit)d)"),
+                              size=size, limit=MAX_BYTES))
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise YamlProblem(f"not UTF-8 text: {exc}") from None
+            raise YamlProblem(Msg(N_("not UTF-8 text: %(problem)s"), problem=exc)) from None
     try:
         # _Loader subclasses yaml.SafeLoader: no arbitrary objects are constructed.
         return yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506
@@ -122,9 +132,10 @@ def load_yaml(text: str | bytes) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise YamlProblem(f"invalid YAML: {exc.problem or exc.context}", line) from None
+        raise YamlProblem(Msg(N_("invalid YAML: %(problem)s"),
+                              problem=exc.problem or exc.context), line) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"invalid YAML: {exc}") from None
+        raise YamlProblem(Msg(N_("invalid YAML: %(problem)s"), problem=exc)) from None
     except RecursionError:
         raise YamlProblem("nesting too deep") from None
 

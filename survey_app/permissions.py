@@ -223,7 +223,10 @@ def can_view(user: User, campaign: Campaign, unit: Organisation) -> bool:
             return False
         return published or owner_side(user, campaign)
     if user.role == Role.EVALUATOR:
-        return published and user.organisation_id == unit.id
+        # an evaluator sees what others said of its own unit: only where the unit is one
+        # the campaign evaluates, never a roll-up of units below it or a survey it only rated
+        return (published and user.organisation_id == unit.id
+                and campaign.has_target(unit.id))
     return False
 
 

@@ -107,3 +107,9 @@ def _parse(content_hash: str, frozen: _Frozen) -> Questionnaire:
     if questionnaire.content_hash() != content_hash:
         raise ValueError(f"stored questionnaire {content_hash[:12]} does not match its hash")
     return questionnaire
+
+
+def is_checklist(version: QuestionnaireVersion) -> bool:
+    """Whether the version is an assessors' indicator sheet (第三方评议): it has a checklist,
+    scored by points, not by a satisfaction scale."""
+    return any(q.type == "checklist" for q in questionnaire_of(version).questions())

@@ -186,12 +186,12 @@ def check_evidence(data: bytes, max_bytes: int) -> str:
     """The checks every evidence upload passes (assessment inputs, appeals): not empty, at most
     ``max_bytes``, a PDF, PNG, JPEG or XLSX by its content. Returns the type."""
     if not data:
-        raise AssessmentError("the file is empty")
+        raise AssessmentError(_("The file is empty."))
     if len(data) > max_bytes:
-        raise AssessmentError(f"the file is larger than {max_bytes // 1024} KiB")
+        raise AssessmentError(_("The file is larger than %(n)d KB.", n=max_bytes // 1024))
     kind = sniff_type(data)
     if kind is None:
-        raise AssessmentError("only PDF, PNG, JPEG and XLSX files are accepted")
+        raise AssessmentError(_("Only PDF, PNG, JPEG and XLSX files are accepted."))
     return kind
 
 
@@ -475,7 +475,7 @@ def import_inputs(scheme: Scheme, year: int, data: bytes, filename: str,
     """
     table = _read_table(data, filename)
     if not table:
-        raise InputsImportFailed(["the file is empty"])
+        raise InputsImportFailed([_("The file is empty.")])
     header = [str(h or "").strip().lower().lstrip("\ufeff") for h in table[0]]
     missing = [c for c in ("unit_code", "indicator", "value") if c not in header]
     if missing:

@@ -243,10 +243,9 @@ class GroupResult:
 
 
 def _is_checklist(group: RaterGroup) -> bool:
-    from survey_app.questionnaire_versions import questionnaire_of
+    from survey_app.questionnaire_versions import is_checklist
 
-    q = questionnaire_of(group.questionnaire_version)
-    return any(question.type == "checklist" for question in q.questions())
+    return is_checklist(group.questionnaire_version)
 
 
 def _assessors(campaign: Campaign, group: RaterGroup, target: Organisation) -> tuple[str, ...]:

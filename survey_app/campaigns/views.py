@@ -275,6 +275,21 @@ def reminders(campaign_id: int):
                            on=on, send_form=SendRemindersForm())
 
 
+@bp.get("/campaigns/<int:campaign_id>/reminders.pdf")
+@roles_required(*MANAGERS)
+def reminder_notices_pdf(campaign_id: int):
+    """The printable reminder notices as a PDF: one A4 page per rater behind schedule."""
+    from survey_app.campaigns.reminder_sheets import reminder_notices_pdf as build
+
+    campaign = managed_campaign(campaign_id)
+    on = today()
+    raters, _members = behind_schedule(campaign, _scope(), on)
+    pdf = build(campaign, raters, on, url_for("auth.login", _external=True))
+    name = f"reminders-{campaign.code}-{on.isoformat()}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
 @bp.post("/campaigns/<int:campaign_id>/reminders")
 @roles_required(*MANAGERS)
 def send_reminders(campaign_id: int):

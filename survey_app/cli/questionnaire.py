@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from questionnaires import (
     Questionnaire,
     QuestionnaireError,
+    ValidationError,
     build_questionnaire,
     dump_yaml,
     library,
@@ -27,13 +29,19 @@ def questionnaire() -> None:
     pass
 
 
+def _say(error: ValidationError) -> str:
+    """An error in the command line's language (``PINGJIA_LANG``: Chinese unless ``en``)."""
+    return error.translated(gettext)
+
+
 @questionnaire.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@with_appcontext
 def validate(paths: tuple[Path, ...]) -> None:
     """Validate files or folders; print every error and exit 1 if any is found."""
     errors = validate_paths(paths)
     for error in errors:
-        click.echo(str(error), err=True)
+        click.echo(_say(error), err=True)
     if errors:
         click.echo(f"{len(errors)} error(s)", err=True)
         raise click.exceptions.Exit(1)
@@ -85,7 +93,7 @@ def _resolve(key_or_file: str) -> Questionnaire:
             return load_questionnaire(path)
         except QuestionnaireError as failure:
             for error in failure.errors:
-                click.echo(str(error), err=True)
+                click.echo(_say(error), err=True)
             raise click.exceptions.Exit(1) from None
     found = library().get(key_or_file)
     if found is not None:
@@ -100,6 +108,7 @@ def _resolve(key_or_file: str) -> Questionnaire:
 @questionnaire.command("import-xlsform")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
 def import_command(file: Path, out: Path) -> None:
     """Convert an XLSForm (KoboToolbox/ODK) into our YAML; rejected rows are named."""
     try:
@@ -107,7 +116,7 @@ def import_command(file: Path, out: Path) -> None:
         build_questionnaire(data, file.name)
     except QuestionnaireError as failure:
         for error in failure.errors:
-            click.echo(str(error), err=True)
+            click.echo(_say(error), err=True)
         raise click.exceptions.Exit(1) from None
     out.write_text(dump_yaml(data), encoding="utf-8")
     click.echo(f"wrote {out}")

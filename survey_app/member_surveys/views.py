@@ -66,6 +66,7 @@ from survey_app.member_surveys.queries import (
     refused_lookups,
 )
 from survey_app.models import Campaign, OpenLink, Organisation, Role
+from survey_app.notices.queries import public_campaign_of
 from survey_app.permissions import (
     can_issue_codes,
     can_see_participation,
@@ -143,7 +144,7 @@ _SHELLS: dict[tuple[str, str], list[str]] = {}
 #: The per-request values of a blank form page. The shell is rendered with a marker in
 #: their place, and each marker is replaced, escaped, for the member's request. None of
 #: them is kept in the shell: a shell never holds a code, a token or a unit's name.
-_SLOTS = ("csrf", "path", "campaign", "target")
+_SLOTS = ("csrf", "path", "campaign", "target", "notice")
 _SLOT_MARK = "\x1epingjia-slot-{}\x1e"
 _SLOT_SPLIT = re.compile("\x1epingjia-slot-(\\w+)\x1e")
 
@@ -156,11 +157,23 @@ def _form_page_html(questionnaire: Questionnaire, form: FlaskForm | None, entry:
     if form is None:
         form = form_class(questionnaire, lang)(formdata=None)
     show_answer_errors(form, errors)
+    context.setdefault("notice_link", _notice_link(entry))
     return render_template(
         "member_surveys/form.html", campaign=entry.campaign, target=entry.target,
         error_count=len(errors), saved=saved, questionnaire=questionnaire, form=form,
         lang=lang, text_in=text_in, rules=relevance_rules(questionnaire),
         scale_values=scale_values(questionnaire), **context)
+
+
+def _notice_link(entry: Entry) -> str:
+    """The link to the unit's public results (公示) of an earlier campaign, when its union
+    published them: members see what came of the last evaluation before they answer.
+    HTML rendered (and escaped) by its own template; empty when there is nothing to show."""
+    shown = public_campaign_of(entry.target.id)
+    if shown is None or shown.id == entry.campaign.id:
+        return ""
+    return render_template("member_surveys/_notice_link.html", shown=shown,
+                           unit_code=entry.target.code)
 
 
 def _shell(questionnaire: Questionnaire, entry: Entry) -> list[str] | None:
@@ -174,7 +187,8 @@ def _shell(questionnaire: Questionnaire, entry: Entry) -> list[str] | None:
             questionnaire, None,
             replace(entry, campaign=replace(entry.campaign, name=mark["campaign"]),
                     target=replace(entry.target, name=mark["target"])),
-            {}, csrf_token=lambda: mark["csrf"], lang_next=mark["path"])
+            {}, csrf_token=lambda: mark["csrf"], lang_next=mark["path"],
+            notice_link=mark["notice"])
         shell = _SLOT_SPLIT.split(html)
         if set(shell[1::2]) != set(_SLOTS):
             shell = []  # a template that hides a slot: render every page in full instead
@@ -193,7 +207,8 @@ def _blank_page(questionnaire: Questionnaire, entry: Entry) -> str:
     if shell is None:
         return _form_page_html(questionnaire, None, entry, {})
     values = {"csrf": escape(generate_csrf()), "path": escape(request.path),
-              "campaign": escape(entry.campaign.name), "target": escape(entry.target.name)}
+              "campaign": escape(entry.campaign.name), "target": escape(entry.target.name),
+              "notice": _notice_link(entry)}
     return "".join([part if i % 2 == 0 else values[part] for i, part in enumerate(shell)])
 
 

@@ -97,6 +97,10 @@ class Campaign(db.Model):
         """True while this campaign takes answers (see :meth:`answering_state`)."""
         return self.answering_state(day) == AnsweringState.OPEN
 
+    def has_target(self, organisation_id: int) -> bool:
+        """Whether the unit is one this campaign evaluates (not just an ancestor of one)."""
+        return any(t.organisation_id == organisation_id for t in self.targets)
+
     def __repr__(self) -> str:
         return f"<Campaign {self.code} {self.status}>"
 

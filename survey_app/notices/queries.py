@@ -23,9 +23,14 @@ def unit_by_code(code: str) -> Organisation | None:
 
 def public_campaign(unit: Organisation) -> Campaign | None:
     """The latest published campaign targeting ``unit`` with 公示 turned on."""
+    return public_campaign_of(unit.id)
+
+
+def public_campaign_of(unit_id: int) -> Campaign | None:
+    """:func:`public_campaign` by the unit's id (the member path holds no ORM unit)."""
     return db.session.scalar(
         select(Campaign).join(CampaignTarget, CampaignTarget.campaign_id == Campaign.id)
-        .where(CampaignTarget.organisation_id == unit.id,
+        .where(CampaignTarget.organisation_id == unit_id,
                Campaign.status == CampaignStatus.PUBLISHED.value,
                Campaign.public_results.is_(True))
         .order_by(Campaign.year.desc().nulls_last(), Campaign.id.desc()).limit(1))

@@ -80,7 +80,7 @@ def index():
         try:
             q = parse_upload(upload.read(), name)
         except QuestionnaireError as failure:
-            errors = [str(e) for e in failure.errors] or [
+            errors = [e.translated(_) for e in failure.errors] or [
                 _("The file is larger than %(n)d KB.", n=MAX_DEFINITION_BYTES // 1024)]
         except SpreadsheetError as failure:
             errors = [spreadsheet_message(failure)]

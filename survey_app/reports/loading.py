@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 
-from analysis.assessment import checklist_totals
+from analysis.assessment import checklist_findings, checklist_totals
 from analysis.data import (
     GROUP_COLUMNS,
     ORG_COLUMNS,
@@ -31,7 +31,8 @@ from analysis.data import (
     specs_from_definitions,
 )
 
-__all__ = ["load_campaign", "load_checklist_totals", "load_comments"]
+__all__ = ["load_campaign", "load_checklist_findings", "load_checklist_totals",
+           "load_comments"]
 
 
 def _engine(engine_or_url: Engine | str) -> Engine:
@@ -328,11 +329,30 @@ def load_comments(
     return comments_from_answers(frame, fields)
 
 
+def _checklist_answers(engine_or_url: Engine | str, campaign_code: str
+                       ) -> tuple[pd.DataFrame, dict[int, Any]]:
+    """The counted answers of a checklist campaign (a named rater's superseded revisions
+    left out: only the current one counts) and the definitions of their versions."""
+    eng = _engine(engine_or_url)
+    with eng.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT o.code, r.questionnaire_version_id, r.answers FROM responses r "
+            "JOIN campaigns c ON c.id = r.campaign_id "
+            "JOIN organisations o ON o.id = r.target_id "
+            "WHERE c.code = :code AND r.id NOT IN "
+            "(SELECT s.response_id FROM submissions s WHERE NOT s.current) "
+            "ORDER BY r.id"), {"code": campaign_code}).fetchall()
+        definitions = _definitions(conn, {int(r[1]) for r in rows})
+    answers = pd.DataFrame(rows, columns=["unit_code", "questionnaire_version_id", "answers"])
+    answers["answers"] = answers["answers"].map(_json)
+    return answers, definitions
+
+
 def load_checklist_totals(engine_or_url: Engine | str, campaign_code: str) -> pd.DataFrame:
     """Assessors' checklist totals (第三方评议) per target unit of a campaign, 0-100.
 
-    Reads the campaign's answers and its versions' definitions, and scores them with
-    :func:`analysis.assessment.checklist_totals`.
+    Reads the campaign's counted answers (each assessor's current revision) and its
+    versions' definitions, and scores them with :func:`analysis.assessment.checklist_totals`.
 
     Returns
     -------
@@ -343,14 +363,12 @@ def load_checklist_totals(engine_or_url: Engine | str, campaign_code: str) -> pd
     ValueError
         A version of the campaign without checklist points.
     """
-    eng = _engine(engine_or_url)
-    with eng.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT o.code, r.questionnaire_version_id, r.answers FROM responses r "
-            "JOIN campaigns c ON c.id = r.campaign_id "
-            "JOIN organisations o ON o.id = r.target_id "
-            "WHERE c.code = :code ORDER BY r.id"), {"code": campaign_code}).fetchall()
-        definitions = _definitions(conn, {int(r[1]) for r in rows})
-    answers = pd.DataFrame(rows, columns=["unit_code", "questionnaire_version_id", "answers"])
-    answers["answers"] = answers["answers"].map(_json)
+    answers, definitions = _checklist_answers(engine_or_url, campaign_code)
     return checklist_totals(answers, definitions, campaign_code=campaign_code)
+
+
+def load_checklist_findings(engine_or_url: Engine | str, campaign_code: str) -> pd.DataFrame:
+    """Assessors' findings per indicator and target unit of a checklist campaign
+    (:func:`analysis.assessment.checklist_findings`), current revisions only."""
+    answers, definitions = _checklist_answers(engine_or_url, campaign_code)
+    return checklist_findings(answers, definitions, campaign_code=campaign_code)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -40,14 +41,18 @@ from survey_app.models import (
     User,
 )
 from survey_app.permissions import can_view
-from survey_app.questionnaire_versions import questionnaire_of
+from survey_app.questionnaire_versions import is_checklist, questionnaire_of
 from survey_app.release_policy import (
     figures_released,
     is_rolling,
     period_range,
     released_periods,
 )
-from survey_app.reports.loading import load_campaign
+from survey_app.reports.loading import (
+    load_campaign,
+    load_checklist_findings,
+    load_checklist_totals,
+)
 
 DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
 PAGE_ROLES = (*DASHBOARD_ROLES, Role.EVALUATOR)
@@ -210,6 +215,88 @@ def campaign_report(campaign: Campaign, rater_group: str | None = None,
             return None
 
     return _reports.get(key, make)
+
+
+@dataclass
+class ChecklistReport:
+    """An assessors' checklist campaign (第三方评议): no satisfaction scale, so no
+    :class:`CampaignReport`; the checklist total (0-100) and the findings per indicator of
+    each target unit. Assessors are named raters: no minimum group size applies."""
+
+    units: pd.DataFrame  # by unit id: code, name, kind, path, parent, n, total, veto_failed
+    findings: pd.DataFrame  # unit_code, item, label, points, veto, n, met
+    assessors: int
+
+    def in_subtree(self, root: Organisation) -> pd.DataFrame:
+        """Target units at or below ``root``, best total first, ranked; a unit with a failed
+        veto item (一票否决) fails whatever its points, so it is listed last, unranked."""
+        table = self.units[self.units["path"].str.startswith(root.path)].copy()
+        table["vetoed"] = table["veto_failed"] > 0
+        table = table.sort_values(["vetoed", "checklist_total", "code"],
+                                  ascending=[True, False, True])
+        ranked = table["checklist_total"].where(~table["vetoed"])
+        table["rank"] = ranked.rank(method="min", ascending=False)
+        return table
+
+    def unit(self, org: Organisation) -> pd.Series | None:
+        return self.units.loc[org.id] if org.id in self.units.index else None
+
+    def unit_findings(self, org: Organisation) -> list[dict]:
+        return self.findings[self.findings["unit_code"] == org.code].to_dict("records")
+
+
+def checklist_campaign(campaign: Campaign) -> bool:
+    return bool(campaign.rater_groups) and all(
+        is_checklist(g.questionnaire_version) for g in campaign.rater_groups)
+
+
+def checklist_report(campaign: Campaign, language: str | None = None
+                     ) -> ChecklistReport | None:
+    """The checklist campaign's totals and findings (cached per data version); None when
+    the campaign is not a checklist campaign, has no counted answers, or its figures are not
+    released yet (named assessors, but the same rule for every campaign: nothing moves
+    while answers arrive)."""
+    if not checklist_campaign(campaign) or not figures_released(campaign):
+        return None
+    language = language or lang()
+    key = (data_version(campaign), "checklist", language)
+
+    def make() -> ChecklistReport | None:
+        totals = load_checklist_totals(db.engine, campaign.code)
+        if totals.empty:
+            return None
+        orgs = db.session.execute(select(
+            Organisation.id, Organisation.code, Organisation.name, Organisation.kind,
+            Organisation.path, Organisation.parent_id).where(
+            Organisation.code.in_(list(totals.index)))).all()
+        units = pd.DataFrame(orgs, columns=["id", "code", "name", "kind", "path", "parent_id"])
+        parents = dict(db.session.execute(select(Organisation.id, Organisation.name).where(
+            Organisation.id.in_({int(p) for p in units["parent_id"].dropna()}))).all())
+        units["parent"] = units["parent_id"].map(lambda p: parents.get(p, ""))
+        units = units.join(totals, on="code").set_index("id")
+        labels = {}
+        for g in campaign.rater_groups:
+            for q in questionnaire_of(g.questionnaire_version).questions():
+                for it in q.items if q.type == "checklist" else ():
+                    labels.setdefault(it.id, (it.label.en or it.label.zh) if language == "en"
+                                      else it.label.zh)
+        findings = load_checklist_findings(db.engine, campaign.code)
+        findings["label"] = findings["item"].map(lambda i: labels.get(i, i))
+        assessors = db.session.scalar(
+            select(func.count(func.distinct(Assignment.rater_user_id)))
+            .join(Submission, Submission.assignment_id == Assignment.id)
+            .where(Assignment.campaign_id == campaign.id, Submission.current.is_(True)))
+        return ChecklistReport(units=units, findings=findings, assessors=int(assessors or 0))
+
+    return _reports.get(key, make)
+
+
+def unit_scope(report: CampaignReport, org: Organisation) -> tuple[bool, int]:
+    """What a unit's figures cover: whether the unit itself was evaluated (has responses
+    as a target), and how many evaluated units below it its pooled figures also hold."""
+    targets = report.units[report.units["is_target"].astype(bool)]
+    below = targets["path"].str.startswith(org.path) & (targets.index != org.id)
+    return bool(org.id in targets.index), int(below.sum())
 
 
 def comments(campaign: Campaign, report: CampaignReport):

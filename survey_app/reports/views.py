@@ -114,6 +114,10 @@ def overview(code: str):
     ctx = {"campaign": campaign, "root": root, "form": form, "report": report,
            "args": _args(), "raw": can_download_raw(current_user)}
     if report is None:
+        checklist = U.checklist_report(campaign)
+        if checklist is not None:
+            return render_template("reports/overview.html", checklist=checklist,
+                                   checklist_table=checklist.in_subtree(root), **ctx)
         return render_template("reports/overview.html", **ctx)
     fig = R.overview_figures(report, root.id)
     table = R.unit_table(report, root.id, level)
@@ -156,10 +160,19 @@ def unit(code: str, unit_code: str):
            "args": _args(unit=org.code), "raw": can_download_raw(current_user),
            "dashboards": current_user.role != Role.EVALUATOR}
     if report is None:
+        checklist = U.checklist_report(campaign)
+        if checklist is not None:
+            return render_template("reports/unit.html", checklist=checklist,
+                                   checklist_row=checklist.unit(org),
+                                   findings=checklist.unit_findings(org), **ctx)
         return render_template("reports/unit.html", **ctx)
     row = R.unit_summary(report, org.id)
     items = R.item_table(report, org.id)
-    groups = R.group_table(report, org.id) if len(campaign.rater_groups) > 1 else None
+    is_target, below = U.unit_scope(report, org)
+    # an evaluator sees what was said of its own unit, never a pool with units below it
+    own_only = current_user.role == Role.EVALUATOR and below > 0
+    groups = (R.group_table(report, org.id) if len(campaign.rater_groups) > 1 or own_only
+              else None)
     comments = []
     if not bool(row["suppressed"]):
         comments = R.comments_for(report, U.comments(campaign, report), org.id)
@@ -171,7 +184,8 @@ def unit(code: str, unit_code: str):
         groups=None if groups is None else groups.to_dict("records"),
         composite=None if groups is None else groups.attrs.get("composite"),
         comments=comments, ipa=ipa, trend=trend, quadrants=plots.QUADRANT_LABELS,
-        dims=R.dimension_scores(report, org.id), **ctx)
+        dims=R.dimension_scores(report, org.id), is_target=is_target, below=below,
+        own_only=own_only, **ctx)
 
 
 @bp.get("/<code>/heatmap")

@@ -107,7 +107,7 @@ def test_bad_input_is_a_clear_400_that_keeps_the_form(demo, run):
     r = _file(unit_admin, reason="我们不同意", evidence=(io.BytesIO(b"MZ\x90\x00"), "virus.exe"))
     assert r.status_code == 400
     html = r.get_data(as_text=True)
-    assert "only PDF, PNG, JPEG and XLSX files are accepted" in html and "我们不同意" in html
+    assert "只接受 PDF、PNG、JPEG 和 XLSX 文件" in html and "我们不同意" in html
     r = _file(unit_admin, subject="veto", veto_item="", reason="理由")
     assert r.status_code == 400
     with demo.app_context():

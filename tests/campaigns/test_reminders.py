@@ -72,3 +72,35 @@ def test_no_reminder_without_sending(demo, open_cross, client, auth):
     auth.login("evaluator_g01", "demo-eval-2026")
     html = client.get("/evaluations/").get_data(as_text=True)
     assert 'class="badge"' not in html and "notice-reminder" not in html
+
+
+def test_reminder_notices_as_a_pdf_one_page_per_rater(demo, open_cross, client, auth):
+    import io
+
+    from pypdf import PdfReader
+
+    from survey_app.campaigns.queries import behind_schedule
+
+    with demo.app_context():
+        first = db.session.scalars(select(Assignment).where(
+            Assignment.campaign_id == open_cross).order_by(Assignment.id)).first()
+        first.due_on = today() - timedelta(days=1)
+        db.session.commit()
+        raters, _members = behind_schedule(db.session.get(Campaign, open_cross), None, today())
+        names = [r.name for r in raters]
+        late = next(r.name for r in raters if r.overdue)
+    auth.login("admin", "demo-admin-2026")
+    page = client.get(f"/campaigns/{open_cross}/reminders").get_data(as_text=True)
+    assert f"/campaigns/{open_cross}/reminders.pdf" in page
+    response = client.get(f"/campaigns/{open_cross}/reminders.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.data))
+    assert len(pdf.pages) == len(names) >= 2
+    texts = [p.extract_text() for p in pdf.pages]
+    for name, text in zip(names, texts, strict=True):
+        assert name in text and "催办通知" in text and "我的评议" in text
+    assert any(late in t and "已过截止日期" in t for t in texts)
+    assert "http://localhost/auth/login" in texts[0]
+    auth.logout()
+    auth.login("evaluator_g01", "demo-eval-2026")
+    assert client.get(f"/campaigns/{open_cross}/reminders.pdf").status_code == 403

@@ -40,7 +40,8 @@ def test_cli_validate_library_is_clean(runner):
     assert result.output.strip() == "ok"
 
 
-def test_cli_validate_prints_every_error_with_file_and_line(runner, tmp_path):
+def test_cli_validate_prints_every_error_with_file_and_line(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("PINGJIA_LANG", "en")
     path = tmp_path / "broken.yaml"
     path.write_text(BROKEN, encoding="utf-8")
     result = runner.invoke(args=["questionnaire", "validate", str(tmp_path)])

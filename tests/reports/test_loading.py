@@ -18,7 +18,12 @@ from sqlalchemy import create_engine, text
 
 from analysis.data import campaign_from_columns
 from survey_app.reports import loading
-from survey_app.reports.loading import load_campaign, load_checklist_totals, load_comments
+from survey_app.reports.loading import (
+    load_campaign,
+    load_checklist_findings,
+    load_checklist_totals,
+    load_comments,
+)
 from tests.analysis.conftest import (
     GROUPS,
     ORGANISATIONS,
@@ -53,6 +58,8 @@ def schema_sql(blob: str, boolean: str, json_type: str = "TEXT") -> list[str]:
         "REFERENCES rater_groups(id), questionnaire_version_id INTEGER REFERENCES "
         f"questionnaire_versions(id), submitted_on DATE, answers {json_type}, "
         f"item_values {blob})",
+        "CREATE TABLE submissions (id INTEGER PRIMARY KEY, response_id VARCHAR(36) "
+        f"REFERENCES responses(id), current {boolean})",
     ]
 
 
@@ -265,6 +272,18 @@ def test_checklist_totals_are_read_from_the_answers(campaign_engine):
         "G1": {"checklist_total": 70.0, "n": 2, "veto_failed": 1},
     }
     assert load_checklist_totals(campaign_engine, "NOPE").empty
+    findings = load_checklist_findings(campaign_engine, "C2026").set_index(["unit_code", "item"])
+    assert findings.loc[("G1", "a"), ["n", "met"]].tolist() == [2, 1]
+    assert findings.loc[("D2", "a"), ["n", "met"]].tolist() == [1, 0]
+    assert bool(findings.loc[("G1", "a"), "veto"]) and findings.loc[("G1", "b"), "points"] == 40
+
+    # An assessor who revised: only the current revision counts (G1's second response
+    # superseded by its first, so G1 is one assessment of 100, veto met).
+    with campaign_engine.begin() as conn:
+        conn.execute(text("INSERT INTO submissions VALUES (1, :old, :f), (2, :new, :t)"),
+                     {"old": response_id(1), "new": response_id(0), "f": False, "t": True})
+    totals = load_checklist_totals(campaign_engine, "C2026")
+    assert totals.loc["G1"].to_dict() == {"checklist_total": 100.0, "n": 1, "veto_failed": 0}
 
 
 def test_the_loader_refuses_what_is_not_a_database():
