@@ -167,7 +167,6 @@ def load_demo(campaigns: bool = True) -> DemoReport:
     from demo.campaigns import load_demo_campaigns
 
     report.responses_created += load_demo_campaigns() or 0
-    load_demo_assessment()
     from demo.partnering import load_demo_partnering
 
     load_demo_partnering()
@@ -175,4 +174,6 @@ def load_demo(campaigns: bool = True) -> DemoReport:
     from demo.improvement import load_demo_improvement
 
     load_demo_improvement()
+    # last: its partnering and follow-through figures are computed from the records above
+    load_demo_assessment()
     return report
