@@ -229,7 +229,8 @@ def _scores(scheme: Any, points: Mapping[str, np.ndarray], n: int) -> dict[str, 
             bonus += np.nan_to_num(points[ind.key], nan=0.0)
     bonus = np.minimum(bonus, scheme.bonus_max)
     # an optional (bonus) indicator that does not apply is not missing: it adds nothing
-    missing_masks = [np.isnan(points[i.key]) & (not getattr(i, "optional", False)) for i in scheme.indicators]
+    missing_masks = [np.isnan(points[i.key]) & (not getattr(i, "optional", False))
+                     for i in scheme.indicators]
     any_missing = np.any(missing_masks, axis=0) if missing_masks else np.zeros(n, dtype=bool)
     base_missing = (np.any([np.isnan(points[i.key]) for i in base], axis=0) if base
                     else np.zeros(n, dtype=bool))
