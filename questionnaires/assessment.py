@@ -37,7 +37,7 @@ from typing import Any
 
 from .checking import Checker, QuestionnaireError, ValidationError, is_number, join, line_of
 from .parts import Text
-from .vocabulary import CampaignKind
+from .vocabulary import CampaignKind, HonourLevel
 from .yamlio import MAX_BYTES, YamlProblem, load_yaml
 
 SOURCE_TYPES = ("satisfaction", "participation", "composite", "objective", "checklist")
@@ -181,6 +181,9 @@ class Honour:
     minimums: tuple[tuple[str, float], ...] = ()
     participation_minimum: bool = True
     requires: tuple[str, ...] = ()
+    #: the honours register's level this honour is recorded at (``HonourLevel``), when the
+    #: awarding union confirms the engine's recommendation
+    level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -591,7 +594,13 @@ def _honours(c: Checker, d: Mapping, grade_keys: set[str], figures: set[str]) ->
     honours: list[Honour] = []
     for p, m in _entries(c, d, "honours", "honour", "an honour"):
         c.keys(m, {"key", "name", "grades", "min_score", "minimums", "participation_minimum",
-                   "requires"}, p, "an honour", required={"key", "name", "grades"})
+                   "requires", "level"}, p, "an honour", required={"key", "name", "grades"})
+        level = m.get("level")
+        if level is not None and level not in {lv.value for lv in HonourLevel}:
+            c.err(join(p, "level"), line_of(m, "level"),
+                  f"unknown honour level {level!r} "
+                  f"(use {', '.join(lv.value for lv in HonourLevel)})")
+            level = None
         k, t = c.ident(m, "key", p, required=False), c.text(m, "name", p)
         gs = m.get("grades")
         if not isinstance(gs, list) or not gs or any(g not in grade_keys for g in gs):
@@ -608,7 +617,7 @@ def _honours(c: Checker, d: Mapping, grade_keys: set[str], figures: set[str]) ->
         if k and t:
             honours.append(Honour(
                 k, t, tuple(gs), c.number(m, "min_score", p, lo=0), tuple(mins),
-                c.boolean(m, "participation_minimum", p, True), tuple(req)))
+                c.boolean(m, "participation_minimum", p, True), tuple(req), level))
     return honours
 
 

@@ -5,6 +5,7 @@ Importing this package registers every model with the metadata, which Alembic an
 """
 
 import survey_app.models.assessment  # noqa: F401 - registers the assessment tables
+import survey_app.models.honour_review  # noqa: F401 - registers the honour thresholds
 import survey_app.models.improvement  # noqa: F401 - registers the improvement tables
 import survey_app.models.partnering  # noqa: F401 - registers the partnering tables
 from survey_app.models.appeal import Appeal, AppealStatus, AppealSubject

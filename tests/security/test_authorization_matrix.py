@@ -55,7 +55,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "token": foreign.link_token, "user_id": foreign.user_id, "appeal_id": foreign.appeal_id,
         "pair_id": foreign.pair_id, "activity_id": foreign.activity_id,
         "note_id": foreign.note_id, "action_id": foreign.action_id,
-        "action_note_id": foreign.action_note_id,
+        "action_note_id": foreign.action_note_id, "honour_id": foreign.honour_id,
     }
 
 
