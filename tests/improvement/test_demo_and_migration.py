@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
@@ -71,3 +72,45 @@ def test_demo_actions_of_g01(app, tmp_path):
     html = app.test_client().get("/u/DEMO-G01/you-said-we-did").get_data(as_text=True)
     assert "已验收" in html and "已逾期" in html
     assert "该事项已列入企业行政年度计划" not in html  # dismissals are for the upper union
+
+
+def test_demo_public_page_of_g01_shows_before_and_after(app, tmp_path):
+    """DEMO-G01's mid-year evaluation (DEMO-G01-2026) is published after its actions were
+    done: each verified item action shows its before and after, equal to the two-proportion
+    test of analysis.trends on the published counts, and the page shows what changed."""
+    import numpy as np
+
+    from analysis import trends
+    from survey_app.improvement import queries as q
+
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    with app.app_context():
+        from demo import load_demo
+
+        load_demo()
+    with app.test_request_context():
+        g01 = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-G01"))
+        verified = db.session.scalars(select(ImprovementAction).where(
+            ImprovementAction.organisation_id == g01.id,
+            ImprovementAction.status == "verified")).all()
+        assert len(verified) == 2
+        page = q.public_page(g01)
+        assert page.latest.campaign.code == "DEMO-G01-2026"
+        assert page.previous.campaign.code == "DEMO-MEMBER-2025"
+        assert len(page.changes()) >= 3
+        shown = 0
+        for action in verified:
+            effect = q.effect_of(action)
+            assert effect is not None and effect.campaign.code == "DEMO-G01-2026"
+            if action.source_kind != "item":
+                continue
+            a = page.previous.items.set_index("item").loc[action.source_ref]
+            b = page.latest.items.set_index("item").loc[action.source_ref]
+            _, p = trends.two_proportion_z(np.array([a["n_satisfied"]]), np.array([a["n_valid"]]),
+                                           np.array([b["n_satisfied"]]), np.array([b["n_valid"]]))
+            assert (effect.before, effect.after) == pytest.approx((a["rate"], b["rate"]))
+            assert effect.p_value == pytest.approx(float(p[0]))
+            shown += 1
+        assert shown >= 1
+    html = app.test_client().get("/u/DEMO-G01/you-said-we-did").get_data(as_text=True)
+    assert "会员评家回头看" in html or "2026" in html
