@@ -1,6 +1,7 @@
-"""The honours-review migration upgrades a database holding the demo tree, accounts and an
-honour without losing a row; the honour keeps its status with an empty reason, and the
-migration goes down again."""
+"""The migration of honours review and 建家 projects upgrades a database holding the demo
+tree, accounts, an honour and an improvement action without losing a row; the honour keeps
+its status with an empty reason, the action serves no project, and the migration goes down
+again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from tests.app.test_migrations import empty_database_url  # noqa: F401 - fixture
 
 REVISION = "a7d3c9e5f180"
 PREVIOUS = "f2a6c8e1d053"
-TABLES = ("organisations", "users", "honours", "audit_log")
+TABLES = ("organisations", "users", "honours", "improvement_actions", "audit_log")
+NEW = {"honour_review_thresholds", "home_projects", "home_project_tasks"}
 
 
 def _counts() -> dict[str, int]:
@@ -28,7 +30,7 @@ def test_upgrade_keeps_the_demo_data_and_goes_down_again(empty_database_url):  #
     app = create_app(TestConfig(empty_database_url))
     with app.app_context():
         upgrade(revision=PREVIOUS)
-        assert "honour_review_thresholds" not in inspect(db.engine).get_table_names()
+        assert not NEW & set(inspect(db.engine).get_table_names())
         load_demo(campaigns=False)
         db.session.remove()
         with db.engine.begin() as conn:  # an honour as the previous schema stores it
@@ -38,17 +40,26 @@ def test_upgrade_keeps_the_demo_data_and_goes_down_again(empty_database_url):  #
                 "SELECT g.id, 'city', 2024, c.id, '东工发〔2024〕8号', '', 3, 'valid', "
                 "CURRENT_TIMESTAMP FROM organisations g, organisations c "
                 "WHERE g.code = 'DEMO-G02' AND c.code = 'DEMO-CITY'"))
+            conn.execute(text(
+                "INSERT INTO improvement_actions (organisation_id, source_kind, source_ref, "
+                "source_label, title, description, owner_name, milestones, status, "
+                "dismissed_reason, created_on, created_at) SELECT id, 'manual', '', '', "
+                "'会员座谈', '', '张三', '', 'planned', '', CURRENT_DATE, CURRENT_TIMESTAMP "
+                "FROM organisations WHERE code = 'DEMO-G01'"))
         before = _counts()
         assert before["organisations"] > 50 and before["honours"] == 1
+        assert before["improvement_actions"] == 1
         upgrade(revision=REVISION)
-        assert "honour_review_thresholds" in inspect(db.engine).get_table_names()
+        assert NEW <= set(inspect(db.engine).get_table_names())
         assert _counts() == before
         with db.engine.connect() as conn:
             row = conn.execute(text(
                 "SELECT status, status_note, assessment_run_id FROM honours")).one()
+            action = conn.execute(text("SELECT title, project_id FROM improvement_actions")).one()
         assert tuple(row) == ("valid", "", None)
+        assert tuple(action) == ("会员座谈", None)
         downgrade(revision=PREVIOUS)
-        assert "honour_review_thresholds" not in inspect(db.engine).get_table_names()
+        assert not NEW & set(inspect(db.engine).get_table_names())
         assert _counts() == before
         db.session.remove()
         db.engine.dispose()

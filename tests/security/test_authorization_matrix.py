@@ -56,6 +56,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "pair_id": foreign.pair_id, "activity_id": foreign.activity_id,
         "note_id": foreign.note_id, "action_id": foreign.action_id,
         "action_note_id": foreign.action_note_id, "honour_id": foreign.honour_id,
+        "project_id": foreign.project_id, "task_id": foreign.task_id,
     }
 
 
@@ -161,6 +162,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("comments.queue", f"/comments/{world.campaign_id}"),
         ("appeals.detail", f"/appeals/{world.appeal_id}"),
         ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
+        ("improvement.project", f"/improvement/project/{world.project_id}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint
