@@ -208,6 +208,27 @@ def _reopened(lead: Organisation, partner: Organisation) -> Pair | None:
                                                 Pair.partner_id == partner.id))
 
 
+def decline_proposal(user: Any, *, upper: Organisation, lead: Organisation,
+                     partner: Organisation) -> Pair:
+    """The upper union declines a pair the matching helper proposed: it is stored as declined
+    and never proposed again (until someone proposes the pair by hand)."""
+    if not permissions.can_supervise(user, upper):
+        raise NotAllowed(_("Only the upper union declines the helper's proposals."))
+    if not (lead.is_within(upper) and partner.is_within(upper)):
+        raise NotAllowed(_("Both unions must lie in your union's subtree."))
+    pair = _reopened(lead, partner)
+    if pair is not None and pair.state != "declined":
+        raise Conflict(_("These two unions are, or were, paired; the proposal cannot be "
+                         "declined."))
+    if pair is None:
+        pair = Pair(lead_id=lead.id, partner_id=partner.id, upper_id=upper.id, state="declined")
+        db.session.add(pair)
+    db.session.flush()
+    record("partnering.proposal_declined", "pair", pair.id, user, lead=lead.code,
+           partner=partner.code, upper=upper.code)
+    return pair
+
+
 def propose_pair(user: Any, *, lead: Organisation, partner: Organisation,
                  upper: Organisation | None = None) -> Pair:
     """A new pair awaiting both confirmations. The side that proposes has confirmed it.

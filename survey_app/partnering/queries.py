@@ -326,7 +326,11 @@ def proposals(upper: Organisation, year: int) -> tuple[pd.DataFrame, Campaign | 
     leads, candidates, existing, campaign = matching_frames(upper, year)
     if leads.empty or candidates.empty:
         return pd.DataFrame(columns=["lead_code", "partner_code", "score", "reasons"]), campaign
-    return propose_pairs(leads, candidates, existing), campaign
+    declined = [p for p in db.session.scalars(select(Pair).where(Pair.state == "declined"))
+                if p.upper.is_within(upper) or upper.is_within(p.upper)]
+    declined_pairs = pd.DataFrame({"lead_code": [p.lead.code for p in declined],
+                                   "partner_code": [p.partner.code for p in declined]})
+    return propose_pairs(leads, candidates, existing, declined_pairs=declined_pairs), campaign
 
 
 def reason_text(code: str, value: object, dimension_label=None) -> str:

@@ -401,6 +401,30 @@ def proposal_accept():
     return redirect(url_for("partnering.pair", pair_id=pair.id))
 
 
+@bp.post("/proposals/decline")
+@roles_required(*ADMINS)
+def proposal_decline():
+    upper = _upper()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    lead = queries.org_by_code(request.form.get("lead_code", ""))
+    partner = queries.org_by_code(request.form.get("partner_code", ""))
+    if lead is None or partner is None:
+        abort(404)
+    try:
+        operations.decline_proposal(current_user, upper=upper, lead=lead, partner=partner)
+    except NotAllowed:
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The proposal was declined; it will not be proposed again."), "success")
+    return redirect(url_for("partnering.proposals", org=request.args.get("org")))
+
+
 # --------------------------------------------------------------------------- pairs
 
 
