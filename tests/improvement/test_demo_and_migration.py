@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from survey_app import create_app
 from survey_app.config import TestConfig
 from survey_app.extensions import db
 from survey_app.models import Organisation, User
-from survey_app.models.improvement import ActionNote, ImprovementAction, Notification
+from survey_app.models.improvement import ImprovementAction, Notification
 from tests.app.test_migrations import empty_database_url  # noqa: F401 - fixture
 
 REVISION = "9d3b5efba579"
@@ -34,13 +34,20 @@ def test_upgrade_and_downgrade_on_demo_data(empty_database_url):  # noqa: F811
         assert TABLES <= set(inspect(db.engine).get_table_names())
         g01 = db.session.scalar(select(Organisation).where(Organisation.code == "DEMO-G01"))
         admin = db.session.scalar(select(User).where(User.username == "g01_admin"))
-        action = ImprovementAction(organisation_id=g01.id, source_kind="item", source_ref="q1",
-                                   title="会员座谈", owner_name="张三", owner_unit_id=g01.id,
-                                   due_on=date(2027, 1, 1), status="planned")
-        db.session.add_all([action, ActionNote(action=action, text="进展"),
-                            Notification(user_id=admin.id, kind="action_overdue")])
+        # rows as this revision stores them (today's models have later columns)
+        db.session.execute(text(
+            "INSERT INTO improvement_actions (organisation_id, source_kind, source_ref, "
+            "source_label, title, description, owner_name, owner_unit_id, due_on, milestones, "
+            "status, dismissed_reason, created_on, created_at) VALUES (:g, 'item', 'q1', '', "
+            "'会员座谈', '', '张三', :g, :due, '', 'planned', '', :due, CURRENT_TIMESTAMP)"),
+            {"g": g01.id, "due": date(2027, 1, 1)})
+        db.session.execute(text(
+            "INSERT INTO improvement_action_notes (action_id, at, text, status_from, status_to) "
+            "SELECT id, CURRENT_TIMESTAMP, '进展', '', '' FROM improvement_actions"))
+        db.session.add(Notification(user_id=admin.id, kind="action_overdue"))
         db.session.commit()
-        assert db.session.scalar(select(ImprovementAction.status)) == "planned"
+        assert db.session.execute(text(
+            "SELECT status FROM improvement_actions")).scalar_one() == "planned"
         db.session.remove()
         downgrade(revision=PREVIOUS)
         assert not TABLES & set(inspect(db.engine).get_table_names())
