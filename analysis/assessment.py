@@ -32,7 +32,8 @@ Scores
 ------
 Each indicator's points are rounded to ``decimals`` before adding, and the score is rounded
 again, so grade boundaries are exact (90.0 is 优秀 when the grade's ``min`` is 90). Bonus
-points add ``min(sum of bonus points, bonus_max)`` on top of the base score.
+points add ``min(sum of bonus points, bonus_max)`` on top of the base score. An ``optional``
+bonus indicator whose figure is missing (it does not apply) adds nothing and is not missing.
 """
 
 from __future__ import annotations
@@ -227,7 +228,9 @@ def _scores(scheme: Any, points: Mapping[str, np.ndarray], n: int) -> dict[str, 
         if ind.bonus:
             bonus += np.nan_to_num(points[ind.key], nan=0.0)
     bonus = np.minimum(bonus, scheme.bonus_max)
-    missing_masks = [np.isnan(points[i.key]) for i in scheme.indicators]
+    # an optional (bonus) indicator that does not apply is not missing: it adds nothing
+    missing_masks = [np.isnan(points[i.key]) & (not getattr(i, "optional", False))
+                     for i in scheme.indicators]
     any_missing = np.any(missing_masks, axis=0) if missing_masks else np.zeros(n, dtype=bool)
     base_missing = (np.any([np.isnan(points[i.key]) for i in base], axis=0) if base
                     else np.zeros(n, dtype=bool))

@@ -40,7 +40,7 @@ def _objective_values(code: str, year: int) -> dict[str, float]:
     strength = np.random.default_rng(_seed("strength", code)).uniform(0.0, 1.0)
     rng = np.random.default_rng(_seed("objective", code, year))
     s = float(np.clip(strength + (year - 2025) * 0.05 + rng.normal(0, 0.08), 0, 1))
-    return {
+    values = {
         "frontline_share": round(float(np.clip(0.5 + 0.35 * s + rng.normal(0, 0.05), 0, 1)), 3),
         "contract_coverage": round(float(np.clip(0.6 + 0.35 * s + rng.normal(0, 0.04), 0, 1)), 3),
         "six_haves": float(int(np.clip(round(3 + 3.4 * s + rng.normal(0, 0.5)), 0, 6))),
@@ -49,6 +49,10 @@ def _objective_values(code: str, year: int) -> dict[str, float]:
         "partnering": float(int(max(0, round(10 * s - 3 + rng.normal(0, 2))))),
         "organisation_sound": 0.0 if rng.random() < 0.04 else 1.0,
     }
+    # partnering activities are computed from the confirmed log, never typed (the draw stays
+    # so that the other figures are the same as before)
+    del values["partnering"]
+    return values
 
 
 def _chosen_campaigns(year: int) -> dict[str, str]:

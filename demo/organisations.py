@@ -149,11 +149,13 @@ def _campaign_steps() -> list[tuple[str, Callable[[], Any]]]:
     from demo.partnering import load_demo_partnering
     from demo.surveys import load_demo_surveys
 
+    # the assessment last: its partnering and follow-through figures are computed from the
+    # activity log and the improvement actions
     return [("会员评议", load_demo_surveys),
             ("测评活动", lambda: load_demo_campaigns() or 0),
-            ("考核", load_demo_assessment),
             ("联手兴家", load_demo_partnering),
-            ("整改", load_demo_improvement)]
+            ("整改", load_demo_improvement),
+            ("考核", load_demo_assessment)]
 
 
 def _load_tree_and_accounts(report: DemoReport) -> None:

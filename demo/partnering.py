@@ -11,7 +11,9 @@ hold whenever the demo is loaded:
 - DEMO-G14 (national) → DEMO-G13 and → DEMO-G15: active, the latest activity of the second
   still unconfirmed;
 - DEMO-G27 (city) → DEMO-G26: lapsed, nothing confirmed since pairing seven months ago;
-- DEMO-G05, DEMO-G14 and DEMO-G27 are below their targets.
+- DEMO-G05, DEMO-G14 and DEMO-G27 are below their targets;
+- the city federation's thresholds for keeping an honour (动态管理), for 2025 and this year:
+  member satisfaction 85 %, participation 30 %, assessment score 80.
 
 Idempotent: nothing is added once the register holds a demo honour.
 """
@@ -29,6 +31,7 @@ from sqlalchemy import select
 from survey_app.dates import today
 from survey_app.extensions import db
 from survey_app.models import Organisation
+from survey_app.models.honour_review import HonourReviewThresholds
 from survey_app.models.partnering import (
     RECHECK_YEARS,
     Activity,
@@ -162,5 +165,9 @@ def load_demo_partnering() -> int:
     _activity(second, _months_ago(2), 5)
     _activity(second, _months_ago(0, 1), 6, confirmed=False)
     _pair("DEMO-G27", "DEMO-G26", "DEMO-D03", "confirmed", _months_ago(7, 1))
+    for year in sorted({2025, today().year}):
+        db.session.add(HonourReviewThresholds(upper=city, year=year, scheme_key="default",
+                                              min_satisfaction=0.85, min_participation=0.30,
+                                              min_score=80.0))
     db.session.commit()
     return 9

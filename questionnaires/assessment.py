@@ -37,7 +37,7 @@ from typing import Any
 
 from .checking import Checker, QuestionnaireError, ValidationError, is_number, join, line_of
 from .parts import Text
-from .vocabulary import CampaignKind
+from .vocabulary import CampaignKind, HonourLevel
 from .yamlio import MAX_BYTES, YamlProblem, load_yaml
 
 SOURCE_TYPES = ("satisfaction", "participation", "composite", "objective", "checklist")
@@ -45,6 +45,11 @@ OBJECTIVE_KINDS = ("rate", "count", "number", "boolean")
 SATISFACTION_MEASURES = ("overall_index", "satisfaction_rate")
 RATE_MEASURES = ("satisfaction_rate", "participation_rate")
 MANDATORY_EFFECTS = ("no_honours", "cap_grade")
+#: Objective indicators Pingjia computes from its own records instead of having them typed:
+#: ``partnering_activities`` counts a unit's confirmed 联手兴家 activities in the year (either
+#: side of a pair); ``action_follow_through`` is the share of the unit's 整改 actions due in
+#: the year that were done by their due date and verified (none due: not applicable).
+COMPUTED_OBJECTIVES = ("partnering_activities", "action_follow_through")
 
 
 class SchemeError(QuestionnaireError):
@@ -112,6 +117,9 @@ class Indicator:
     source: Source
     rule: Rule
     bonus: bool = False
+    #: a bonus indicator whose figure may not apply (e.g. no action was due): missing gives
+    #: no bonus points and is neither flagged nor held against honours
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,13 +133,16 @@ class CampaignSlot:
 
 @dataclass(frozen=True)
 class ObjectiveDef:
-    """An objective indicator entered by the upper-level union (with evidence)."""
+    """An objective indicator entered by the upper-level union (with evidence), or computed
+    by Pingjia (``computed``, one of :data:`COMPUTED_OBJECTIVES`); a value typed for a
+    computed indicator overrides it, with a reason."""
 
     key: str
     name: Text
     kind: str
     min: float | None = None
     max: float | None = None
+    computed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +181,9 @@ class Honour:
     minimums: tuple[tuple[str, float], ...] = ()
     participation_minimum: bool = True
     requires: tuple[str, ...] = ()
+    #: the honours register's level this honour is recorded at (``HonourLevel``), when the
+    #: awarding union confirms the engine's recommendation
+    level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -420,8 +434,8 @@ def _objectives(c: Checker, d: Mapping) -> dict[str, ObjectiveDef]:
     objectives: dict[str, ObjectiveDef] = {}
     for p, m in _entries(c, d, "objective_indicators", "objective indicator",
                          "an objective indicator"):
-        c.keys(m, {"key", "name", "kind", "min", "max"}, p, "an objective indicator",
-               required={"key", "name", "kind"})
+        c.keys(m, {"key", "name", "kind", "min", "max", "computed"}, p,
+               "an objective indicator", required={"key", "name", "kind"})
         k = c.ident(m, "key", p, required=False)
         kind = m.get("kind")
         if kind not in OBJECTIVE_KINDS:
@@ -435,9 +449,14 @@ def _objectives(c: Checker, d: Mapping) -> dict[str, ObjectiveDef]:
             lo, hi = 0, 1
         if lo is not None and hi is not None and lo > hi:
             c.err(p, line_of(m), "min is above max")
+        computed = m.get("computed")
+        if computed is not None and computed not in COMPUTED_OBJECTIVES:
+            c.err(join(p, "computed"), line_of(m, "computed"),
+                  f"unknown computed figure {computed!r} (use {', '.join(COMPUTED_OBJECTIVES)})")
+            computed = None
         t = c.text(m, "name", p)
         if k and t and kind in OBJECTIVE_KINDS:
-            objectives[k] = ObjectiveDef(k, t, kind, lo, hi)
+            objectives[k] = ObjectiveDef(k, t, kind, lo, hi, computed)
     return objectives
 
 
@@ -445,19 +464,23 @@ def _indicators(c: Checker, d: Mapping, slots: Mapping[str, CampaignSlot],
                 objectives: Mapping[str, ObjectiveDef]) -> list[Indicator]:
     indicators: list[Indicator] = []
     for p, m in _entries(c, d, "indicators", "indicator", "an indicator", required=True):
-        c.keys(m, {"key", "name", "points", "source", "rule", "bonus"}, p, "an indicator",
-               required={"key", "name", "points", "source", "rule"})
+        c.keys(m, {"key", "name", "points", "source", "rule", "bonus", "optional"}, p,
+               "an indicator", required={"key", "name", "points", "source", "rule"})
         k = c.ident(m, "key", p, required=False)
         t = c.text(m, "name", p)
         pts = c.number(m, "points", p, lo=0)
         if pts == 0:
             c.err(join(p, "points"), line_of(m, "points"), "must be positive")
         bonus = c.boolean(m, "bonus", p, False)
+        optional = c.boolean(m, "optional", p, False)
+        if optional and not bonus:
+            c.err(join(p, "optional"), line_of(m, "optional"),
+                  "only a bonus indicator may be optional")
         src = _parse_source(c, m, p, slots, objectives)
         rate = src is not None and (src.is_rate or src.measure == "rate")
         rule = _parse_rule(c, m, p, pts, rate)
         if k and t and pts and src and rule:
-            indicators.append(Indicator(k, t, float(pts), src, rule, bonus))
+            indicators.append(Indicator(k, t, float(pts), src, rule, bonus, optional))
     return indicators
 
 
@@ -571,7 +594,13 @@ def _honours(c: Checker, d: Mapping, grade_keys: set[str], figures: set[str]) ->
     honours: list[Honour] = []
     for p, m in _entries(c, d, "honours", "honour", "an honour"):
         c.keys(m, {"key", "name", "grades", "min_score", "minimums", "participation_minimum",
-                   "requires"}, p, "an honour", required={"key", "name", "grades"})
+                   "requires", "level"}, p, "an honour", required={"key", "name", "grades"})
+        level = m.get("level")
+        if level is not None and level not in {lv.value for lv in HonourLevel}:
+            c.err(join(p, "level"), line_of(m, "level"),
+                  f"unknown honour level {level!r} "
+                  f"(use {', '.join(lv.value for lv in HonourLevel)})")
+            level = None
         k, t = c.ident(m, "key", p, required=False), c.text(m, "name", p)
         gs = m.get("grades")
         if not isinstance(gs, list) or not gs or any(g not in grade_keys for g in gs):
@@ -588,7 +617,7 @@ def _honours(c: Checker, d: Mapping, grade_keys: set[str], figures: set[str]) ->
         if k and t:
             honours.append(Honour(
                 k, t, tuple(gs), c.number(m, "min_score", p, lo=0), tuple(mins),
-                c.boolean(m, "participation_minimum", p, True), tuple(req)))
+                c.boolean(m, "participation_minimum", p, True), tuple(req), level))
     return honours
 
 

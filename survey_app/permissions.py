@@ -387,6 +387,16 @@ def can_supervise(user: Any, upper: Organisation) -> bool:
     return user.role == Role.UNION_ADMIN and own is not None and upper.is_within(own)
 
 
+def can_review_honours(user: Any, upper: Organisation) -> bool:
+    """See the honours re-check list and the recommendations under ``upper``: platform
+    admins, and union admins and analysts of ``upper`` or a unit above it."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = _own_unit(user)
+    return (user.role in (Role.UNION_ADMIN, Role.ANALYST) and own is not None
+            and upper.is_within(own))
+
+
 def pair_side(user: Any, pair: Any) -> str | None:
     """``"lead"`` or ``"partner"`` when ``user`` is an admin of that side of ``pair``."""
     if user.role != Role.UNION_ADMIN or user.organisation_id is None:

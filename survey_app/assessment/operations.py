@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -44,6 +45,7 @@ from survey_app.assessment.queries import (
     STATUS_PREFERENCE,
     assessing_units,
     campaign_candidates,
+    computed_objectives,
 )
 from survey_app.errors import DomainError, NotAllowed, ProblemList, spreadsheet_message
 from survey_app.extensions import db
@@ -89,6 +91,10 @@ def set_objective(scheme: Scheme, year: int, org: Organisation, key: str,
         raise AssessmentError(_("Unknown objective indicator %(key)s.", key=key)) from None
     if value is not None:
         _check_objective_value(spec, value)
+    if spec.computed and value is not None and not (note or "").strip():
+        raise AssessmentError(_(
+            "%(name)s is computed from Pingjia's records; a typed value overrides it and "
+            "needs the reason in the note.", name=text_in(spec.name, str(get_locale() or "zh"))))
     row = db.session.scalar(select(ObjectiveValue).where(
         ObjectiveValue.scheme_key == scheme.key, ObjectiveValue.year == year,
         ObjectiveValue.organisation_id == org.id, ObjectiveValue.indicator == key))
@@ -97,7 +103,8 @@ def set_objective(scheme: Scheme, year: int, org: Organisation, key: str,
         if row is not None:
             db.session.delete(row)
             record("assessment.objective_cleared", "organisation", org.id, user,
-                   scheme=scheme.key, year=year, indicator=key, before=before)
+                   scheme=scheme.key, year=year, indicator=key, before=before,
+                   computed=bool(spec.computed))
         return None
     if row is None:
         row = ObjectiveValue(scheme_key=scheme.key, year=year, organisation_id=org.id,
@@ -107,8 +114,9 @@ def set_objective(scheme: Scheme, year: int, org: Organisation, key: str,
     row.note = (note or "").strip()[:4000]
     row.entered_by_id = getattr(user, "id", None)
     row.entered_at = datetime.now(UTC)
-    record("assessment.objective_set", "organisation", org.id, user, scheme=scheme.key,
-           year=year, indicator=key, value=float(value), note=row.note, before=before)
+    record("assessment.objective_override" if spec.computed else "assessment.objective_set",
+           "organisation", org.id, user, scheme=scheme.key, year=year, indicator=key,
+           value=float(value), note=row.note, before=before)
     return row
 
 
@@ -314,6 +322,33 @@ def objective_frame(scheme: Scheme, year: int) -> pd.DataFrame:
     return frame.pivot(index="unit_code", columns="indicator", values="value").reset_index()
 
 
+def with_computed(scheme: Scheme, year: int, typed: pd.DataFrame, units: list[Organisation]
+                  ) -> tuple[pd.DataFrame, dict[str, dict[str, dict[str, Any]]]]:
+    """The objective inputs with the scheme's computed indicators filled in from Pingjia's
+    records (confirmed partnering activities, verified improvement actions).
+
+    A value typed for a computed indicator is a manual override: it wins, and the returned
+    provenance (``{unit code: {key: {"computed": figure, "override": bool}}}``) says so,
+    so the unit's page can show both.
+    """
+    computed = computed_objectives(scheme, year, units)
+    if not computed:
+        return typed, {}
+    frame = typed.set_index("unit_code")
+    frame = frame.reindex(frame.index.union(pd.Index([o.code for o in units])))
+    frame.index.name = "unit_code"
+    provenance: dict[str, dict[str, dict[str, Any]]] = {}
+    for key, values in computed.items():
+        figure = pd.Series(values, dtype=float).reindex(frame.index)
+        entered = (pd.to_numeric(frame[key], errors="coerce") if key in frame.columns
+                   else pd.Series(np.nan, index=frame.index))
+        frame[key] = entered.where(entered.notna(), figure)
+        for code in values:
+            provenance.setdefault(code, {})[key] = {
+                "computed": _plain(figure.get(code)), "override": bool(pd.notna(entered[code]))}
+    return frame.reset_index(), provenance
+
+
 def veto_frame(scheme: Scheme, year: int) -> pd.DataFrame:
     rows = db.session.execute(
         select(Organisation.code, VetoFinding.item, VetoFinding.reason)
@@ -393,6 +428,7 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
         "kind": [o.kind for o in units],
     })
     inputs = inputs.join(figures, on="unit_code") if len(figures.columns) else inputs
+    objective, computed = with_computed(scheme, year, objective, units)
     results = assess(scheme, inputs, objective, vetoes)
 
     digest_src = json.dumps({
@@ -432,6 +468,7 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
                 "available_max": _plain(rec["available_max"]),
                 "missing": _split(rec["missing"]),
                 "mandatory_failed": _split(rec["mandatory_failed"]),
+                "computed": computed.get(rec["unit_code"], {}),
             },
         })
     if rows:

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from analysis.assessment import shortfalls
 from analysis.spreadsheets import neutralise
 from questionnaires.assessment import Scheme, SchemeError, get_scheme
 from survey_app.answering import text_in
+from survey_app.dates import today
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.models.assessment import (
@@ -26,6 +27,8 @@ from survey_app.models.assessment import (
     ObjectiveValue,
     VetoFinding,
 )
+from survey_app.models.improvement import ACCEPTED, ActionStatus, ImprovementAction
+from survey_app.models.partnering import Activity, Pair
 
 EXPORT_FORMATS = ("csv", "xlsx")
 _FIXED_TIME = datetime(2000, 1, 1)
@@ -185,12 +188,13 @@ def unit_breakdown(scheme: Scheme, run: AssessmentRun, result: AssessmentResult,
     points = details.get("points", {})
     values = details.get("values", {})
     prev_points = ((previous.details or {}).get("points", {}) if previous else {})
+    computed = details.get("computed", {})
     lines = []
     for ind in scheme.indicators:
         p = points.get(ind.key)
         pp = prev_points.get(ind.key)
         lines.append({"indicator": ind, "value": values.get(ind.key), "points": p,
-                      "previous": pp,
+                      "previous": pp, "computed": computed.get(ind.source.objective or ""),
                       "change": None if p is None or pp is None else round(p - pp, 6)})
     row = {f"points:{k}": (float("nan") if v is None else v) for k, v in points.items()}
     peers = peer_results(run, result.organisation)
@@ -292,3 +296,56 @@ def veto_reason_named(scheme: Scheme, text: str | None, lang: str) -> str:
             part = names[key] + (("：" if lang != "en" else ": ") + rest.strip() if sep else "")
         parts.append(part)
     return "; ".join(p for p in parts if p)
+
+
+# --- figures Pingjia computes from its own records -------------------------------------------
+
+def partnering_activity_counts(year: int) -> dict[int, int]:
+    """Confirmed 联手兴家 activities held in ``year``, per unit, on either side of a pair."""
+    rows = db.session.execute(
+        select(Pair.lead_id, Pair.partner_id)
+        .join(Activity, Activity.pair_id == Pair.id)
+        .where(Activity.confirmed_at.is_not(None),
+               Activity.held_on >= date(year, 1, 1), Activity.held_on <= date(year, 12, 31))
+    ).all()
+    counts: dict[int, int] = {}
+    for lead_id, partner_id in rows:
+        counts[lead_id] = counts.get(lead_id, 0) + 1
+        counts[partner_id] = counts.get(partner_id, 0) + 1
+    return counts
+
+
+def follow_through_rates(year: int, on: date | None = None) -> dict[int, float]:
+    """Per unit, the share of its accepted 整改 actions due in ``year`` (and by ``on``, today by
+    default) that were done by their due date and verified. Units with no such action are
+    absent: the figure does not apply to them."""
+    on = on or today()
+    last = min(date(year, 12, 31), on)
+    rows = db.session.execute(
+        select(ImprovementAction.organisation_id, ImprovementAction.status,
+               ImprovementAction.done_on, ImprovementAction.due_on)
+        .where(ImprovementAction.due_on >= date(year, 1, 1), ImprovementAction.due_on <= last,
+               ImprovementAction.status.in_(ACCEPTED))
+    ).all()
+    due: dict[int, int] = {}
+    kept: dict[int, int] = {}
+    for org_id, status, done_on, due_on in rows:
+        due[org_id] = due.get(org_id, 0) + 1
+        if status == ActionStatus.VERIFIED.value and done_on is not None and done_on <= due_on:
+            kept[org_id] = kept.get(org_id, 0) + 1
+    return {org_id: kept.get(org_id, 0) / n for org_id, n in due.items()}
+
+
+def computed_objectives(scheme: Scheme, year: int, units: list[Organisation]
+                        ) -> dict[str, dict[str, float | None]]:
+    """``{objective key: {unit code: value}}`` for the scheme's computed objective indicators;
+    None where the figure does not apply. A unit without activities has 0 activities."""
+    out: dict[str, dict[str, float | None]] = {}
+    for spec in scheme.objectives:
+        if spec.computed == "partnering_activities":
+            counts = partnering_activity_counts(year)
+            out[spec.key] = {o.code: float(counts.get(o.id, 0)) for o in units}
+        elif spec.computed == "action_follow_through":
+            rates = follow_through_rates(year)
+            out[spec.key] = {o.code: rates.get(o.id) for o in units}
+    return out

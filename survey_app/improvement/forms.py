@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     FloatField,
+    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -70,3 +71,37 @@ class NewActionForm(PlanForm):
                                                             "answers.")), Length(max=300)])
     baseline = FloatField(_l("Figure now (optional)"), validators=[Optional()])
     submit = SubmitField(_l("Create action"))
+
+
+class ProjectForm(FlaskForm):
+    """A 建家 project: its goal, what the goal is tied to and the person responsible."""
+
+    title = StringField(_l("Project"), validators=[InputRequired(_l("Name the project.")),
+                                                   Length(max=200)])
+    goal_item = SelectField(_l("Tied to"), validators=[DataRequired()])
+    goal = TextAreaField(_l("Goal"), validators=[Length(max=4000)])
+    owner_name = StringField(_l("Person responsible"),
+                             validators=[InputRequired(_l("Name the person responsible.")),
+                                         Length(max=100)])
+    year = IntegerField(_l("Year"), validators=[InputRequired()])
+    submit = SubmitField(_l("Create the project"))
+
+
+class TaskForm(FlaskForm):
+    title = StringField(_l("Task"), validators=[InputRequired(_l("Describe the task.")),
+                                                Length(max=200)])
+    owner_name = StringField(_l("Person responsible"),
+                             validators=[InputRequired(_l("Name the person responsible.")),
+                                         Length(max=100)])
+    starts_on = DateField(_l("Starts on"), validators=[InputRequired(_l("Give a start date."))])
+    due_on = DateField(_l("Due date"), validators=[InputRequired(_l("Give a due date."))])
+    submit = SubmitField(_l("Add the task"))
+
+
+class LinkActionForm(FlaskForm):
+    action = SelectField(_l("Improvement action"), validators=[DataRequired()])
+    submit = SubmitField(_l("Link to this project"))
+
+
+class ActionForm(FlaskForm):
+    """A bare POST button (mark a task done): CSRF only."""

@@ -30,6 +30,7 @@ from survey_app.models.improvement import (
     ImprovementAction,
     Notification,
 )
+from survey_app.models.project import GOAL_ITEMS, HomeProject, ProjectTask
 from survey_app.permissions import can_manage_actions, can_verify_action
 
 #: Evidence of progress: documents and photos, recognised by content.
@@ -317,3 +318,80 @@ def mark_read(user: Any) -> int:
     for n in unread:
         n.read_at = datetime.now(UTC)
     return len(unread)
+
+
+# ---------------------------------------------------------------- 建家 projects (项目化管理)
+
+
+def create_project(user: Any, org: Organisation, *, year: int, title: str, goal: str,
+                   goal_item: str, owner_name: str) -> HomeProject:
+    """A unit's 建家 project for ``year``, with the person responsible for it."""
+    _require_manage(user, org)
+    title, owner_name = (title or "").strip(), (owner_name or "").strip()
+    if not title:
+        raise ActionProblem(_l("Name the project."), "title")
+    if not owner_name:
+        raise ActionProblem(_l("Name the person responsible."), "owner_name")
+    if goal_item not in dict(GOAL_ITEMS):
+        raise ActionProblem(_l("Choose what the goal is tied to."), "goal_item")
+    if not 2000 <= year <= today().year + 1:
+        raise ActionProblem(_l("The project's year must be this year or next year at the "
+                               "latest."), "year")
+    project = HomeProject(organisation_id=org.id, year=year, title=title[:200],
+                          goal=(goal or "").strip()[:4000], goal_item=goal_item,
+                          owner_name=owner_name[:100], created_by_id=getattr(user, "id", None))
+    db.session.add(project)
+    db.session.flush()
+    record("project.created", "home_project", project.id, user, unit=org.code, year=year,
+           title=project.title, owner=project.owner_name, goal_item=goal_item)
+    return project
+
+
+def add_task(user: Any, project: HomeProject, *, title: str, owner_name: str,
+             starts_on: date, due_on: date) -> ProjectTask:
+    """A dated task of ``project``, down to a person; it starts in the project's year."""
+    _require_manage(user, project.organisation)
+    title, owner_name = (title or "").strip(), (owner_name or "").strip()
+    if not title:
+        raise ActionProblem(_l("Describe the task."), "title")
+    if not owner_name:
+        raise ActionProblem(_l("Name the person responsible."), "owner_name")
+    if starts_on.year != project.year:
+        raise ActionProblem(_l("The task must start in the project's year (%(year)s).",
+                               year=project.year), "starts_on")
+    if due_on < starts_on:
+        raise ActionProblem(_l("The due date cannot be before the start."), "due_on")
+    task = ProjectTask(project=project, title=title[:200], owner_name=owner_name[:100],
+                       starts_on=starts_on, due_on=due_on)
+    db.session.add(task)
+    db.session.flush()
+    record("project.task_added", "home_project", project.id, user, task_id=task.id,
+           title=task.title, owner=task.owner_name, starts_on=starts_on.isoformat(),
+           due_on=due_on.isoformat())
+    return task
+
+
+def complete_task(user: Any, task: ProjectTask, on: date | None = None) -> ProjectTask:
+    _require_manage(user, task.project.organisation)
+    if task.done_on is not None:
+        raise Conflict(_l("This task is already done."))
+    on = on or today()
+    if on < task.starts_on:
+        raise ActionProblem(_l("A task cannot be done before it starts."), "done_on")
+    task.done_on = on
+    db.session.flush()
+    record("project.task_done", "home_project", task.project_id, user, task_id=task.id,
+           done_on=on.isoformat(), on_time=on <= task.due_on)
+    return task
+
+
+def link_action(user: Any, project: HomeProject, action: ImprovementAction) -> None:
+    """Let an accepted improvement action of the same unit serve ``project``."""
+    _require_manage(user, project.organisation)
+    if action.organisation_id != project.organisation_id:
+        raise ActionProblem(_l("Only the unit's own actions serve its projects."), "action")
+    if action.status in (ActionStatus.SUGGESTED.value, ActionStatus.DISMISSED.value):
+        raise ActionProblem(_l("Accept the suggestion before linking it."), "action")
+    action.project_id = project.id
+    db.session.flush()
+    record("project.action_linked", "home_project", project.id, user, action_id=action.id)

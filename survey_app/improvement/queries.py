@@ -22,6 +22,7 @@ from questionnaires.vocabulary import NAMES, ActionSource, ActionStatus
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, CampaignTarget, Organisation
 from survey_app.models.improvement import ACCEPTED, ImprovementAction
+from survey_app.models.project import HomeProject, ProjectTask
 from survey_app.reports.queries import campaign_report, related_campaigns
 
 #: How many weakest items a suggestion list holds per unit.
@@ -345,3 +346,45 @@ def notifications_for(user, limit: int = 100) -> list:
 
     return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
                                    .order_by(Notification.id.desc()).limit(limit)))
+
+
+# ---------------------------------------------------------------- 建家 projects
+
+
+def unit_projects(org: Organisation, year: int | None = None) -> list[HomeProject]:
+    query = select(HomeProject).where(HomeProject.organisation_id == org.id)
+    if year is not None:
+        query = query.where(HomeProject.year == year)
+    return list(db.session.scalars(query.order_by(HomeProject.year.desc(), HomeProject.id)))
+
+
+def project_actions(project: HomeProject) -> list[ImprovementAction]:
+    return list(db.session.scalars(select(ImprovementAction).where(
+        ImprovementAction.project_id == project.id).order_by(ImprovementAction.id)))
+
+
+@dataclass
+class TimelineBar:
+    """One task on the year's timeline: where its bar starts and how long it is, in % of
+    the year, and its state (done, overdue, running, upcoming)."""
+
+    task: ProjectTask
+    left: float
+    width: float
+    state: str
+
+
+def timeline(project: HomeProject, on: date | None = None) -> list[TimelineBar]:
+    """The project's tasks placed on its year (a task running into the next year is cut at
+    the year's end), for the server-rendered timeline."""
+    start, end = date(project.year, 1, 1), date(project.year, 12, 31)
+    days = (end - start).days + 1
+    bars = []
+    for task in project.tasks:
+        first = max(task.starts_on, start)
+        last = min(task.due_on, end)
+        left = (first - start).days / days * 100
+        width = max(((last - first).days + 1) / days * 100, 1.0)
+        bars.append(TimelineBar(task, round(left, 2), round(min(width, 100 - left), 2),
+                                task.state(on)))
+    return bars

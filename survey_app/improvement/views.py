@@ -26,19 +26,31 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from questionnaires.vocabulary import ActionStatus
+from survey_app.dates import today
+from survey_app.errors import DomainError
 from survey_app.extensions import db
 from survey_app.improvement import operations as ops
 from survey_app.improvement import queries as q
 from survey_app.improvement.forms import (
+    ActionForm,
     DismissForm,
+    LinkActionForm,
     NewActionForm,
     PlanForm,
     ProgressForm,
+    ProjectForm,
     SuggestForm,
+    TaskForm,
     VerifyForm,
 )
 from survey_app.models import Organisation, Role
-from survey_app.models.improvement import NEXT_STATUS, ActionNote, ImprovementAction
+from survey_app.models.improvement import (
+    ACCEPTED,
+    NEXT_STATUS,
+    ActionNote,
+    ImprovementAction,
+)
+from survey_app.models.project import GOAL_ITEMS, HomeProject, ProjectTask
 from survey_app.permissions import (
     can_manage_actions,
     can_see_actions,
@@ -56,7 +68,12 @@ WRITERS = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
 @bp.app_context_processor
 def _helpers():
     return {"action_status": q.status_name, "action_source": q.source_name,
-            "action_figure": q.shown}
+            "action_figure": q.shown, "task_state": _task_state}
+
+
+def _task_state(state: str) -> str:
+    return {"done": _("done"), "overdue": _("overdue"), "running": _("under way"),
+            "upcoming": _("not started")}.get(state, state)
 
 
 def _unit(code: str) -> Organisation:
@@ -195,6 +212,148 @@ def new(unit_code: str):
     db.session.commit()
     flash(_("Action saved."), "success")
     return redirect(url_for("improvement.action", action_id=action.id))
+
+
+# ---------------------------------------------------------------- 建家 projects
+
+
+def _project(project_id: int) -> HomeProject:
+    project = db.session.get(HomeProject, project_id)
+    if project is None:
+        abort(404)
+    if not can_see_actions(current_user, project.organisation):
+        abort(403)
+    return project
+
+
+def _project_form() -> ProjectForm:
+    form = ProjectForm(prefix="pr")
+    form.goal_item.choices = GOAL_ITEMS
+    if not _posted():
+        form.year.data = today().year
+    return form
+
+
+def _projects_page(org: Organisation, status: int = 200, form: ProjectForm | None = None):
+    projects = q.unit_projects(org)
+    return render_template(
+        "improvement/projects.html", org=org, projects=projects,
+        timelines={p.id: q.timeline(p) for p in projects},
+        manage=can_manage_actions(current_user, org), form=form or _project_form()), status
+
+
+@bp.get("/improvement/unit/<unit_code>/projects")
+@roles_required(*READERS)
+def projects(unit_code: str):
+    """The unit's 建家 projects, each with its timeline (rendered here, readable on a phone)."""
+    return _projects_page(_unit(unit_code))
+
+
+@bp.post("/improvement/unit/<unit_code>/projects")
+@roles_required(*WRITERS)
+def project_new(unit_code: str):
+    org = _unit(unit_code)
+    _require_manage(org)
+    form = _project_form()
+    if not form.validate_on_submit():
+        return _projects_page(org, 400, form)
+    try:
+        project = ops.create_project(current_user, org, year=form.year.data,
+                                     title=form.title.data, goal=form.goal.data or "",
+                                     goal_item=form.goal_item.data,
+                                     owner_name=form.owner_name.data)
+    except ops.ActionProblem as exc:
+        db.session.rollback()
+        getattr(form, exc.field, form.title).errors = [str(exc)]
+        return _projects_page(db.session.get(Organisation, org.id), 400, form)
+    db.session.commit()
+    flash(_("Project created."), "success")
+    return redirect(url_for("improvement.project", project_id=project.id))
+
+
+def _link_form(project: HomeProject) -> LinkActionForm:
+    form = LinkActionForm(prefix="l")
+    form.action.choices = [(str(a.id), a.title) for a in q.unit_actions(project.organisation)
+                           if a.status in ACCEPTED and a.project_id != project.id]
+    return form
+
+
+def _project_page(project: HomeProject, status: int = 200, task: TaskForm | None = None,
+                  link: LinkActionForm | None = None):
+    return render_template(
+        "improvement/project.html", project=project, org=project.organisation,
+        bars=q.timeline(project), actions=q.project_actions(project),
+        manage=can_manage_actions(current_user, project.organisation),
+        task=task or TaskForm(prefix="t"), link=link or _link_form(project),
+        done=ActionForm()), status
+
+
+@bp.get("/improvement/project/<int:project_id>")
+@roles_required(*READERS)
+def project(project_id: int):
+    return _project_page(_project(project_id))
+
+
+@bp.post("/improvement/project/<int:project_id>/tasks")
+@roles_required(*WRITERS)
+def task_new(project_id: int):
+    project = _project(project_id)
+    _require_manage(project.organisation)
+    form = TaskForm(prefix="t")
+    if not form.validate_on_submit():
+        return _project_page(project, 400, task=form)
+    try:
+        ops.add_task(current_user, project, title=form.title.data,
+                     owner_name=form.owner_name.data, starts_on=form.starts_on.data,
+                     due_on=form.due_on.data)
+    except ops.ActionProblem as exc:
+        db.session.rollback()
+        getattr(form, exc.field, form.title).errors = [str(exc)]
+        return _project_page(db.session.get(HomeProject, project_id), 400, task=form)
+    db.session.commit()
+    flash(_("Task added."), "success")
+    return redirect(url_for("improvement.project", project_id=project.id))
+
+
+@bp.post("/improvement/task/<int:task_id>/done")
+@roles_required(*WRITERS)
+def task_done(task_id: int):
+    task = db.session.get(ProjectTask, task_id)
+    if task is None:
+        abort(404)
+    project = _project(task.project_id)
+    _require_manage(project.organisation)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        ops.complete_task(current_user, task)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Task done."), "success")
+    return redirect(url_for("improvement.project", project_id=project.id))
+
+
+@bp.post("/improvement/project/<int:project_id>/actions")
+@roles_required(*WRITERS)
+def project_link(project_id: int):
+    project = _project(project_id)
+    _require_manage(project.organisation)
+    form = _link_form(project)
+    if not form.validate_on_submit():
+        return _project_page(project, 400, link=form)
+    action = db.session.get(ImprovementAction, int(form.action.data))
+    try:
+        ops.link_action(current_user, project, action)
+    except ops.ActionProblem as exc:
+        db.session.rollback()
+        form.action.errors = [str(exc)]
+        return _project_page(db.session.get(HomeProject, project_id), 400, link=form)
+    db.session.commit()
+    flash(_("Action linked."), "success")
+    return redirect(url_for("improvement.project", project_id=project.id))
 
 
 # ---------------------------------------------------------------- one action

@@ -144,7 +144,7 @@ _SHELLS: dict[tuple[str, str], list[str]] = {}
 #: The per-request values of a blank form page. The shell is rendered with a marker in
 #: their place, and each marker is replaced, escaped, for the member's request. None of
 #: them is kept in the shell: a shell never holds a code, a token or a unit's name.
-_SLOTS = ("csrf", "path", "campaign", "target", "notice")
+_SLOTS = ("csrf", "path", "campaign", "target", "notice", "unit_page")
 _SLOT_MARK = "\x1epingjia-slot-{}\x1e"
 _SLOT_SPLIT = re.compile("\x1epingjia-slot-(\\w+)\x1e")
 
@@ -158,6 +158,7 @@ def _form_page_html(questionnaire: Questionnaire, form: FlaskForm | None, entry:
         form = form_class(questionnaire, lang)(formdata=None)
     show_answer_errors(form, errors)
     context.setdefault("notice_link", _notice_link(entry))
+    context.setdefault("unit_page", _unit_page(entry))
     return render_template(
         "member_surveys/form.html", campaign=entry.campaign, target=entry.target,
         error_count=len(errors), saved=saved, questionnaire=questionnaire, form=form,
@@ -176,6 +177,11 @@ def _notice_link(entry: Entry) -> str:
                            unit_code=entry.target.code)
 
 
+def _unit_page(entry: Entry) -> str:
+    """The unit's 你说我改 page: what it did after its members' last evaluation."""
+    return url_for("improvement.you_said_we_did", unit_code=entry.target.code)
+
+
 def _shell(questionnaire: Questionnaire, entry: Entry) -> list[str] | None:
     """The blank form page of ``questionnaire`` in the member's language, split as
     ``[text, slot, text, slot, ..., text]``; None if the page did not render every slot."""
@@ -188,7 +194,7 @@ def _shell(questionnaire: Questionnaire, entry: Entry) -> list[str] | None:
             replace(entry, campaign=replace(entry.campaign, name=mark["campaign"]),
                     target=replace(entry.target, name=mark["target"])),
             {}, csrf_token=lambda: mark["csrf"], lang_next=mark["path"],
-            notice_link=mark["notice"])
+            notice_link=mark["notice"], unit_page=mark["unit_page"])
         shell = _SLOT_SPLIT.split(html)
         if set(shell[1::2]) != set(_SLOTS):
             shell = []  # a template that hides a slot: render every page in full instead
@@ -208,7 +214,7 @@ def _blank_page(questionnaire: Questionnaire, entry: Entry) -> str:
         return _form_page_html(questionnaire, None, entry, {})
     values = {"csrf": escape(generate_csrf()), "path": escape(request.path),
               "campaign": escape(entry.campaign.name), "target": escape(entry.target.name),
-              "notice": _notice_link(entry)}
+              "notice": _notice_link(entry), "unit_page": escape(_unit_page(entry))}
     return "".join([part if i % 2 == 0 else values[part] for i, part in enumerate(shell)])
 
 
@@ -322,6 +328,7 @@ def member_survey(code: str):
     except DomainError as refusal:
         return refuse(refusal.status, campaign)
     session["submitted"] = _submitted_marker(hashed)
+    session["thanks_unit"] = entry.target.code  # the thank-you page links to its 你说我改
     return redirect(url_for("member_surveys.thanks"))
 
 
@@ -333,8 +340,12 @@ def privacy():
 
 @bp.get("/thanks")
 def thanks():
-    """Shows nothing that links back to the code: no code, number, time or receipt id."""
-    return render_template("member_surveys/thanks.html")
+    """Shows nothing that links back to the code: no code, number, time or receipt id; only
+    the link to the unit's 你说我改 page (the member knows the unit they rated)."""
+    code = session.pop("thanks_unit", None)
+    unit_page = (url_for("improvement.you_said_we_did", unit_code=code)
+                 if isinstance(code, str) and code else None)
+    return render_template("member_surveys/thanks.html", unit_page=unit_page)
 
 
 @bp.route("/o/<token>", methods=["GET", "POST"])
@@ -366,6 +377,7 @@ def open_survey(token: str):
     submit_open(_ballot(entry, questionnaire, cleaned))
     if not repeat_allowed:
         session["open_answered"] = sorted(answered | {token})[-50:]
+    session["thanks_unit"] = entry.target.code
     return redirect(url_for("member_surveys.thanks"))
 
 

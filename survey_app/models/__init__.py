@@ -5,8 +5,10 @@ Importing this package registers every model with the metadata, which Alembic an
 """
 
 import survey_app.models.assessment  # noqa: F401 - registers the assessment tables
+import survey_app.models.honour_review  # noqa: F401 - registers the honour thresholds
 import survey_app.models.improvement  # noqa: F401 - registers the improvement tables
 import survey_app.models.partnering  # noqa: F401 - registers the partnering tables
+import survey_app.models.project  # noqa: F401 - registers the home-building projects
 from survey_app.models.appeal import Appeal, AppealStatus, AppealSubject
 from survey_app.models.audit import AuditEntry
 from survey_app.models.campaign import (

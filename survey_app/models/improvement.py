@@ -63,6 +63,8 @@ class ImprovementAction(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dismissed_reason: Mapped[str] = mapped_column(Text, default="")
+    #: the 建家 project the action serves, if any
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("home_projects.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_on: Mapped[date] = mapped_column(Date, default=today)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

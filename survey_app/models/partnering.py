@@ -70,6 +70,10 @@ class Honour(db.Model):
     evidence_note: Mapped[str] = mapped_column(Text, default="")
     recheck_years: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default=HonourStatus.VALID.value)
+    #: why the awarding union warned or withdrew the honour (动态管理)
+    status_note: Mapped[str] = mapped_column(Text, default="")
+    #: the assessment whose recommendation the awarding union confirmed, if any
+    assessment_run_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_runs.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
+    FloatField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -86,3 +88,30 @@ class ActionForm(FlaskForm):
     """A bare POST button (confirm, accept, finish): CSRF only."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ThresholdsForm(FlaskForm):
+    """Thresholds for keeping an honour; rates typed as percentages (85 means 85 %)."""
+
+    scheme_key = SelectField(_l("Assessment scheme"), validators=[DataRequired()])
+    min_satisfaction = FloatField(_l("Lowest member satisfaction rate (%)"),
+                                  validators=[Optional(), NumberRange(min=0, max=100)])
+    min_participation = FloatField(_l("Lowest participation rate (%)"),
+                                   validators=[Optional(), NumberRange(min=0, max=100)])
+    min_score = FloatField(_l("Lowest assessment score"),
+                           validators=[Optional(), NumberRange(min=0, max=1000)])
+    submit = SubmitField(_l("Save thresholds"))
+
+
+class HonourStatusForm(FlaskForm):
+    status = SelectField(_l("Decision"), validators=[DataRequired()])
+    note = TextAreaField(_l("Reason"), validators=[Length(max=4000)])
+    submit = SubmitField(_l("Save decision"))
+
+
+class RecommendationForm(FlaskForm):
+    unit_code = HiddenField(validators=[DataRequired(), Length(max=64)])
+    level = HiddenField(validators=[DataRequired(), Length(max=16)])
+    scheme_key = HiddenField(validators=[DataRequired(), Length(max=40)])
+    document_number = StringField(_l("Document number"), validators=[Length(max=100)])
+    submit = SubmitField(_l("Confirm into the register"))

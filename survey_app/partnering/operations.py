@@ -23,6 +23,7 @@ from survey_app.errors import Conflict, DomainError, NotAllowed, ProblemList
 from survey_app.extensions import db
 from survey_app.models import Organisation
 from survey_app.models.audit import record
+from survey_app.models.honour_review import HonourReviewThresholds
 from survey_app.models.partnering import (
     RECHECK_YEARS,
     Activity,
@@ -71,6 +72,80 @@ def add_honour(user: Any, *, unit: Organisation, awarding: Organisation, level: 
     db.session.flush()
     record("honour.added", "honour", honour.id, user, unit=unit.code, level=level.value,
            year=year, awarding=awarding.code, document_number=honour.document_number)
+    return honour
+
+
+# --------------------------------------------------------------------------- 动态管理
+
+
+def set_review_thresholds(user: Any, *, upper: Organisation, year: int, scheme_key: str,
+                          min_satisfaction: float | None, min_participation: float | None,
+                          min_score: float | None) -> HonourReviewThresholds:
+    """The thresholds under which an honoured unit below ``upper`` goes on the re-check list
+    (rates are shares in [0, 1]; None: not checked)."""
+    if not permissions.can_supervise(user, upper):
+        raise NotAllowed(_("Only the upper union sets the thresholds for keeping honours."))
+    for value in (min_satisfaction, min_participation):
+        if value is not None and not 0 <= value <= 1:
+            raise DomainError(_("A rate threshold is a percentage between 0 and 100."))
+    if min_score is not None and min_score < 0:
+        raise DomainError(_("The score threshold cannot be negative."))
+    row = db.session.scalar(select(HonourReviewThresholds).where(
+        HonourReviewThresholds.upper_id == upper.id, HonourReviewThresholds.year == year))
+    before = None
+    if row is None:
+        row = HonourReviewThresholds(upper_id=upper.id, year=year)
+        db.session.add(row)
+    else:
+        before = {"scheme": row.scheme_key, "satisfaction": row.min_satisfaction,
+                  "participation": row.min_participation, "score": row.min_score}
+    row.scheme_key = scheme_key
+    row.min_satisfaction, row.min_participation, row.min_score = (
+        min_satisfaction, min_participation, min_score)
+    row.set_by_id = getattr(user, "id", None)
+    row.set_at = datetime.now(UTC)
+    db.session.flush()
+    record("honour.thresholds_set", "organisation", upper.id, user, year=year,
+           scheme=scheme_key, satisfaction=min_satisfaction, participation=min_participation,
+           score=min_score, before=before)
+    return row
+
+
+def set_honour_status(user: Any, honour: HonourRow, status: str, note: str) -> HonourRow:
+    """Warn, withdraw or restore an honour (动态管理); a warning or withdrawal needs a reason."""
+    if not permissions.can_enter_honour(user, honour.awarding, honour.organisation):
+        raise NotAllowed(_("Only the awarding union (or a union above it) changes an honour."))
+    status = HonourStatus(status).value
+    note = (note or "").strip()[:4000]
+    if status != HonourStatus.VALID.value and not note:
+        raise DomainError(_("Give the reason for the warning or the withdrawal."))
+    before = honour.status
+    honour.status, honour.status_note = status, note
+    db.session.flush()
+    record("honour.status_changed", "honour", honour.id, user, unit=honour.organisation.code,
+           level=honour.level, year=honour.year, before=before, after=status, note=note)
+    return honour
+
+
+def confirm_recommendation(user: Any, *, upper: Organisation, unit: Organisation, level: str,
+                           year: int, scheme_key: str, document_number: str = "") -> HonourRow:
+    """Record in the register an honour the published assessment recommends for ``unit``;
+    ``upper`` is the awarding union."""
+    from survey_app.partnering.queries import recommendations
+
+    found = next((r for r in recommendations(upper, year, scheme_key)
+                  if r.unit.id == unit.id and r.level == level), None)
+    if found is None:
+        raise DomainError(_("The published assessment does not recommend this honour for "
+                            "this unit, or the register already holds it."))
+    honour = add_honour(user, unit=unit, awarding=upper, level=level, year=year,
+                        document_number=document_number,
+                        evidence_note=_("Recommended by the %(year)s assessment (score "
+                                        "%(score)s).", year=year, score=found.score))
+    honour.assessment_run_id = found.run.id
+    db.session.flush()
+    record("honour.recommendation_confirmed", "honour", honour.id, user, unit=unit.code,
+           level=level, year=year, scheme=scheme_key, run=found.run.id, score=found.score)
     return honour
 
 
@@ -131,6 +206,27 @@ def _reopened(lead: Organisation, partner: Organisation) -> Pair | None:
     """A finished or declined pair of the same two unions, formed again (its log is kept)."""
     return db.session.scalar(select(Pair).where(Pair.lead_id == lead.id,
                                                 Pair.partner_id == partner.id))
+
+
+def decline_proposal(user: Any, *, upper: Organisation, lead: Organisation,
+                     partner: Organisation) -> Pair:
+    """The upper union declines a pair the matching helper proposed: it is stored as declined
+    and never proposed again (until someone proposes the pair by hand)."""
+    if not permissions.can_supervise(user, upper):
+        raise NotAllowed(_("Only the upper union declines the helper's proposals."))
+    if not (lead.is_within(upper) and partner.is_within(upper)):
+        raise NotAllowed(_("Both unions must lie in your union's subtree."))
+    pair = _reopened(lead, partner)
+    if pair is not None and pair.state != "declined":
+        raise Conflict(_("These two unions are, or were, paired; the proposal cannot be "
+                         "declined."))
+    if pair is None:
+        pair = Pair(lead_id=lead.id, partner_id=partner.id, upper_id=upper.id, state="declined")
+        db.session.add(pair)
+    db.session.flush()
+    record("partnering.proposal_declined", "pair", pair.id, user, lead=lead.code,
+           partner=partner.code, upper=upper.code)
+    return pair
 
 
 def propose_pair(user: Any, *, lead: Organisation, partner: Organisation,

@@ -17,8 +17,10 @@ from questionnaires.vocabulary import MODEL_HOME_LEVELS, NAMES
 from survey_app.dates import today
 from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, Organisation, Role
+from survey_app.models.honour_review import HonourReviewThresholds
 from survey_app.models.partnering import (
     Honour,
+    HonourLevel,
     HonourStatus,
     NetworkTarget,
     Pair,
@@ -324,7 +326,11 @@ def proposals(upper: Organisation, year: int) -> tuple[pd.DataFrame, Campaign | 
     leads, candidates, existing, campaign = matching_frames(upper, year)
     if leads.empty or candidates.empty:
         return pd.DataFrame(columns=["lead_code", "partner_code", "score", "reasons"]), campaign
-    return propose_pairs(leads, candidates, existing), campaign
+    declined = [p for p in db.session.scalars(select(Pair).where(Pair.state == "declined"))
+                if p.upper.is_within(upper) or upper.is_within(p.upper)]
+    declined_pairs = pd.DataFrame({"lead_code": [p.lead.code for p in declined],
+                                   "partner_code": [p.partner.code for p in declined]})
+    return propose_pairs(leads, candidates, existing, declined_pairs=declined_pairs), campaign
 
 
 def reason_text(code: str, value: object, dimension_label=None) -> str:
@@ -355,3 +361,126 @@ def honours_frame(scope: Organisation | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit_code", "level", "year", "awarding_code",
                                        "document_number", "evidence_note", "recheck_due",
                                        "status"])
+
+
+# --------------------------------------------------------------------------- 动态管理
+
+#: Honour levels from the highest down: a unit is recommended for the highest it earned.
+LEVEL_ORDER = [HonourLevel.NATIONAL.value, HonourLevel.PROVINCIAL.value,
+               HonourLevel.CITY.value, HonourLevel.DISTRICT.value,
+               HonourLevel.QUALIFIED.value]
+
+
+def review_thresholds(upper: Organisation, year: int) -> HonourReviewThresholds | None:
+    return db.session.scalar(select(HonourReviewThresholds).where(
+        HonourReviewThresholds.upper_id == upper.id, HonourReviewThresholds.year == year))
+
+
+def _figure_keys(scheme: Any) -> tuple[str | None, str | None]:
+    """The scheme's indicators holding the member satisfaction rate and participation."""
+    sat = next((i.key for i in scheme.indicators if i.source.type == "satisfaction"
+                and i.source.measure == "satisfaction_rate" and not i.source.group), None)
+    part = next((i.key for i in scheme.indicators if i.source.type == "participation"), None)
+    return sat, part
+
+
+@dataclass
+class ReviewRow:
+    """An honour on the re-check / warning list, with the figures and the reasons."""
+
+    honour: Honour
+    satisfaction: float | None
+    participation: float | None
+    score: float | None
+    reasons: list[str]
+
+
+def _below(value: float | None, minimum: float | None) -> bool:
+    return minimum is not None and value is not None and value < minimum - 1e-9
+
+
+def review_list(upper: Organisation, year: int) -> list[ReviewRow]:
+    """Honours held by units below ``upper`` that need a re-check in ``year``: their re-check
+    falls due that year, or (with thresholds set) the year's assessment shows member
+    satisfaction, participation or score below the thresholds, or gives no score."""
+    from survey_app.assessment.queries import get_run, load_scheme
+
+    th = review_thresholds(upper, year)
+    honours = [h for h in honours_in(upper) if h.organisation_id != upper.id
+               and h.year <= year and h.status != HonourStatus.WITHDRAWN.value]
+    results: dict[int, Any] = {}
+    sat_key = part_key = None
+    if th is not None:
+        try:
+            sat_key, part_key = _figure_keys(load_scheme(th.scheme_key))
+        except LookupError:
+            sat_key = part_key = None
+        run = get_run(th.scheme_key, year)
+        results = {r.organisation_id: r for r in run.results} if run is not None else {}
+    rows = []
+    for h in honours:
+        reasons = []
+        if h.recheck_due == year:
+            reasons.append(_("Re-check due (awarded %(year)s, every %(n)s years).",
+                             year=h.year, n=h.recheck_years))
+        sat = part = score = None
+        if th is not None:
+            r = results.get(h.organisation_id)
+            values = (r.details or {}).get("values", {}) if r is not None else {}
+            sat, part = values.get(sat_key or ""), values.get(part_key or "")
+            score = None if r is None else r.score
+            if r is None or score is None:
+                reasons.append(_("No assessment score this year."))
+            if _below(sat, th.min_satisfaction):
+                reasons.append(_("Member satisfaction %(value)s below %(min)s.",
+                                 value=f"{sat:.1%}", min=f"{th.min_satisfaction:.1%}"))
+            if _below(part, th.min_participation):
+                reasons.append(_("Participation %(value)s below %(min)s.",
+                                 value=f"{part:.1%}", min=f"{th.min_participation:.1%}"))
+            if _below(score, th.min_score):
+                reasons.append(_("Assessment score %(value)s below %(min)s.",
+                                 value=f"{score:g}", min=f"{th.min_score:g}"))
+        if reasons:
+            rows.append(ReviewRow(h, sat, part, score, reasons))
+    return rows
+
+
+@dataclass
+class Recommendation:
+    """An honour the assessment engine found a unit eligible for, not yet in the register."""
+
+    unit: Organisation
+    level: str
+    name: Any
+    score: float | None
+    run: Any
+
+
+def recommendations(upper: Organisation, year: int, scheme_key: str) -> list[Recommendation]:
+    """For the published assessment ``scheme_key`` of ``year``: each unit below ``upper`` with
+    the highest register level it is eligible for, unless the register already holds it."""
+    from survey_app.assessment.queries import get_run, load_scheme
+
+    run = get_run(scheme_key, year)
+    if run is None or not run.published:
+        return []
+    try:
+        scheme = load_scheme(scheme_key)
+    except LookupError:
+        return []
+    by_key = {h.key: h for h in scheme.honours if h.level}
+    held = {(h.organisation_id, h.level) for h in db.session.scalars(
+        select(Honour).where(Honour.year == year))}
+    out = []
+    for r in run.results:
+        org = r.organisation
+        if org.id == upper.id or not org.is_within(upper):
+            continue
+        earned = [by_key[k] for k in (r.honours or "").split(";") if k in by_key]
+        if not earned:
+            continue
+        best = min(earned, key=lambda h: LEVEL_ORDER.index(h.level))
+        if (org.id, best.level) in held:
+            continue
+        out.append(Recommendation(org, best.level, best.name, r.score, run))
+    return sorted(out, key=lambda rec: (LEVEL_ORDER.index(rec.level), rec.unit.code))

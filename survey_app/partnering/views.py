@@ -44,10 +44,13 @@ from survey_app.partnering.forms import (
     AgreementForm,
     AnswerForm,
     HonourForm,
+    HonourStatusForm,
     NoteForm,
     PairForm,
     PlanItemForm,
+    RecommendationForm,
     TargetForm,
+    ThresholdsForm,
 )
 from survey_app.permissions import roles_required
 
@@ -173,6 +176,127 @@ def honour_new():
     return render_template("partnering/honour_form.html", form=form), status
 
 
+# --------------------------------------------------------------------------- 动态管理
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value / 100, 6)
+
+
+def _review_page(upper: Organisation, year: int, http_status: int = 200, **forms):
+    """The re-check / warning list, the thresholds and the assessment's recommendations."""
+    from survey_app.assessment.queries import available_schemes
+
+    if not permissions.can_review_honours(current_user, upper):
+        abort(403)
+    th = queries.review_thresholds(upper, year)
+    schemes = available_schemes()
+    form = forms.get("thresholds") or ThresholdsForm(formdata=None)
+    form.scheme_key.choices = [(k, s.name.zh) for k, s in schemes.items()]
+    if "thresholds" not in forms and th is not None:
+        form.scheme_key.data = th.scheme_key
+        form.min_satisfaction.data = None if th.min_satisfaction is None else round(
+            th.min_satisfaction * 100, 4)
+        form.min_participation.data = None if th.min_participation is None else round(
+            th.min_participation * 100, 4)
+        form.min_score.data = th.min_score
+    scheme_key = th.scheme_key if th is not None else "default"
+    status_form = forms.get("status") or HonourStatusForm(formdata=None)
+    status_form.status.choices = _choices(HonourStatus)
+    can_write = permissions.can_supervise(current_user, upper)
+    return render_template(
+        "partnering/review.html", upper=upper, year=year, thresholds=th, form=form,
+        rows=queries.review_list(upper, year), status_form=status_form,
+        failed_honour=forms.get("failed_honour"),
+        recommendations=queries.recommendations(upper, year, scheme_key),
+        recommend_form=forms.get("recommend") or RecommendationForm(formdata=None),
+        scheme_key=scheme_key, can_write=can_write,
+        query={"year": year, "org": request.args.get("org")}), http_status
+
+
+@bp.get("/review")
+@roles_required(*SUPERVISORS)
+def review():
+    return _review_page(_upper(), _year())
+
+
+@bp.post("/review/thresholds")
+@roles_required(*ADMINS)
+def review_thresholds():
+    from survey_app.assessment.queries import available_schemes
+
+    upper, year = _upper(), _year()
+    form = ThresholdsForm()
+    form.scheme_key.choices = [(k, s.name.zh) for k, s in available_schemes().items()]
+    if form.validate_on_submit():
+        try:
+            operations.set_review_thresholds(
+                current_user, upper=upper, year=year, scheme_key=form.scheme_key.data,
+                min_satisfaction=_percent(form.min_satisfaction.data),
+                min_participation=_percent(form.min_participation.data),
+                min_score=form.min_score.data)
+        except DomainError as error:
+            _refuse(form, error)
+        else:
+            db.session.commit()
+            flash(_("The thresholds were saved."), "success")
+            return redirect(url_for("partnering.review", year=year, org=request.args.get("org")))
+    return _review_page(upper, year, 422, thresholds=form)
+
+
+@bp.post("/honours/<int:honour_id>/status")
+@roles_required(*ADMINS)
+def honour_status(honour_id: int):
+    from survey_app.models.partnering import Honour
+
+    honour = db.session.get(Honour, honour_id)
+    if honour is None:
+        abort(404)
+    if not permissions.can_enter_honour(current_user, honour.awarding, honour.organisation):
+        abort(403)
+    upper, year = _upper(), _year()
+    form = HonourStatusForm()
+    form.status.choices = _choices(HonourStatus)
+    if form.validate_on_submit():
+        try:
+            operations.set_honour_status(current_user, honour, form.status.data,
+                                         form.note.data or "")
+        except DomainError as error:
+            _refuse(form, error, "note")
+        else:
+            db.session.commit()
+            flash(_("The decision was recorded."), "success")
+            return redirect(url_for("partnering.review", year=year, org=request.args.get("org")))
+    return _review_page(upper, year, 422, status=form, failed_honour=honour.id)
+
+
+@bp.post("/review/confirm")
+@roles_required(*ADMINS)
+def recommendation_confirm():
+    upper, year = _upper(), _year()
+    if not permissions.can_supervise(current_user, upper):
+        abort(403)
+    form = RecommendationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    unit = queries.org_by_code(form.unit_code.data)
+    if unit is None:
+        abort(404)
+    try:
+        operations.confirm_recommendation(
+            current_user, upper=upper, unit=unit, level=form.level.data, year=year,
+            scheme_key=form.scheme_key.data, document_number=form.document_number.data or "")
+    except NotAllowed:
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("partnering.review", year=year, org=request.args.get("org")))
+    db.session.commit()
+    flash(_("The honour was recorded in the register."), "success")
+    return redirect(url_for("partnering.review", year=year, org=request.args.get("org")))
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -275,6 +399,30 @@ def proposal_accept():
     db.session.commit()
     flash(_("The pair was proposed; both unions must now confirm it."), "success")
     return redirect(url_for("partnering.pair", pair_id=pair.id))
+
+
+@bp.post("/proposals/decline")
+@roles_required(*ADMINS)
+def proposal_decline():
+    upper = _upper()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    lead = queries.org_by_code(request.form.get("lead_code", ""))
+    partner = queries.org_by_code(request.form.get("partner_code", ""))
+    if lead is None or partner is None:
+        abort(404)
+    try:
+        operations.decline_proposal(current_user, upper=upper, lead=lead, partner=partner)
+    except NotAllowed:
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The proposal was declined; it will not be proposed again."), "success")
+    return redirect(url_for("partnering.proposals", org=request.args.get("org")))
 
 
 # --------------------------------------------------------------------------- pairs

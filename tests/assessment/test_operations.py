@@ -185,7 +185,7 @@ def test_missing_campaign_is_flagged_not_zero(aapp):
         admin = user("admin")
         for key, value in (("frontline_share", 0.7), ("contract_coverage", 0.9),
                            ("six_haves", 6), ("activities", 12), ("home_rate", 0.9),
-                           ("organisation_sound", 1), ("partnering", 3)):
+                           ("organisation_sound", 1)):
             set_objective(scheme, 2031, org("DEMO-G01"), key, value, "", admin)
         db.session.commit()
         run = compute(scheme, 2031)

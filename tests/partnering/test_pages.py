@@ -168,3 +168,43 @@ def test_supervision_ledger_download_holds_only_the_subtree(world):
     _login(other, "d02_admin", "test-password-2026")
     body = other.get("/partnering/export.csv").get_data().decode("utf-8-sig")
     assert "DEMO-G01" not in body
+
+
+def test_city_admin_declines_a_match_proposal_and_it_is_not_proposed_again(world):
+    import pytest
+
+    from survey_app.errors import NotAllowed
+    from survey_app.models import AuditEntry, Organisation
+    from survey_app.partnering import queries
+
+    client = world.test_client()
+    _login(client, "city_admin", "demo-city-2026")
+    client.post("/partnering/targets", data={
+        "csrf_token": _token(client, "/partnering/targets"), "level": "city", "min_links": "2"})
+    with world.app_context():
+        frame, _ = queries.proposals(org("DEMO-CITY"), today().year)
+        lead, partner = frame.iloc[0]["lead_code"], frame.iloc[0]["partner_code"]
+    response = client.post("/partnering/proposals/decline", data={
+        "csrf_token": _token(client, "/partnering/proposals"),
+        "lead_code": lead, "partner_code": partner})
+    assert response.status_code == 302
+    with world.app_context():
+        frame, _ = queries.proposals(org("DEMO-CITY"), today().year)
+        assert not ((frame["lead_code"] == lead) & (frame["partner_code"] == partner)).any()
+        assert db.session.scalar(select(Pair)).state == "declined"
+        assert db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "partnering.proposal_declined")) is not None
+        # a district cannot decline for a unit outside its subtree
+        d01 = org("DEMO-D01")
+        outside = next(o for o in db.session.scalars(select(Organisation).where(
+            Organisation.kind == "grassroots_union")) if not o.is_within(d01))
+        with pytest.raises(NotAllowed):
+            ops.decline_proposal(user("district_admin"), upper=d01, lead=org("DEMO-G02"),
+                                 partner=outside)
+    # the pair can still be proposed by hand: the declined record is formed again
+    response = client.post("/partnering/proposals/accept", data={
+        "csrf_token": _token(client, "/partnering/proposals"),
+        "lead_code": lead, "partner_code": partner})
+    assert response.status_code == 302
+    with world.app_context():
+        assert db.session.scalar(select(Pair)).state == "proposed"

@@ -55,7 +55,8 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "token": foreign.link_token, "user_id": foreign.user_id, "appeal_id": foreign.appeal_id,
         "pair_id": foreign.pair_id, "activity_id": foreign.activity_id,
         "note_id": foreign.note_id, "action_id": foreign.action_id,
-        "action_note_id": foreign.action_note_id,
+        "action_note_id": foreign.action_note_id, "honour_id": foreign.honour_id,
+        "project_id": foreign.project_id, "task_id": foreign.task_id,
     }
 
 
@@ -160,6 +161,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
         ("appeals.detail", f"/appeals/{world.appeal_id}"),
         ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
+        ("improvement.project", f"/improvement/project/{world.project_id}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint

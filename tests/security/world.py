@@ -24,7 +24,8 @@ from survey_app.models import (
 )
 from survey_app.models.assessment import EvidenceFile
 from survey_app.models.improvement import ActionNote, ImprovementAction
-from survey_app.models.partnering import Activity, Pair, SupervisionNote
+from survey_app.models.partnering import Activity, Honour, Pair, SupervisionNote
+from survey_app.models.project import HomeProject, ProjectTask
 from survey_app.organisations.operations import recompute_paths
 from survey_app.questionnaire_versions import publish_questionnaire
 
@@ -49,6 +50,9 @@ class Foreign:
     action_id: int
     action_note_id: int
     note_id: int
+    honour_id: int
+    project_id: int
+    task_id: int
 
 
 def build_foreign_world() -> Foreign:
@@ -103,8 +107,15 @@ def build_foreign_world() -> Foreign:
     action_note = ActionNote(action=action, text=FOREIGN_NAME, original_name="证明.pdf",
                              stored_name="0" * 32 + ".pdf", content_type="application/pdf",
                              size=4)
-    db.session.add_all([pair, activity, note, action, action_note])
+    honour = Honour(organisation_id=unit.id, awarding_id=fed.id, level="city", year=today.year,
+                    document_number=FOREIGN_NAME, recheck_years=3)
+    project = HomeProject(organisation_id=unit.id, year=today.year, title=FOREIGN_NAME,
+                          owner_name=FOREIGN_NAME)
+    task = ProjectTask(project=project, title=FOREIGN_NAME, owner_name=FOREIGN_NAME,
+                       starts_on=today, due_on=today)
+    db.session.add_all([pair, activity, note, action, action_note, honour, project, task])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
                    evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
-                   activity.id, note.id, action.id, action_note.id)
+                   activity.id, note.id, action.id, action_note.id, honour.id, project.id,
+                   task.id)

@@ -46,6 +46,8 @@ def test_submit_stores_one_anonymous_response(demo, client, codes):
     assert response.status_code == 302 and response.headers["Location"] == "/thanks"
     thanks = client.get("/thanks").get_data(as_text=True)
     assert "感谢" in thanks and codes[0] not in thanks and code_tools.display(codes[0]) not in thanks
+    assert 'href="/u/DEMO-G01/you-said-we-did"' in thanks  # what the union did about it
+    assert "/you-said-we-did" not in client.get("/thanks").get_data(as_text=True)  # once
     with demo.app_context():
         stored = db.session.scalars(select(Response)).all()
         assert len(stored) == 1
@@ -245,6 +247,8 @@ def test_blank_form_shell_serves_the_page_a_full_render_gives(demo, client, code
     shell = "".join(next(iter(surveys._SHELLS.values())))
     assert codes[0] not in shell and "工会 &lt;b&gt;" not in shell and "评家 &amp;" not in shell
     assert "csrf_token" in shell and not re.search(r'value="[\w-]+\.[\w-]+\.[\w-]+"', shell)
+    # the unit's 你说我改 page is linked, and its code is not in the shell either
+    assert 'href="/u/DEMO-G01/you-said-we-did"' in second and "DEMO-G01" not in shell
 
     # pages with another per-request part are rendered in full: another language asked
     # for in the query, a signed-in staff member (whose menu shows)
