@@ -223,6 +223,34 @@ def submit_with_code(hashed: str, ballot: Ballot) -> None:
         raise CodeAlreadyUsed("code already used")
 
 
+def submit_levels_with_code(hashed: str, ballots: list[Ballot]) -> None:
+    """Consume the code and store one response per level (a member's own union group, the
+    branch above it ...) in one transaction: all of them or none, one set per code.
+
+    The conditional UPDATE comes first and takes the code's row lock (PostgreSQL) or the
+    database's write lock (SQLite), as in :func:`submit_with_code`; a second submission
+    of the same code finds it used and stores nothing.
+    """
+    rows = [_response_row(b) for b in ballots]
+    with driver_connection() as raw:
+        stored = run(raw, _CONSUME_SQL, {"hashed": hashed})
+        if stored == 1:
+            for row in rows:
+                run(raw, _INSERT_RESPONSE_SQL, row)
+            raw.commit()
+        else:
+            raw.rollback()
+    if stored == 1:
+        if db.engine.dialect.name != "postgresql":
+            wal_sweeper.written()
+        return
+    used = db.session.scalar(select(AccessCode.used).where(AccessCode.code_hash == hashed))
+    db.session.rollback()
+    if used is False:
+        raise CampaignClosed("campaign no longer open")
+    raise CodeAlreadyUsed("code already used")
+
+
 _responses, _codes = Response.__table__, AccessCode.__table__
 _CONSUME = (
     update(_codes)

@@ -158,6 +158,7 @@ def campaign_report(campaign: Campaign, rater_group: str | None = None,
                     language: str | None = None) -> CampaignReport | None:
     """The campaign's report (cached per data version); None without responses."""
     language = language or lang()
+    rater_group = campaign.report_group(rater_group)
     key = (data_version(campaign), rater_group, language)
 
     def make() -> CampaignReport | None:
