@@ -185,4 +185,7 @@ def load_demo(campaigns: bool = True) -> DemoReport:
     from demo.levels import load_demo_levels
 
     report.responses_created += load_demo_levels()
+    from demo.committee import load_demo_committee
+
+    report.responses_created += load_demo_committee()
     return report

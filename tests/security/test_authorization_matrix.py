@@ -46,6 +46,8 @@ FIXED = {"key": "member_evaluation", "scheme_key": "default", "year": "2026", "f
 def foreign_values(foreign, endpoint: str) -> dict[str, object]:
     """URL parameters naming the foreign world's objects for ``endpoint``."""
     code = foreign.campaign_code if endpoint.startswith("reports.") else foreign.unit_code
+    if endpoint.startswith("committee."):
+        code = foreign.committee_code
     campaign_id = foreign.cross_campaign_id if endpoint in (
         "campaigns.answers", "campaigns.remove") else foreign.campaign_id
     return {
@@ -55,7 +57,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "token": foreign.link_token, "user_id": foreign.user_id, "appeal_id": foreign.appeal_id,
         "pair_id": foreign.pair_id, "activity_id": foreign.activity_id,
         "note_id": foreign.note_id, "action_id": foreign.action_id,
-        "action_note_id": foreign.action_note_id,
+        "action_note_id": foreign.action_note_id, "person_id": foreign.person_id,
     }
 
 
@@ -161,6 +163,8 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("comments.queue", f"/comments/{world.campaign_id}"),
         ("appeals.detail", f"/appeals/{world.appeal_id}"),
         ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
+        ("committee.person", f"/committee/{world.committee_code}/people/{world.person_id}"),
+        ("committee.unit", f"/committee/units/{world.unit_code}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from questionnaires import library
+from survey_app.committee.operations import add_committee_group, add_committee_member
 from survey_app.extensions import db
 from survey_app.models import (
     Appeal,
@@ -49,6 +50,8 @@ class Foreign:
     action_id: int
     action_note_id: int
     note_id: int
+    committee_code: str = ""
+    person_id: int = 0
 
 
 def build_foreign_world() -> Foreign:
@@ -104,7 +107,13 @@ def build_foreign_world() -> Foreign:
                              stored_name="0" * 32 + ".pdf", content_type="application/pdf",
                              size=4)
     db.session.add_all([pair, activity, note, action, action_note])
+    person = add_committee_member(unit, FOREIGN_NAME + "主席", "chair", FOREIGN_NAME)
+    committee = Campaign(code="OTHER-COMMITTEE", name=f"{FOREIGN_NAME}委员评议",
+                         kind="member", year=today.year, status="published", owner=unit,
+                         opens_on=today - timedelta(days=20), closes_on=today - timedelta(1))
+    db.session.add(committee)
+    add_committee_group(committee, unit, [person])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
                    evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
-                   activity.id, note.id, action.id, action_note.id)
+                   activity.id, note.id, action.id, action_note.id, committee.code, person.id)
