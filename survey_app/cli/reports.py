@@ -114,3 +114,34 @@ def _write_frame(frame, fmt: str, out: Path | None, title: str) -> None:
     exports.write_xlsx(exports.Ledger(title=title, cover=[("", title)],
                                       sheets=[exports.Sheet(name="people", frame=frame)]), out)
     click.echo(f"{out} (xlsx) written")
+
+
+@report.command("ranks")
+@click.option("--campaign", "code", required=True, help="Campaign code, e.g. DEMO-MEMBER-2025.")
+@click.option("--format", "fmt", type=click.Choice(("csv",)), default="csv", show_default=True)
+@click.option("--unit", "unit_code", default=None, help="Rank the targets of this subtree.")
+@click.option("--group", default=None, help="Only this rater group's responses.")
+@click.option("--level", default=None, help="Only units of this kind (e.g. grassroots_union).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output file (default: standard output).")
+@with_appcontext
+def ranks(code: str, fmt: str, unit_code: str | None, group: str | None, level: str | None,
+          out: Path | None) -> None:
+    """The ranked list of the ranks page: unit_code, n, index, index_shrunk, rank,
+    rank_low, rank_high (published units only; the same bootstrap seed as the page)."""
+    from survey_app.reports import queries as U
+    from survey_app.reports.ranks import ranked_units, ranks_export
+
+    campaign = U.campaign_by_code(code)
+    if campaign is None:
+        raise click.BadParameter(f"unknown campaign {code!r}", param_hint="--campaign")
+    org = U.org_by_code(unit_code) if unit_code else U.default_root(None, campaign)
+    if org is None:
+        raise click.BadParameter(f"unknown unit {unit_code!r}", param_hint="--unit")
+    if group is not None and group not in {g.key for g in campaign.rater_groups}:
+        raise click.BadParameter(f"unknown rater group {group!r}", param_hint="--group")
+    rep = U.campaign_report(campaign, group, language="zh")
+    ranked = None if rep is None else ranked_units(rep, org, level)
+    if ranked is None:
+        raise click.ClickException(f"campaign {code}: fewer than two published units to rank")
+    _write_frame(ranks_export(ranked), fmt, out, title=f"{campaign.name} 排名")
