@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
     and_,
@@ -103,6 +104,10 @@ def issue_codes(
         raise InvalidRequest("codes are for an anonymous rater group of this campaign")
     if not is_target(campaign, target):
         raise InvalidRequest(f"{target.code} is not a target of campaign {campaign.code}")
+    if (group.settings or {}).get("then_parent") and _rated_from_below(campaign, target):
+        # a member of a branch union rates it from their union group's code
+        raise InvalidRequest(_("%(unit)s is rated with the codes of the units below it: "
+                               "issue codes for its union groups.", unit=target.name))
     codes = {new_code() for _ in range(count)}
     while len(codes) < count:  # a collision at 69 bits: practically never
         codes.add(new_code())
@@ -114,6 +119,15 @@ def issue_codes(
     record("codes.issue", "campaign", campaign.code, user, target=target.code, count=count)
     db.session.commit()
     return sorted(codes)
+
+
+def _rated_from_below(campaign: Campaign, org: Organisation) -> bool:
+    """In a multi-level campaign: another target lies directly below ``org``."""
+    return db.session.scalar(
+        select(CampaignTarget.id).join(Organisation,
+                                       Organisation.id == CampaignTarget.organisation_id)
+        .where(CampaignTarget.campaign_id == campaign.id, Organisation.parent_id == org.id)
+        .limit(1)) is not None
 
 
 def is_target(campaign: Campaign, org: Organisation) -> bool:

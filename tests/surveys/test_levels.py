@@ -133,3 +133,13 @@ def test_the_last_step_sends_back_to_an_unfinished_first_step(demo, client, leve
 def test_a_step_out_of_range_is_the_nearest_step(demo, client, level_codes):
     assert "第 2 步" in client.get(f"/s/{level_codes[0]}?step=9").get_data(as_text=True)
     assert "第 1 步" in client.get(f"/s/{level_codes[0]}?step=x").get_data(as_text=True)
+
+
+def test_codes_are_issued_for_the_lowest_level_only(demo):
+    from survey_app.member_surveys.operations import InvalidRequest
+
+    with demo.app_context():
+        campaign = make_levels_campaign()
+        with pytest.raises(InvalidRequest, match="工会小组"):
+            issue_codes(campaign, _org(BRANCH), 2)
+        assert len(issue_codes(campaign, _org(GROUP), 2)) == 2
