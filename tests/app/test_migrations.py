@@ -140,7 +140,7 @@ def test_committee_members_upgrade_on_the_demo(empty_database_url):
         upgrade(revision="f2a6c8e1d053")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO organisations (id, code, name, kind, path, depth,"
-                              " members) VALUES (1, 'KEEP', '保留', 'federation', '/1/', 0, 0)"))
+                              " members) VALUES (99999, 'KEEP', '保留', 'federation', '/99999/', 0, 0)"))
         upgrade()
         assert "committee_members" in inspect(db.engine).get_table_names()
         load_demo(campaigns=False)
