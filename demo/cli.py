@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from demo.campaigns import DEMO_CAMPAIGN_USERS
+from demo.committee import COMMITTEE_USERS
 from demo.organisations import DEMO_USERS, load_demo
 from survey_app.cli.common import run_steps
 
@@ -34,5 +35,5 @@ def load() -> None:
         f"{report.responses_created} responses created"
     )
     click.echo("demo accounts (for the demo only):")
-    for username, role, org_code, password in DEMO_USERS + DEMO_CAMPAIGN_USERS:
+    for username, role, org_code, password in DEMO_USERS + DEMO_CAMPAIGN_USERS + COMMITTEE_USERS:
         click.echo(f"  {username:15} {password:20} {role.value:15} {org_code or ''}")

@@ -44,6 +44,9 @@ ENTERPRISES = [
 SCHOOLS = ["第一中学", "实验小学", "职业技术学院", "第三中学"]
 BUREAUS = ["人力资源和社会保障局", "住房和城乡建设局", "卫生健康委员会", "交通运输局"]
 BRANCHES = ["生产车间分工会", "技术研发分工会", "后勤保障分工会"]
+#: Union groups under each branch union (default one per branch).
+GROUPS_PER_BRANCH = {"DEMO-G02": (3, 3, 2)}
+GROUP_NUMBERS = "一二三四五"
 
 #: Demo accounts: username, role, organisation code, password. For the demo only.
 DEMO_USERS = [
@@ -98,15 +101,19 @@ def demo_units() -> list[tuple[str, str, OrgKind, str | None, int]]:
         add_grassroots("DEMO-I01", f"东湖市{school}工会")
     for bureau in BUREAUS:
         add_grassroots("DEMO-I02", f"东湖市{bureau}机关工会")
-    # The largest grassroots unions have branch unions and union groups.
+    # The largest grassroots unions have branch unions and union groups; DEMO-G02, the
+    # group union of the multi-level campaign, has 3 branch unions and 8 union groups.
     for g_code, g_members in grassroots[:4]:
+        groups = GROUPS_PER_BRANCH.get(g_code, (1, 1, 1))
         for k, branch in enumerate(BRANCHES, start=1):
             b_code = f"{g_code}-B{k}"
             b_members = g_members // (len(BRANCHES) + 1)
             units.append((b_code, branch, OrgKind.BRANCH_UNION, g_code, b_members))
-            units.append(
-                (f"{b_code}-T1", f"{branch[:4]}一组", OrgKind.UNION_GROUP, b_code, b_members // 3)
-            )
+            size = (max(8, b_members // groups[k - 1]) if g_code in GROUPS_PER_BRANCH
+                    else b_members // 3)
+            for t in range(1, groups[k - 1] + 1):
+                units.append((f"{b_code}-T{t}", f"{branch[:4]}{GROUP_NUMBERS[t - 1]}组",
+                              OrgKind.UNION_GROUP, b_code, size))
     # Higher levels count the members of their subtree's grassroots units.
     totals: dict[str, int] = {}
     by_code = {u[0]: u for u in units}
@@ -136,8 +143,8 @@ def load_demo(campaigns: bool = True,
         ("单位和账号", lambda: _load_tree_and_accounts(report)),
         *(_campaign_steps() if campaigns else []),
     ])
-    if campaigns:  # the member surveys' and the campaigns' responses
-        report.responses_created += results[1] + results[2]
+    if campaigns:  # the responses of the member surveys, campaigns, levels and committee
+        report.responses_created += sum(results[i] for i in (1, 2, 5, 6))
     return report
 
 
@@ -145,7 +152,9 @@ def _campaign_steps() -> list[tuple[str, Callable[[], Any]]]:
     """The demo's campaigns and what hangs on them, in the order they depend on."""
     from demo.assessment import load_demo_assessment
     from demo.campaigns import load_demo_campaigns
+    from demo.committee import load_demo_committee
     from demo.improvement import load_demo_improvement
+    from demo.levels import load_demo_levels
     from demo.partnering import load_demo_partnering
     from demo.surveys import load_demo_surveys
 
@@ -155,6 +164,8 @@ def _campaign_steps() -> list[tuple[str, Callable[[], Any]]]:
             ("测评活动", lambda: load_demo_campaigns() or 0),
             ("联手兴家", load_demo_partnering),
             ("整改", load_demo_improvement),
+            ("多级评议", load_demo_levels),
+            ("委员述职评议", load_demo_committee),
             ("考核", load_demo_assessment)]
 
 

@@ -74,6 +74,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     from survey_app.auth.views import bp as auth_bp
     from survey_app.campaigns.views import bp as campaigns_bp
     from survey_app.comments.views import bp as comments_bp
+    from survey_app.committee.views import bp as committee_bp
     from survey_app.evaluations.views import bp as evaluations_bp
     from survey_app.home.views import bp as home_bp
     from survey_app.improvement.views import bp as improvement_bp
@@ -92,7 +93,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
                       reports_bp, admin_bp, comments_bp, notices_bp, appeals_bp, audit_bp,
-                      accounts_bp, partnering_bp, improvement_bp):
+                      accounts_bp, partnering_bp, improvement_bp, committee_bp):
         app.register_blueprint(blueprint)
     rate_limits.init_app(app)
 

@@ -486,3 +486,46 @@ def can_verify_action(user: Any, action: Any) -> bool:
         return False
     doers = {action.organisation_id, action.owner_unit_id}
     return own.id not in doers and action.organisation.is_within(own)
+
+
+# ---------------------------------------------------------------- committee members
+
+
+def _chair_of(user: Any, union_id: int) -> bool:
+    """The account is linked to the chair (工会主席) of the union."""
+    from survey_app.models import CommitteeMember, CommitteeRole
+
+    return db.session.scalar(db.select(CommitteeMember.id).where(
+        CommitteeMember.organisation_id == union_id, CommitteeMember.user_id == user.id,
+        CommitteeMember.role == CommitteeRole.CHAIR.value,
+        CommitteeMember.active.is_(True))) is not None
+
+
+def can_see_person_result(user: Any, campaign: Campaign, person: Any) -> bool:
+    """A committee member's 述职评议 result, once the campaign is closed or published:
+    the person (the account linked to them), their union's chair (the account linked to
+    the chair), the admins of a union strictly above theirs, and the platform admin.
+    Never another member or account of the same union, nor a peer union; while the
+    campaign is open or a draft, nobody."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if campaign.status not in (CampaignStatus.CLOSED.value, CampaignStatus.PUBLISHED.value):
+        return False
+    if user.role == Role.PLATFORM_ADMIN or person.user_id == user.id:
+        return True
+    if _chair_of(user, person.organisation_id):
+        return True
+    own = user.organisation
+    return (user.role == Role.UNION_ADMIN and own is not None
+            and own.id != person.organisation_id and person.organisation.is_within(own))
+
+
+def can_manage_committee(user: Any, union: Organisation) -> bool:
+    """Who lists a union's committee members: platform admins, union admins of the union
+    or of a union above it."""
+    if user is None or not getattr(user, "is_authenticated", True):
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = user.organisation
+    return user.role == Role.UNION_ADMIN and own is not None and union.is_within(own)

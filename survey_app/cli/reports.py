@@ -85,3 +85,77 @@ def build(code: str, unit_code: str | None, fmt: str, group: str | None, period:
         out.write_bytes(build_export(rep, campaign, org, fmt, scope, progress=unit_bar,
                                      per_unit=per_unit))
     click.echo(f"{out} ({fmt}) written in {time.perf_counter() - started:.1f} s")
+
+
+@report.command("people")
+@click.option("--campaign", "code", required=True,
+              help="Code of a committee evaluation, e.g. DEMO-COMMITTEE-2026.")
+@click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), default="csv",
+              show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output file (default: standard output for csv).")
+@with_appcontext
+def people(code: str, fmt: str, out: Path | None) -> None:
+    """One row per rated committee member: unit_code, person, role, raters, the three
+    verdict shares and suppressed. Fewer raters than the campaign's minimum: no figure,
+    the number of raters included. Only once the campaign is closed or published."""
+    from survey_app.committee import queries as Q
+
+    campaign = Q.campaign_by_code(code)
+    if campaign is None or not Q.committee_groups(campaign):
+        raise click.BadParameter(f"no committee evaluation {code!r}", param_hint="--campaign")
+    if campaign.status not in ("closed", "published"):
+        raise click.ClickException(f"campaign {code} is {campaign.status}: results are "
+                                   "released once it is closed")
+    frame = Q.people_results(campaign).reset_index(drop=True)
+    frame["suppressed"] = frame["suppressed"].map({True: "true", False: "false"})
+    _write_frame(frame, fmt, out, title=f"{campaign.name} 委员评议结果")
+
+
+def _write_frame(frame, fmt: str, out: Path | None, title: str) -> None:
+    """A table as CSV (standard output without --out) or as a one-sheet workbook."""
+    from analysis import exports
+
+    if fmt == "csv":
+        text = "".join(exports.csv_chunks(frame, bom=out is not None))
+        if out is None:
+            click.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8")
+        return
+    if out is None:
+        raise click.BadParameter("xlsx needs --out", param_hint="--out")
+    exports.write_xlsx(exports.Ledger(title=title, cover=[("", title)],
+                                      sheets=[exports.Sheet(name="people", frame=frame)]), out)
+    click.echo(f"{out} (xlsx) written")
+
+
+@report.command("ranks")
+@click.option("--campaign", "code", required=True, help="Campaign code, e.g. DEMO-MEMBER-2025.")
+@click.option("--format", "fmt", type=click.Choice(("csv",)), default="csv", show_default=True)
+@click.option("--unit", "unit_code", default=None, help="Rank the targets of this subtree.")
+@click.option("--group", default=None, help="Only this rater group's responses.")
+@click.option("--level", default=None, help="Only units of this kind (e.g. grassroots_union).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output file (default: standard output).")
+@with_appcontext
+def ranks(code: str, fmt: str, unit_code: str | None, group: str | None, level: str | None,
+          out: Path | None) -> None:
+    """The ranked list of the ranks page: unit_code, n, index, index_shrunk, rank,
+    rank_low, rank_high (published units only; the same bootstrap seed as the page)."""
+    from survey_app.reports import queries as U
+    from survey_app.reports.ranks import ranked_units, ranks_export
+
+    campaign = U.campaign_by_code(code)
+    if campaign is None:
+        raise click.BadParameter(f"unknown campaign {code!r}", param_hint="--campaign")
+    org = U.org_by_code(unit_code) if unit_code else U.default_root(None, campaign)
+    if org is None:
+        raise click.BadParameter(f"unknown unit {unit_code!r}", param_hint="--unit")
+    if group is not None and group not in {g.key for g in campaign.rater_groups}:
+        raise click.BadParameter(f"unknown rater group {group!r}", param_hint="--group")
+    rep = U.campaign_report(campaign, group, language="zh")
+    ranked = None if rep is None else ranked_units(rep, org, level)
+    if ranked is None:
+        raise click.ClickException(f"campaign {code}: fewer than two published units to rank")
+    _write_frame(ranks_export(ranked), fmt, out, title=f"{campaign.name} 排名")

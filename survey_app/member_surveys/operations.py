@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     Select,
     and_,
@@ -103,6 +104,10 @@ def issue_codes(
         raise InvalidRequest("codes are for an anonymous rater group of this campaign")
     if not is_target(campaign, target):
         raise InvalidRequest(f"{target.code} is not a target of campaign {campaign.code}")
+    if (group.settings or {}).get("then_parent") and _rated_from_below(campaign, target):
+        # a member of a branch union rates it from their union group's code
+        raise InvalidRequest(_("%(unit)s is rated with the codes of the units below it: "
+                               "issue codes for its union groups.", unit=target.name))
     codes = {new_code() for _ in range(count)}
     while len(codes) < count:  # a collision at 69 bits: practically never
         codes.add(new_code())
@@ -114,6 +119,15 @@ def issue_codes(
     record("codes.issue", "campaign", campaign.code, user, target=target.code, count=count)
     db.session.commit()
     return sorted(codes)
+
+
+def _rated_from_below(campaign: Campaign, org: Organisation) -> bool:
+    """In a multi-level campaign: another target lies directly below ``org``."""
+    return db.session.scalar(
+        select(CampaignTarget.id).join(Organisation,
+                                       Organisation.id == CampaignTarget.organisation_id)
+        .where(CampaignTarget.campaign_id == campaign.id, Organisation.parent_id == org.id)
+        .limit(1)) is not None
 
 
 def is_target(campaign: Campaign, org: Organisation) -> bool:
@@ -221,6 +235,34 @@ def submit_with_code(hashed: str, ballot: Ballot) -> None:
         if used is False:
             raise CampaignClosed("campaign no longer open")
         raise CodeAlreadyUsed("code already used")
+
+
+def submit_levels_with_code(hashed: str, ballots: list[Ballot]) -> None:
+    """Consume the code and store one response per level (a member's own union group, the
+    branch above it ...) in one transaction: all of them or none, one set per code.
+
+    The conditional UPDATE comes first and takes the code's row lock (PostgreSQL) or the
+    database's write lock (SQLite), as in :func:`submit_with_code`; a second submission
+    of the same code finds it used and stores nothing.
+    """
+    rows = [_response_row(b) for b in ballots]
+    with driver_connection() as raw:
+        stored = run(raw, _CONSUME_SQL, {"hashed": hashed})
+        if stored == 1:
+            for row in rows:
+                run(raw, _INSERT_RESPONSE_SQL, row)
+            raw.commit()
+        else:
+            raw.rollback()
+    if stored == 1:
+        if db.engine.dialect.name != "postgresql":
+            wal_sweeper.written()
+        return
+    used = db.session.scalar(select(AccessCode.used).where(AccessCode.code_hash == hashed))
+    db.session.rollback()
+    if used is False:
+        raise CampaignClosed("campaign no longer open")
+    raise CodeAlreadyUsed("code already used")
 
 
 _responses, _codes = Response.__table__, AccessCode.__table__

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import bindparam, func, select
@@ -62,10 +62,18 @@ class Entry:
     target: UnitRef
     used: bool = False
     draft: dict | None = None
+    #: the rater group's settings; ``then_parent`` names the group with which the same
+    #: member goes on to rate the unit above (a multi-level campaign)
+    settings: dict | None = None
 
     @property
     def has_draft(self) -> bool:
         return self.draft is not None
+
+    @property
+    def next_level_group(self) -> str | None:
+        """The key of the rater group that rates the parent unit next, if any."""
+        return (self.settings or {}).get("then_parent") or None
 
 
 def _entry_query(source, *extra):
@@ -77,7 +85,8 @@ def _entry_query(source, *extra):
         select(Campaign.id, Campaign.code, Campaign.name, Campaign.kind, Campaign.status,
                Campaign.opens_on, Campaign.closes_on, RaterGroup.id,
                RaterGroup.questionnaire_version_id, QuestionnaireVersion.content_hash,
-               Organisation.id, Organisation.code, Organisation.name, *extra)
+               Organisation.id, Organisation.code, Organisation.name, RaterGroup.settings,
+               *extra)
         .select_from(source)
         .join(Campaign, Campaign.id == source.campaign_id)
         .join(RaterGroup, RaterGroup.id == source.rater_group_id)
@@ -95,9 +104,9 @@ _CODE_ENTRY_SQL, _LINK_ENTRY_SQL = DriverStatement(_CODE_ENTRY), DriverStatement
 
 
 def _entry(row) -> Entry:
-    extra = {} if len(row) == 13 else {"used": bool(row[13]), "draft": row[14]}
+    extra = {} if len(row) == 14 else {"used": bool(row[14]), "draft": row[15]}
     return Entry(CampaignRef(*row[0:7]), row[7], row[8], row[9], UnitRef(*row[10:13]),
-                 **extra)
+                 settings=row[13], **extra)
 
 
 def _look_up(statement: DriverStatement, params: dict[str, str]) -> Entry | None:
@@ -110,6 +119,27 @@ def _look_up(statement: DriverStatement, params: dict[str, str]) -> Entry | None
 def find_code(hashed: str) -> Entry | None:
     """Where the code with this hash leads, whether it is used, and its draft; one query."""
     return _look_up(_CODE_ENTRY_SQL, {"hashed": hashed})
+
+
+def levels_of(entry: Entry) -> list[Entry]:
+    """What one code rates, in order: its own unit, then (in a multi-level campaign) the
+    unit above it with the rater group named by ``then_parent``, and so on up. A level
+    whose group or parent unit is missing ends the list."""
+    levels = [entry]
+    while (key := levels[-1].next_level_group) and len(levels) < 4:
+        below = db.session.get(Organisation, levels[-1].target.id)
+        group = db.session.scalar(select(RaterGroup).where(
+            RaterGroup.campaign_id == entry.campaign.id, RaterGroup.key == key))
+        if below is None or below.parent is None or group is None:
+            break
+        version = group.questionnaire_version
+        parent = below.parent
+        levels.append(replace(entry, group_id=group.id,
+                              questionnaire_version_id=version.id,
+                              content_hash=version.content_hash,
+                              target=UnitRef(parent.id, parent.code, parent.name),
+                              settings=group.settings))
+    return levels
 
 
 def find_link(token: str) -> Entry | None:

@@ -54,6 +54,7 @@ from survey_app.member_surveys.operations import (
     create_open_link,
     issue_codes,
     save_draft,
+    submit_levels_with_code,
     submit_open,
     submit_with_code,
 )
@@ -62,6 +63,7 @@ from survey_app.member_surveys.queries import (
     campaign_questionnaire,
     find_code,
     find_link,
+    levels_of,
     participation,
     refused_lookups,
 )
@@ -247,12 +249,13 @@ def _form_token_refused(error: CSRFError):
     return page if g.get("form_resumed") else csrf_refused(error)
 
 
-def _resume_page(questionnaire: Questionnaire, entry: Entry):
+def _resume_page(questionnaire: Questionnaire, entry: Entry, **context):
     """The posted form again, answers kept, after its token was refused."""
     g.form_resumed = True
     flash(_("The form had expired and has been opened again. Your answers are still here: "
             "please check them and submit again."), "error")
-    return _form_page_html(questionnaire, _posted_form(questionnaire), entry, {}), 400
+    return _form_page_html(questionnaire, _posted_form(questionnaire), entry, {},
+                           **context), 400
 
 
 @bp.get("/s/")
@@ -295,6 +298,8 @@ def member_survey(code: str):
         check_accepting(campaign)
     except DomainError as refusal:
         return refuse(refusal.status, campaign)
+    if entry.next_level_group:
+        return _levelled_survey(hashed, normalised, levels_of(entry))
     questionnaire = campaign_questionnaire(entry)
 
     if request.method == "GET":
@@ -329,6 +334,67 @@ def member_survey(code: str):
         return refuse(refusal.status, campaign)
     session["submitted"] = _submitted_marker(hashed)
     session["thanks_unit"] = entry.target.code  # the thank-you page links to its 你说我改
+    return redirect(url_for("member_surveys.thanks"))
+
+
+def _level_drafts(entry: Entry) -> dict[str, dict]:
+    """A multi-level code's saved answers, per step ("1", "2" ...)."""
+    steps = (entry.draft or {}).get("steps")
+    return dict(steps) if isinstance(steps, dict) else {}
+
+
+def _levelled_survey(hashed: str, code: str, levels: list[Entry]):
+    """One code, several units: step 1 rates the member's own unit (a union group, with
+    the 职工小家 questionnaire), step 2 the unit above it (the branch union), each with its
+    rater group's questionnaire. Each step's answers are kept on the code's row as a
+    draft; the last step stores one response per level and uses the code, in one
+    transaction (:func:`submit_levels_with_code`). Nothing links the responses of one
+    code to each other."""
+    entry = levels[0]
+    campaign = entry.campaign
+    step = min(max(request.args.get("step", 1, type=int) or 1, 1), len(levels))
+    here = levels[step - 1]
+    questionnaire = campaign_questionnaire(here)
+    context = {"step": step, "steps": len(levels)}
+    drafts = _level_drafts(entry)
+    if request.method == "GET":
+        form = form_class(questionnaire, _lang())(formdata=None)
+        fill(form, drafts.get(str(step)) or {})
+        return _form_page_html(questionnaire, form, here, {},
+                               saved=bool(request.args.get("saved")), **context)
+    if g.get("form_token_refused"):
+        return _resume_page(questionnaire, here, **context)
+    guard_campaign_submission(campaign.id)
+    raw = posted_answers(request.form, questionnaire)
+    cleaned, errors = validate_answers(questionnaire, raw)
+    drafts[str(step)] = raw
+    again = url_for("member_surveys.member_survey", code=code, step=step)
+    if not save_draft(hashed, {"steps": drafts}):  # the code was used in the meantime
+        return redirect(again)
+    if request.form.get("action") == "save":
+        return redirect(url_for("member_surveys.member_survey", code=code, step=step, saved=1))
+    if errors:
+        return _form_page_html(questionnaire, _posted_form(questionnaire), here, errors,
+                               **context), 422
+    if step < len(levels):
+        return redirect(url_for("member_surveys.member_survey", code=code, step=step + 1))
+    ballots = []
+    for number, level in enumerate(levels, start=1):
+        asked = campaign_questionnaire(level)
+        answers, problems = validate_answers(asked, drafts.get(str(number)) or {})
+        if problems:  # an earlier step left unfinished: back to it, answers kept
+            return redirect(url_for("member_surveys.member_survey", code=code, step=number))
+        ballots.append(_ballot(level, asked, answers))
+    try:
+        submit_levels_with_code(hashed, ballots)
+    except CodeAlreadyUsed:
+        if session.get("submitted") == _submitted_marker(hashed):
+            return redirect(url_for("member_surveys.thanks"))
+        count_refused_lookup(campaign.id, "used")
+        return refuse(409, campaign)
+    except DomainError as refusal:
+        return refuse(refusal.status, campaign)
+    session["submitted"] = _submitted_marker(hashed)
     return redirect(url_for("member_surveys.thanks"))
 
 

@@ -24,6 +24,7 @@ from survey_app.models.campaign import (
     RaterGroup,
 )
 from survey_app.models.comment import CommentReview, ReviewState
+from survey_app.models.committee import CommitteeMember, CommitteeRole
 from survey_app.models.notice import Notice
 from survey_app.models.organisation import Organisation, OrgKind
 from survey_app.models.questionnaire import QuestionnaireKey, QuestionnaireVersion
@@ -44,6 +45,8 @@ __all__ = [
     "CampaignTarget",
     "CodeLookupCount",
     "CommentReview",
+    "CommitteeMember",
+    "CommitteeRole",
     "Draft",
     "Notice",
     "OpenLink",

@@ -101,6 +101,21 @@ class Campaign(db.Model):
         """Whether the unit is one this campaign evaluates (not just an ancestor of one)."""
         return any(t.organisation_id == organisation_id for t in self.targets)
 
+    @property
+    def multi_level(self) -> bool:
+        """True when one code rates several levels (a union group, then its branch union):
+        a rater group names, in ``then_parent``, the group that rates the unit above."""
+        return any((g.settings or {}).get("then_parent") for g in self.rater_groups)
+
+    def report_group(self, rater_group: str | None) -> str | None:
+        """The rater group whose answers a report shows. A multi-level campaign is never
+        reported with its levels pooled: they answer different questionnaires, and a pooled
+        unit minus the other level's published figure would give a suppressed group's
+        figure. Without a choice, its report is the first level's."""
+        if rater_group is None and self.multi_level:
+            return self.rater_groups[0].key
+        return rater_group
+
     def __repr__(self) -> str:
         return f"<Campaign {self.code} {self.status}>"
 

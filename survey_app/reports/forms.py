@@ -47,8 +47,10 @@ class ReportFilterForm(FlaskForm):
 
     def __init__(self, campaign, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.group.choices = [("", _l("All rater groups"))] + [
-            (g.key, g.name) for g in campaign.rater_groups]
+        levels = [(g.key, g.name) for g in campaign.rater_groups]
+        # a multi-level campaign's levels are never pooled (Campaign.report_group)
+        self.group.choices = levels if campaign.multi_level else [
+            ("", _l("All rater groups")), *levels]
         periods = released_periods(campaign) if is_rolling(campaign) else []
         if periods:
             self.period.choices = [(p, p) for p in reversed(periods)]

@@ -202,6 +202,7 @@ def campaign_report(campaign: Campaign, rater_group: str | None = None,
         return None
     language = language or lang()
     period = report_period(campaign, period) if is_rolling(campaign) else None
+    rater_group = campaign.report_group(rater_group)
     key = (data_version(campaign), rater_group, language, period)
 
     def make() -> CampaignReport | None:

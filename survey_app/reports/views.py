@@ -27,6 +27,7 @@ from survey_app.reports.forms import (
     ReportFilterForm,
 )
 from survey_app.reports.operations import record_raw_export
+from survey_app.reports.ranks import ranked_units, unit_three_rates
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -113,6 +114,7 @@ def overview(code: str):
     report = U.campaign_report(campaign, group, period=_period(campaign))
     ctx = {"campaign": campaign, "root": root, "form": form, "report": report,
            "args": _args(), "raw": can_download_raw(current_user)}
+    ctx["rates"] = unit_three_rates(campaign, report, root)
     if report is None:
         checklist = U.checklist_report(campaign)
         if checklist is not None:
@@ -158,7 +160,8 @@ def unit(code: str, unit_code: str):
     report = U.campaign_report(campaign, group, period=_period(campaign))
     ctx = {"campaign": campaign, "unit": org, "form": form, "report": report,
            "args": _args(unit=org.code), "raw": can_download_raw(current_user),
-           "dashboards": current_user.role != Role.EVALUATOR}
+           "dashboards": current_user.role != Role.EVALUATOR,
+           "rates": unit_three_rates(campaign, report, org)}
     if report is None:
         checklist = U.checklist_report(campaign)
         if checklist is not None:
@@ -186,6 +189,22 @@ def unit(code: str, unit_code: str):
         comments=comments, ipa=ipa, trend=trend, quadrants=plots.QUADRANT_LABELS,
         dims=R.dimension_scores(report, org.id), is_target=is_target, below=below,
         own_only=own_only, **ctx)
+
+
+@bp.get("/<code>/ranks")
+@roles_required(*U.DASHBOARD_ROLES)
+def ranks(code: str):
+    """The ranked list with rank intervals and the shrunk index, beside the raw index;
+    the same figures as ``flask report ranks``."""
+    campaign = _campaign(code)
+    root = _unit(request.args.get("unit") or None, campaign)
+    _check(campaign, root)
+    form, group, level = _filters(campaign)
+    report = U.campaign_report(campaign, group)
+    ranked = None if report is None else ranked_units(report, root, level)
+    return render_template("reports/ranks.html", campaign=campaign, root=root, form=form,
+                           ranked=None if ranked is None else ranked.to_dict("records"),
+                           total=0 if ranked is None else len(ranked), args=_args())
 
 
 @bp.get("/<code>/heatmap")

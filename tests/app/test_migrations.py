@@ -127,3 +127,29 @@ def test_campaigns_below_the_group_size_floor_are_raised_to_it(empty_database_ur
             sizes = dict(conn.execute(text("SELECT code, min_group_size FROM campaigns")).all())
         db.engine.dispose()
     assert sizes == {"C1": 5, "C2": 5, "C3": 8}
+
+
+def test_committee_members_upgrade_on_the_demo(empty_database_url):
+    """The demo loaded at the previous head, then upgraded: its data is kept, and the
+    committee evaluation loads on top (a committee list, its campaign and answers)."""
+    from demo import load_demo
+    from demo.committee import load_demo_committee
+
+    app = create_app(TestConfig(empty_database_url))
+    with app.app_context():
+        upgrade(revision="a7d3c9e5f180")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO organisations (id, code, name, kind, path, depth,"
+                              " members) VALUES (99999, 'KEEP', '保留', 'federation', '/99999/', 0, 0)"))
+        upgrade()
+        assert "committee_members" in inspect(db.engine).get_table_names()
+        load_demo(campaigns=False)
+        assert load_demo_committee() == 24
+        with db.engine.connect() as conn:
+            kept = conn.execute(text("SELECT name FROM organisations WHERE code = 'KEEP'"))
+            people = conn.execute(text("SELECT count(*) FROM committee_members")).scalar()
+            assert kept.scalar() == "保留" and people == 7
+        downgrade(revision="a7d3c9e5f180")
+        assert "committee_members" not in inspect(db.engine).get_table_names()
+        db.session.remove()
+        db.engine.dispose()

@@ -24,8 +24,8 @@ def counts(app):
 def test_create_generates_and_exports(demo, runner, tmp_path):
     result = runner.invoke(args=["campaign", "create", write(tmp_path, CROSS_YAML)])
     assert result.exit_code == 0, result.output
-    assert "created campaign T-CROSS (cross, 37 targets, 3 rater groups)" in result.output
-    assert "generated 133 assignments (upper 37, lower 36, peer 60)" in result.output
+    assert "created campaign T-CROSS (cross, 42 targets, 3 rater groups)" in result.output
+    assert "generated 157 assignments (upper 42, lower 41, peer 74)" in result.output
     out = tmp_path / "a.csv"
     result = runner.invoke(args=["assignments", "export", "--campaign", "T-CROSS",
                                  "--format", "csv", "--out", str(out)])

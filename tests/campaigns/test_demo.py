@@ -41,7 +41,7 @@ def test_demo_campaigns(demo):
                               for y in (2025, 2026)}
         for year, status in ((2025, "published"), (2026, "open")):
             assert first[f"DEMO-CROSS-{year}"][:2] == (
-                status, {"upper": 73, "lower": 73, "peer": 171})
+                status, {"upper": 78, "lower": 78, "peer": 185})
             assert first[f"DEMO-FOUR-{year}"][1] == {"management": 6, "party": 6, "upper": 6}
             assert first[f"DEMO-THIRD-{year}"][1] == {"assessors": 44}
         assert load_demo_campaigns() == 0 and summary() == first  # idempotent

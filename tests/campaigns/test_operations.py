@@ -41,7 +41,7 @@ def test_create_publishes_questionnaires_once_and_records(demo):
     with demo.app_context():
         c = ops.create_campaign(spec())
         assert c.status == "draft" and c.owner.code == "DEMO-D01"
-        assert len(c.targets) == 37  # D01, 12 grassroots, 12 branches, 12 groups
+        assert len(c.targets) == 42  # D01, 12 grassroots, 12 branches, 17 groups
         assert [g.key for g in c.rater_groups] == ["upper", "lower", "peer"]
         assert c.rater_groups[2].settings == {"peers_per_target": 3, "seed": 7}
         assert not any(g.anonymous for g in c.rater_groups)
@@ -49,7 +49,7 @@ def test_create_publishes_questionnaires_once_and_records(demo):
         # The same library content is stored once.
         assert db.session.scalar(select(func.count()).select_from(QuestionnaireVersion)) == 3
         entry = audit("campaign.create")[0]
-        assert entry.object_id == "T-CROSS" and entry.detail["targets"] == 37
+        assert entry.object_id == "T-CROSS" and entry.detail["targets"] == 42
 
 
 @pytest.mark.parametrize("changes,message", [
@@ -114,8 +114,8 @@ def test_generated_cross_assignments_follow_the_tree(demo, cross):
         rows = db.session.scalars(select(Assignment).where(Assignment.campaign_id == c.id)).all()
         by_group = Counter(a.rater_group.key for a in rows)
         # upper: every target is rated by its parent, D01 by the city (outside the targets);
-        # lower: each child of a target rates it (36 edges inside D01's subtree).
-        assert by_group["upper"] == 37 and by_group["lower"] == 36
+        # lower: each child of a target rates it (41 edges inside D01's subtree).
+        assert by_group["upper"] == 42 and by_group["lower"] == 41
         for a in rows:
             assert a.rater_org_id != a.target_id and a.rater_user_id is None
             if a.rater_group.key == "upper":
@@ -124,8 +124,9 @@ def test_generated_cross_assignments_follow_the_tree(demo, cross):
                 assert a.target_id == a.rater_org.parent_id
             else:
                 assert a.rater_org.parent_id == a.target.parent_id
-        # peers: 12 grassroots under D01 rate 3 each; 3 branches under G01..G04 rate 2 each.
-        assert by_group["peer"] == 12 * 3 + 4 * 3 * 2
+        # peers: 12 grassroots under D01 rate 3 each; 3 branches under G01..G04 rate 2 each;
+        # the union groups of G02's branches (3, 3 and 2 of them) rate 2, 2 and 1 each.
+        assert by_group["peer"] == 12 * 3 + 4 * 3 * 2 + (3 * 2 + 3 * 2 + 2 * 1)
         assert [e.detail["counts"] for e in audit("assignments.generate")] == [dict(by_group)]
 
 

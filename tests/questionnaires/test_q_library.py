@@ -7,7 +7,7 @@ from tests.questionnaires.qtest_support import demo
 EXPECTED = {
     "member_evaluation", "small_home", "cross_upper_to_lower", "cross_lower_to_upper",
     "peer_evaluation", "third_party", "four_party_members", "four_party_management",
-    "four_party_party", "four_party_upper", "daily_service",
+    "four_party_party", "four_party_upper", "daily_service", "committee_duties",
 }
 
 

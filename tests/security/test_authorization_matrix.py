@@ -46,6 +46,8 @@ FIXED = {"key": "member_evaluation", "scheme_key": "default", "year": "2026", "f
 def foreign_values(foreign, endpoint: str) -> dict[str, object]:
     """URL parameters naming the foreign world's objects for ``endpoint``."""
     code = foreign.campaign_code if endpoint.startswith("reports.") else foreign.unit_code
+    if endpoint.startswith("committee."):
+        code = foreign.committee_code
     campaign_id = foreign.cross_campaign_id if endpoint in (
         "campaigns.answers", "campaigns.remove") else foreign.campaign_id
     return {
@@ -57,6 +59,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "note_id": foreign.note_id, "action_id": foreign.action_id,
         "action_note_id": foreign.action_note_id, "honour_id": foreign.honour_id,
         "project_id": foreign.project_id, "task_id": foreign.task_id,
+        "person_id": foreign.person_id,
     }
 
 
@@ -162,6 +165,8 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("appeals.detail", f"/appeals/{world.appeal_id}"),
         ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
         ("improvement.project", f"/improvement/project/{world.project_id}"),
+        ("committee.person", f"/committee/{world.committee_code}/people/{world.person_id}"),
+        ("committee.unit", f"/committee/units/{world.unit_code}"),
     ]:
         response = client.get(path)
         assert response.status_code == 200, endpoint

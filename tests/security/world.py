@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from questionnaires import library
+from survey_app.committee.operations import add_committee_group, add_committee_member
 from survey_app.extensions import db
 from survey_app.models import (
     Appeal,
@@ -53,6 +54,8 @@ class Foreign:
     honour_id: int
     project_id: int
     task_id: int
+    committee_code: str = ""
+    person_id: int = 0
 
 
 def build_foreign_world() -> Foreign:
@@ -114,8 +117,14 @@ def build_foreign_world() -> Foreign:
     task = ProjectTask(project=project, title=FOREIGN_NAME, owner_name=FOREIGN_NAME,
                        starts_on=today, due_on=today)
     db.session.add_all([pair, activity, note, action, action_note, honour, project, task])
+    person = add_committee_member(unit, FOREIGN_NAME + "主席", "chair", FOREIGN_NAME)
+    committee = Campaign(code="OTHER-COMMITTEE", name=f"{FOREIGN_NAME}委员评议",
+                         kind="member", year=today.year, status="published", owner=unit,
+                         opens_on=today - timedelta(days=20), closes_on=today - timedelta(1))
+    db.session.add(committee)
+    add_committee_group(committee, unit, [person])
     db.session.commit()
     return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
                    evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
                    activity.id, note.id, action.id, action_note.id, honour.id, project.id,
-                   task.id)
+                   task.id, committee.code, person.id)
