@@ -49,6 +49,7 @@ class Foreign:
     action_id: int
     action_note_id: int
     note_id: int
+    api_token_id: int = 0
 
 
 def build_foreign_world() -> Foreign:
@@ -105,6 +106,11 @@ def build_foreign_world() -> Foreign:
                              size=4)
     db.session.add_all([pair, activity, note, action, action_note])
     db.session.commit()
-    return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
-                   evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
-                   activity.id, note.id, action.id, action_note.id)
+    from survey_app.api.operations import create_token
+
+    api_token, _secret = create_token(fed, ["organisations:read"], name=FOREIGN_NAME, days=30)
+    foreign = Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
+                      evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
+                      activity.id, note.id, action.id, action_note.id)
+    foreign.api_token_id = api_token.id
+    return foreign
