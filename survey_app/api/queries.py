@@ -12,6 +12,7 @@ import binascii
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,13 @@ def page_of(rows: Sequence[Any], limit: int, serialise) -> Page:
     more = len(rows) > limit
     rows = list(rows[:limit])
     return Page([serialise(r) for r in rows], encode_cursor(rows[-1].id) if more else None)
+
+
+def utc(at: datetime | None) -> datetime | None:
+    """A stored time as an ISO 8601 instant in UTC (SQLite gives back naive ones)."""
+    if at is None:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 # ---------------------------------------------------------------- organisations
@@ -252,7 +260,7 @@ def assessment_results(principal, *, cursor: str | None, limit: int,
         return {"scheme_key": run.scheme_key, "year": run.year, "unit_code": org.code,
                 "unit_name": org.name, "score": _f(result.score), "grade": result.grade,
                 "rank": result.rank, "peers": result.peers, "veto": result.veto,
-                "status": result.status, "published_at": run.published_at}
+                "status": result.status, "published_at": utc(run.published_at)}
 
     more = len(rows) > limit
     rows = rows[:limit]
