@@ -126,3 +126,5 @@ class TestConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
         self.TWO_FACTOR_REQUIRED_ROLES = ()
+        # the webhook tests' receiver listens on the loopback address
+        self.WEBHOOK_ALLOWED_HOSTS = ("127.0.0.1",)

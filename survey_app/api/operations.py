@@ -69,3 +69,40 @@ def record_api_write(principal, action: str, obj_type: str, obj_id: object, **de
     commit, so both are kept or neither)."""
     record(f"api.{action}", obj_type, obj_id, None, token_id=principal.token.id,
            token=principal.token.prefix, organisation=principal.organisation.code, **detail)
+
+
+# ---------------------------------------------------------------- webhook subscriptions
+
+
+def subscribe(principal, url: str, events: Iterable[str]):
+    """A subscription of the token's unit; returns it with its secret (shown once)."""
+    from survey_app.api.delivery import RefusedAddress, check_literal_host, new_secret
+    from survey_app.models.api import WebhookSubscription
+
+    try:
+        check_literal_host(url)
+    except RefusedAddress as error:
+        raise DomainError(f"webhook receiver refused: {error}", status=422) from error
+    subscription = WebhookSubscription(
+        organisation_id=principal.organisation_id, url=url, events=sorted(set(events)),
+        secret=new_secret(), active=True, created_by_token_id=principal.token.id)
+    db.session.add(subscription)
+    db.session.flush()
+    record_api_write(principal, "webhook.create", "webhook_subscription", subscription.id,
+                     url=url, events=subscription.events)
+    db.session.commit()
+    return subscription
+
+
+def unsubscribe(principal, subscription) -> None:
+    subscription.active = False
+    record_api_write(principal, "webhook.delete", "webhook_subscription", subscription.id)
+    db.session.commit()
+
+
+def replay(principal, delivery) -> None:
+    """Send a delivery again now (after a failure, or to re-feed a receiver)."""
+    delivery.status, delivery.next_attempt_at = "pending", datetime.now(UTC)
+    delivery.attempts = 0
+    record_api_write(principal, "webhook.replay", "webhook_delivery", delivery.id)
+    db.session.commit()

@@ -292,3 +292,37 @@ def token_rows(scope: Organisation | None) -> Iterable:
     if scope is not None:
         query = query.where(Organisation.path.startswith(scope.path))
     return db.session.scalars(query.order_by(ApiToken.id.desc())).all()
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def subscription_dict(s) -> dict:
+    return {"id": s.id, "url": s.url, "events": list(s.events or ()),
+            "organisation_code": s.organisation.code, "active": s.active,
+            "created_at": utc(s.created_at)}
+
+
+def subscriptions(scope: Organisation) -> list[dict]:
+    from survey_app.models.api import WebhookSubscription
+
+    rows = db.session.scalars(
+        select(WebhookSubscription)
+        .join(Organisation, Organisation.id == WebhookSubscription.organisation_id)
+        .where(Organisation.path.startswith(scope.path), WebhookSubscription.active.is_(True))
+        .order_by(WebhookSubscription.id)).all()
+    return [subscription_dict(s) for s in rows]
+
+
+def deliveries(subscription, *, cursor: str | None, limit: int) -> Page:
+    from survey_app.models.api import WebhookDelivery
+
+    rows = db.session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id,
+                                      WebhookDelivery.id > decode_cursor(cursor))
+        .order_by(WebhookDelivery.id).limit(limit + 1)).all()
+    return page_of(rows, limit, lambda d: {
+        "id": d.id, "event_id": d.event.message_id, "type": d.event.type,
+        "status": d.status, "attempts": d.attempts, "next_attempt_at": utc(d.next_attempt_at),
+        "last_status_code": d.last_status_code, "last_error": d.last_error,
+        "delivered_at": utc(d.delivered_at)})

@@ -254,3 +254,20 @@ class WebhookCreated(WebhookSchema):
 
 class WebhookList(Schema):
     items = fields.List(fields.Nested(WebhookSchema), required=True)
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer(required=True)
+    event_id = fields.String(required=True, metadata={"description": "The webhook-id header"})
+    type = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ("pending", "delivered", "failed")))
+    attempts = fields.Integer(required=True)
+    next_attempt_at = fields.DateTime(required=True)
+    last_status_code = fields.Integer(allow_none=True, required=True)
+    last_error = fields.String(allow_none=True, required=True)
+    delivered_at = fields.DateTime(allow_none=True, required=True)
+
+
+class DeliveryPage(PageSchema):
+    items = fields.List(fields.Nested(DeliverySchema), required=True)

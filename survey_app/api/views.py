@@ -256,6 +256,80 @@ def honours(args):
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
+# ---------------------------------------------------------------- webhooks
+
+
+def _subscription(webhook_id: int):
+    from survey_app.models.api import WebhookSubscription
+
+    subscription = db.session.get(WebhookSubscription, webhook_id)
+    if subscription is None or not subscription.active:
+        abort(404)
+    if not current_principal().can_see_org(subscription.organisation):
+        abort(403)
+    return subscription
+
+
+@bp.get("/webhooks")
+@require_scope("webhooks:read")
+@bp.response(200, S.WebhookList)
+def webhooks():
+    """Active subscriptions of the token's subtree."""
+    return {"items": Q.subscriptions(current_principal().organisation)}
+
+
+@bp.post("/webhooks")
+@require_scope("webhooks:write")
+@bp.arguments(S.WebhookIn)
+@bp.response(201, S.WebhookCreated)
+def create_webhook(args):
+    """Subscribe the token's unit to events; the answer shows the signing secret once."""
+    from survey_app.api.operations import subscribe
+
+    subscription = subscribe(current_principal(), args["url"], args["events"])
+    return {**Q.subscription_dict(subscription), "secret": subscription.secret}
+
+
+@bp.delete("/webhooks/<int:webhook_id>")
+@require_scope("webhooks:write")
+@bp.response(204)
+def delete_webhook(webhook_id: int):
+    from survey_app.api.operations import unsubscribe
+
+    unsubscribe(current_principal(), _subscription(webhook_id))
+    return None
+
+
+@bp.get("/webhooks/<int:webhook_id>/deliveries")
+@require_scope("webhooks:read")
+@bp.arguments(S.PageArgs, location="query")
+@bp.response(200, S.DeliveryPage)
+def webhook_deliveries(args, webhook_id: int):
+    """The delivery log: every event sent (or being retried) to this subscription."""
+    subscription = _subscription(webhook_id)
+    try:
+        page = Q.deliveries(subscription, cursor=args.get("cursor"), limit=args["limit"])
+    except Q.BadCursor:
+        return _bad_cursor()
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@bp.post("/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay")
+@require_scope("webhooks:write")
+@bp.response(202, S.WebhookSchema)
+def replay_delivery(webhook_id: int, delivery_id: int):
+    """Send a delivery again at the worker's next pass."""
+    from survey_app.api.operations import replay
+    from survey_app.models.api import WebhookDelivery
+
+    subscription = _subscription(webhook_id)
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != subscription.id:
+        abort(404)
+    replay(current_principal(), delivery)
+    return Q.subscription_dict(subscription)
+
+
 # ---------------------------------------------------------------- the admins' token page
 
 

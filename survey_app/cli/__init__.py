@@ -17,9 +17,10 @@ def register_commands(app: Flask) -> None:
     from survey_app.cli.questionnaire import questionnaire
     from survey_app.cli.reports import report
     from survey_app.cli.users import user
+    from survey_app.cli.webhooks import webhooks
 
     for group in (user, orgs, codes, questionnaire, campaign, assignments, assessment, report,
-                  audit, partnering, honours, actions, api):
+                  audit, partnering, honours, actions, api, webhooks):
         app.cli.add_command(group)
     try:  # the demo lives outside the app, and a production install may leave it out
         from demo.cli import demo

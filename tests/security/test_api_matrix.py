@@ -18,7 +18,7 @@ from tests.conftest import csrf_token_from
 from tests.security.test_authorization_matrix import url_for_rule
 from tests.security.world import FOREIGN_NAME, build_foreign_world
 
-OWN = {"code": "DEMO-G01", "unit_code": "DEMO-G01"}
+OWN = {"code": "DEMO-G01", "unit_code": "DEMO-G01", "webhook_id": 999999, "delivery_id": 999999}
 
 
 def api_rules(app):
@@ -26,25 +26,47 @@ def api_rules(app):
         scope = getattr(app.view_functions[rule.endpoint], "required_scope", None)
         if rule.endpoint.startswith("api."):
             assert scope in API_SCOPES, rule.endpoint
-            yield rule, scope, ("GET" if "GET" in rule.methods else "POST")
+            method = next(m for m in ("GET", "DELETE", "POST") if m in rule.methods)
+            yield rule, scope, method
 
 
 def _values(rule, foreign) -> dict[str, str]:
     campaign_route = rule.rule.startswith("/api/v1/campaigns/")
     return {"code": foreign.campaign_code if campaign_route else foreign.unit_code,
-            "unit_code": foreign.unit_code}
+            "unit_code": foreign.unit_code, "webhook_id": foreign.webhook_id,
+            "delivery_id": foreign.delivery_id}
 
 
 def _call(client, method: str, path: str, headers=None):
     if method == "GET":
         return client.get(path, headers=headers or {})
+    if method == "DELETE":
+        return client.delete(path, headers=headers or {})
     return client.post(path, json={}, headers=headers or {})
+
+
+def _foreign_webhook(world) -> None:
+    """A subscription of the foreign federation, with one delivery in its log."""
+    from survey_app.extensions import db
+    from survey_app.models.api import WebhookDelivery, WebhookEvent, WebhookSubscription
+
+    subscription = WebhookSubscription(organisation_id=world.unit_id,
+                                       url="https://receiver.example/hook",
+                                       events=["campaign.opened"], secret="whsec_AAAA")
+    event = WebhookEvent(message_id="msg_foreign", type="campaign.opened",
+                         organisation_id=world.unit_id,
+                         payload={"data": {"name": FOREIGN_NAME}})
+    delivery = WebhookDelivery(event=event, subscription=subscription)
+    db.session.add_all([subscription, event, delivery])
+    db.session.commit()
+    world.webhook_id, world.delivery_id = subscription.id, delivery.id
 
 
 @pytest.fixture
 def setup(demo):
     with demo.app_context():
         world = build_foreign_world()
+        _foreign_webhook(world)
         everything = list(API_SCOPES)
         secrets = {
             "all": make_token("DEMO-CITY", *everything),
@@ -122,7 +144,9 @@ def test_objects_of_another_tree_are_refused_on_every_route(setup):
             scoped += 1
             if response.status_code not in (403, 404):
                 failures.append((rule.endpoint, response.status_code))
-        elif response.status_code != 200:
+        elif method == "GET" and response.status_code != 200:
+            failures.append((rule.endpoint, response.status_code))
+        elif method == "POST" and response.status_code != 422:  # an empty body: refused
             failures.append((rule.endpoint, response.status_code))
         if FOREIGN_NAME in body or world.unit_code in body or world.campaign_code in body:
             failures.append((rule.endpoint, "leaks"))
