@@ -326,3 +326,51 @@ def deliveries(subscription, *, cursor: str | None, limit: int) -> Page:
         "status": d.status, "attempts": d.attempts, "next_attempt_at": utc(d.next_attempt_at),
         "last_status_code": d.last_status_code, "last_error": d.last_error,
         "delivered_at": utc(d.delivered_at)})
+
+
+# ---------------------------------------------------------------- actions and partnering
+
+
+def action_dict(a) -> dict:
+    from survey_app.dates import today
+
+    return {"id": a.id, "unit_code": a.organisation.code,
+            "campaign_code": a.campaign.code if a.campaign is not None else None,
+            "source_kind": a.source_kind, "source_label": a.source_label or "",
+            "title": a.title or "", "description": a.description or "",
+            "owner_name": a.owner_name or "",
+            "owner_unit_code": a.owner_unit.code if a.owner_unit is not None else None,
+            "due_on": a.due_on, "status": a.status, "overdue": bool(a.is_overdue(today())),
+            "baseline": _f(a.baseline), "target": _f(a.target)}
+
+
+def actions(unit: Organisation, *, cursor: str | None, limit: int) -> Page:
+    """The improvement actions of ``unit`` and the units below it."""
+    from survey_app.models.improvement import ImprovementAction
+
+    rows = db.session.scalars(
+        select(ImprovementAction)
+        .join(Organisation, Organisation.id == ImprovementAction.organisation_id)
+        .where(Organisation.path.startswith(unit.path),
+               ImprovementAction.id > decode_cursor(cursor))
+        .order_by(ImprovementAction.id).limit(limit + 1)).all()
+    return page_of(rows, limit, action_dict)
+
+
+def pair_dict(p) -> dict:
+    return {"id": p.id, "lead_code": p.lead.code, "partner_code": p.partner.code,
+            "upper_code": p.upper.code, "state": p.state, "since": p.since}
+
+
+def pairs(principal) -> list[dict]:
+    from survey_app.models.partnering import Pair
+    from survey_app.permissions import can_read_pair
+
+    return [pair_dict(p) for p in db.session.scalars(select(Pair).order_by(Pair.id))
+            if can_read_pair(principal, p)]
+
+
+def activity_dict(a) -> dict:
+    return {"id": a.id, "pair_id": a.pair_id, "held_on": a.held_on, "form": a.form,
+            "content": a.content, "participants": a.participants,
+            "confirmed": a.confirmed_at is not None, "confirmed_at": utc(a.confirmed_at)}

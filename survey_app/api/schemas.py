@@ -271,3 +271,93 @@ class DeliverySchema(Schema):
 
 class DeliveryPage(PageSchema):
     items = fields.List(fields.Nested(DeliverySchema), required=True)
+
+
+class CodesIn(Schema):
+    unit_code = fields.String(required=True, validate=validate.Length(1, 64))
+    count = fields.Integer(required=True, validate=validate.Range(1, 2000))
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "pdf")))
+
+
+# ---------------------------------------------------------------- improvement actions
+
+
+MANUAL_ACTION_SOURCES = ("indicator", "veto", "assessor", "comment")
+ACTION_STATUSES = ("suggested", "planned", "in_progress", "done", "verified", "dismissed")
+
+
+class ActionSchema(Schema):
+    id = fields.Integer(required=True)
+    unit_code = fields.String(required=True)
+    campaign_code = fields.String(allow_none=True, required=True)
+    source_kind = fields.String(required=True)
+    source_label = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    owner_name = fields.String(required=True)
+    owner_unit_code = fields.String(allow_none=True, required=True)
+    due_on = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ACTION_STATUSES))
+    overdue = fields.Boolean(required=True)
+    baseline = fields.Float(allow_none=True, required=True)
+    target = fields.Float(allow_none=True, required=True)
+
+
+class ActionPage(PageSchema):
+    items = fields.List(fields.Nested(ActionSchema), required=True)
+
+
+class ActionIn(Schema):
+    source_kind = fields.String(required=True, validate=validate.OneOf(MANUAL_ACTION_SOURCES))
+    source_label = fields.String(required=True, validate=validate.Length(1, 300))
+    title = fields.String(required=True, validate=validate.Length(1, 300))
+    description = fields.String(load_default="", validate=validate.Length(max=4000))
+    owner_name = fields.String(required=True, validate=validate.Length(1, 100))
+    owner_unit_code = fields.String(required=True, validate=validate.Length(1, 64))
+    due_on = fields.Date(required=True)
+    milestones = fields.String(load_default="", validate=validate.Length(max=4000))
+    baseline = fields.Float(allow_none=True, load_default=None, allow_nan=False)
+    target = fields.Float(allow_none=True, load_default=None, allow_nan=False)
+
+
+class ProgressIn(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("planned", "in_progress",
+                                                                   "done")))
+    text = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+# ---------------------------------------------------------------- partnering
+
+
+ACTIVITY_FORMS = ("exchange", "guidance", "joint_event", "site_visit", "training", "online")
+
+
+class PairSchema(Schema):
+    id = fields.Integer(required=True)
+    lead_code = fields.String(required=True)
+    partner_code = fields.String(required=True)
+    upper_code = fields.String(required=True)
+    state = fields.String(required=True)
+    since = fields.Date(allow_none=True, required=True)
+
+
+class PairList(Schema):
+    items = fields.List(fields.Nested(PairSchema), required=True)
+
+
+class ActivityIn(Schema):
+    held_on = fields.Date(required=True)
+    form = fields.String(required=True, validate=validate.OneOf(ACTIVITY_FORMS))
+    content = fields.String(required=True, validate=validate.Length(1, 4000))
+    participants = fields.Integer(required=True, validate=validate.Range(0, 100_000))
+
+
+class ActivitySchema(Schema):
+    id = fields.Integer(required=True)
+    pair_id = fields.Integer(required=True)
+    held_on = fields.Date(required=True)
+    form = fields.String(required=True)
+    content = fields.String(required=True)
+    participants = fields.Integer(required=True)
+    confirmed = fields.Boolean(required=True)
+    confirmed_at = fields.DateTime(allow_none=True, required=True)

@@ -190,6 +190,47 @@ def publish_campaign(args, code: str):
     return _transition(code, CampaignStatus.PUBLISHED, args)
 
 
+@bp.post("/campaigns/<code>/codes")
+@require_scope("codes:write")
+@bp.arguments(S.CodesIn)
+@bp.doc(responses={"201": {
+    "description": "The new codes, shown only now: CSV (code, url, unit_code, unit_name), or "
+                   "printable slips with QR codes (format=pdf)",
+    "content": {"text/csv": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}})
+def issue_codes(args, code: str):
+    """Issue one-time access codes (参评码) for a target unit of the campaign: the same
+    rules as the codes page. Only their hashes are kept; nothing ever records which code
+    was used or when."""
+    from flask import Response, url_for
+
+    from survey_app.member_surveys.operations import is_target
+    from survey_app.member_surveys.operations import issue_codes as issue
+    from survey_app.member_surveys.sheets import code_sheet_pdf, codes_csv
+    from survey_app.permissions import can_issue_codes
+
+    principal = current_principal()
+    campaign = _campaign(code)
+    unit = _unit(args["unit_code"])
+    if not is_target(campaign, unit):
+        abort(404)
+    if not can_issue_codes(principal, campaign, unit):
+        abort(403)
+    record_api_write(principal, "codes.issue", "campaign", campaign.code, target=unit.code,
+                     count=args["count"])
+    codes = issue(campaign, unit, args["count"], user=principal)
+    pairs = [(c, url_for("member_surveys.member_survey", code=c, _external=True))
+             for c in codes]
+    stem = f"codes-{campaign.code}-{unit.code}"
+    headers = {"Cache-Control": "no-store"}
+    if args["format"] == "pdf":
+        headers["Content-Disposition"] = f"attachment; filename={stem}.pdf"
+        return Response(code_sheet_pdf(campaign, unit, pairs), status=201,
+                        mimetype="application/pdf", headers=headers)
+    headers["Content-Disposition"] = f"attachment; filename={stem}.csv"
+    return Response(codes_csv(unit, pairs), status=201, mimetype="text/csv", headers=headers)
+
+
 # ---------------------------------------------------------------- published results
 
 
@@ -328,6 +369,134 @@ def replay_delivery(webhook_id: int, delivery_id: int):
         abort(404)
     replay(current_principal(), delivery)
     return Q.subscription_dict(subscription)
+
+
+# ---------------------------------------------------------------- improvement actions
+
+
+@bp.get("/organisations/<code>/actions")
+@require_scope("actions:read")
+@bp.arguments(S.PageArgs, location="query")
+@bp.response(200, S.ActionPage)
+def actions(args, code: str):
+    """Improvement actions (整改事项) of the unit and the units below it."""
+    from survey_app.permissions import can_see_actions
+
+    unit = _unit(code)
+    if not can_see_actions(current_principal(), unit):
+        abort(403)
+    try:
+        page = Q.actions(unit, cursor=args.get("cursor"), limit=args["limit"])
+    except Q.BadCursor:
+        return _bad_cursor()
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@bp.post("/organisations/<code>/actions")
+@require_scope("actions:write")
+@bp.arguments(S.ActionIn)
+@bp.response(201, S.ActionSchema)
+def create_action(args, code: str):
+    """A planned action answering an assessment indicator, a veto, an assessor's
+    recommendation or a comment (the same checks as the web form)."""
+    from survey_app.improvement.operations import create
+
+    principal = current_principal()
+    unit = _unit(code)
+    owner_unit = _unit(args.pop("owner_unit_code"))
+    action = create(unit, {**args, "owner_unit": owner_unit}, principal)
+    record_api_write(principal, "action.create", "improvement_action", action.id)
+    db.session.commit()
+    return Q.action_dict(action)
+
+
+def _action(action_id: int):
+    from survey_app.models.improvement import ImprovementAction
+    from survey_app.permissions import can_see_actions
+
+    action = db.session.get(ImprovementAction, action_id)
+    if action is None:
+        abort(404)
+    if not can_see_actions(current_principal(), action.organisation):
+        abort(403)
+    return action
+
+
+@bp.post("/actions/<int:action_id>/progress")
+@require_scope("actions:write")
+@bp.arguments(S.ProgressIn)
+@bp.response(200, S.ActionSchema)
+def action_progress(args, action_id: int):
+    """Record progress: a note and a new status (planned → in progress → done; done needs
+    evidence, attached on the web page)."""
+    from survey_app.improvement.operations import progress
+
+    principal = current_principal()
+    action = _action(action_id)
+    progress(action, status=args["status"], text=args["text"], user=principal)
+    record_api_write(principal, "action.progress", "improvement_action", action.id,
+                     status=args["status"])
+    db.session.commit()
+    return Q.action_dict(action)
+
+
+# ---------------------------------------------------------------- partnering
+
+
+@bp.get("/pairs")
+@require_scope("partnering:read")
+@bp.response(200, S.PairList)
+def pairs():
+    """联手兴家 pairs the token's unit may read (its own, and those below it)."""
+    return {"items": Q.pairs(current_principal())}
+
+
+def _pair(pair_id: int):
+    from survey_app.models.partnering import Pair
+    from survey_app.permissions import can_read_pair
+
+    pair = db.session.get(Pair, pair_id)
+    if pair is None:
+        abort(404)
+    if not can_read_pair(current_principal(), pair):
+        abort(403)
+    return pair
+
+
+@bp.post("/pairs/<int:pair_id>/activities")
+@require_scope("partnering:write")
+@bp.arguments(S.ActivityIn)
+@bp.response(201, S.ActivitySchema)
+def log_activity(args, pair_id: int):
+    """The lead union logs an activity of the pair (photos are added on the web page)."""
+    from survey_app.partnering.operations import log_activity as log
+
+    principal = current_principal()
+    activity = log(principal, _pair(pair_id), **args)
+    record_api_write(principal, "partnering.activity.log", "pair", pair_id,
+                     activity_id=activity.id)
+    db.session.commit()
+    return Q.activity_dict(activity)
+
+
+@bp.post("/pairs/<int:pair_id>/activities/<int:activity_id>/confirm")
+@require_scope("partnering:write")
+@bp.response(200, S.ActivitySchema)
+def confirm_activity(pair_id: int, activity_id: int):
+    """The partner union confirms that the activity took place."""
+    from survey_app.models.partnering import Activity
+    from survey_app.partnering.operations import confirm_activity as confirm
+
+    principal = current_principal()
+    pair = _pair(pair_id)
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.pair_id != pair.id:
+        abort(404)
+    confirm(principal, activity)
+    record_api_write(principal, "partnering.activity.confirm", "pair", pair_id,
+                     activity_id=activity.id)
+    db.session.commit()
+    return Q.activity_dict(activity)
 
 
 # ---------------------------------------------------------------- the admins' token page

@@ -89,3 +89,44 @@ def test_the_api_needs_no_csrf_token_and_sets_no_cookie(setup):
     response = app.test_client().post(f"/api/v1/campaigns/{code}/close", json={},
                                       headers=bearer(secrets["city"]))
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
+def test_codes_are_issued_for_a_target_as_csv_and_only_their_hashes_kept(setup):
+    from survey_app.member_surveys.codes import code_hash, normalise
+    from survey_app.models import AccessCode
+
+    app, code, secrets = setup
+    with app.app_context():
+        g01 = make_token("DEMO-G01", "codes:write")
+        reader = make_token("DEMO-G01", "codes:read")
+    client = app.test_client()
+    response = client.post(f"/api/v1/campaigns/{code}/codes",
+                           json={"unit_code": "DEMO-G01", "count": 3}, headers=bearer(g01))
+    assert response.status_code == 201 and response.mimetype == "text/csv"
+    rows = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert rows[0] == "code,url,unit_code,unit_name" and len(rows) == 4
+    printed = [r.split(",")[0] for r in rows[1:]]
+    with app.app_context():
+        stored = set(db.session.scalars(select(AccessCode.code_hash)).all())
+        assert {code_hash(normalise(c)) for c in printed} == stored
+        assert db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "api.codes.issue")).detail["target"] == "DEMO-G01"
+    # a unit outside the token's subtree, a unit that is not a target, a read-only token
+    assert client.post(f"/api/v1/campaigns/{code}/codes", json={"unit_code": "DEMO-G02",
+                       "count": 1}, headers=bearer(g01)).status_code == 403
+    assert client.post(f"/api/v1/campaigns/{code}/codes", json={"unit_code": "DEMO-CITY",
+                       "count": 1}, headers=bearer(secrets["city"])).status_code in (403, 404)
+    assert client.post(f"/api/v1/campaigns/{code}/codes", json={"unit_code": "DEMO-G01",
+                       "count": 1}, headers=bearer(reader)).status_code == 403
+    with app.app_context():
+        assert len(db.session.scalars(select(AccessCode.id)).all()) == 3
+
+
+def test_codes_as_printable_slips(setup):
+    app, code, _secrets = setup
+    with app.app_context():
+        g01 = make_token("DEMO-G01", "codes:write")
+    response = app.test_client().post(f"/api/v1/campaigns/{code}/codes",
+                                      json={"unit_code": "DEMO-G01", "count": 2,
+                                            "format": "pdf"}, headers=bearer(g01))
+    assert response.status_code == 201 and response.data.startswith(b"%PDF")

@@ -18,7 +18,8 @@ from tests.conftest import csrf_token_from
 from tests.security.test_authorization_matrix import url_for_rule
 from tests.security.world import FOREIGN_NAME, build_foreign_world
 
-OWN = {"code": "DEMO-G01", "unit_code": "DEMO-G01", "webhook_id": 999999, "delivery_id": 999999}
+OWN = {"code": "DEMO-G01", "unit_code": "DEMO-G01", "webhook_id": 999999,
+       "delivery_id": 999999, "action_id": 999999, "pair_id": 999999, "activity_id": 999999}
 
 
 def api_rules(app):
@@ -34,15 +35,28 @@ def _values(rule, foreign) -> dict[str, str]:
     campaign_route = rule.rule.startswith("/api/v1/campaigns/")
     return {"code": foreign.campaign_code if campaign_route else foreign.unit_code,
             "unit_code": foreign.unit_code, "webhook_id": foreign.webhook_id,
-            "delivery_id": foreign.delivery_id}
+            "delivery_id": foreign.delivery_id, "action_id": foreign.action_id,
+            "pair_id": foreign.pair_id, "activity_id": foreign.activity_id}
 
 
-def _call(client, method: str, path: str, headers=None):
+#: Valid bodies, so that a refusal is about the object, not the body.
+BODIES = {
+    "api.create_action": {"source_kind": "assessor", "source_label": "x", "title": "x",
+                          "owner_name": "x", "owner_unit_code": "OTHER-G1",
+                          "due_on": "2099-01-01"},
+    "api.log_activity": {"held_on": "2020-01-01", "form": "exchange", "content": "x",
+                         "participants": 1},
+    "api.issue_codes": {"unit_code": "OTHER-G1", "count": 1},
+    "api.action_progress": {"status": "in_progress", "text": "x"},
+}
+
+
+def _call(client, method: str, path: str, headers=None, endpoint: str = ""):
     if method == "GET":
         return client.get(path, headers=headers or {})
     if method == "DELETE":
         return client.delete(path, headers=headers or {})
-    return client.post(path, json={}, headers=headers or {})
+    return client.post(path, json=BODIES.get(endpoint, {}), headers=headers or {})
 
 
 def _foreign_webhook(world) -> None:
@@ -137,7 +151,7 @@ def test_objects_of_another_tree_are_refused_on_every_route(setup):
     failures, scoped = [], 0
     for rule, _scope, method in api_rules(app):
         path = url_for_rule(app, rule, _values(rule, world))
-        response = _call(client, method, path, bearer(secrets["all"]))
+        response = _call(client, method, path, bearer(secrets["all"]), rule.endpoint)
         # the problem's ``instance`` echoes the caller's own path; nothing else may name them
         body = str({k: v for k, v in (response.get_json() or {}).items() if k != "instance"})
         if rule.arguments:
