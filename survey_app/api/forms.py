@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField, SubmitField, widgets
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from survey_app.api.operations import MAX_TOKEN_DAYS
 from survey_app.models.api import API_SCOPES
@@ -21,7 +21,8 @@ class TokenForm(FlaskForm):
     scopes = SelectMultipleField(
         _l("Scopes"), choices=[(s, s) for s in API_SCOPES],
         option_widget=widgets.CheckboxInput(), widget=widgets.ListWidget(prefix_label=False),
-        validators=[DataRequired(_l("Choose at least one scope."))])
+        # not DataRequired: it would mark every checkbox required in the browser
+        validators=[Length(min=1, message=_l("Choose at least one scope."))])
     days = IntegerField(_l("Days until it expires"), default=90,
                         validators=[InputRequired(_l("Give the number of days.")),
                                     NumberRange(1, MAX_TOKEN_DAYS)])
