@@ -215,3 +215,24 @@ def test_replay_sends_a_delivery_again(setup, receiver):
         headers=bearer(secret))
     assert response.status_code == 202
     assert _deliver(app).delivered == 1 and len(receiver.requests) == 2
+
+
+def test_workers_skip_deliveries_another_worker_holds(setup, receiver):
+    """PostgreSQL: a delivery locked by one worker (FOR UPDATE) is skipped by another."""
+    from tests.conftest import on_postgresql
+
+    if not on_postgresql():
+        pytest.skip("row locks: PostgreSQL only (SQLite has a single writer)")
+    app, code, secret = setup
+    _subscribe(app, secret, receiver.url)
+    app.test_client().post(f"/api/v1/campaigns/{code}/close", json={}, headers=bearer(secret))
+    with app.app_context():
+        other = db.engine.connect()
+        try:
+            held = other.begin()
+            other.execute(select(WebhookDelivery.id).with_for_update())
+            assert _deliver(app).delivered == 0 and receiver.requests == []
+            held.rollback()
+        finally:
+            other.close()
+    assert _deliver(app).delivered == 1
