@@ -37,7 +37,9 @@ def _now() -> datetime:
 
 def _aware(at: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes; every stored time is UTC."""
-    return None if at is None or at.tzinfo else at.replace(tzinfo=UTC)
+    if at is None:
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 class ApiToken(db.Model):
