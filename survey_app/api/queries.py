@@ -45,7 +45,7 @@ def decode_cursor(cursor: str | None) -> int:
         after = json.loads(raw)["after"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise BadCursor(cursor) from error
-    if not isinstance(after, int) or isinstance(after, bool) or not 0 < after < 2**62:
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 < after < 2**31:
         raise BadCursor(cursor)
     return after
 

@@ -54,6 +54,15 @@ def _bad_cursor():
                    "分页游标无效，请不带 cursor 重新开始。", errors={"cursor": ["invalid"]})
 
 
+#: The largest id a path may name: bigger numbers name nothing (and overflow PostgreSQL's
+#: integer column), so they are 404 before any query.
+MAX_ID = 2**31 - 1
+
+
+def _row(model, row_id: int):
+    return db.session.get(model, row_id) if 0 < row_id <= MAX_ID else None
+
+
 def _unit(code: str) -> Organisation:
     """A unit of the token's subtree: 404 unknown, 403 outside."""
     unit = Q.org_by_code(code)
@@ -303,7 +312,7 @@ def honours(args):
 def _subscription(webhook_id: int):
     from survey_app.models.api import WebhookSubscription
 
-    subscription = db.session.get(WebhookSubscription, webhook_id)
+    subscription = _row(WebhookSubscription, webhook_id)
     if subscription is None or not subscription.active:
         abort(404)
     if not current_principal().can_see_org(subscription.organisation):
@@ -364,7 +373,7 @@ def replay_delivery(webhook_id: int, delivery_id: int):
     from survey_app.models.api import WebhookDelivery
 
     subscription = _subscription(webhook_id)
-    delivery = db.session.get(WebhookDelivery, delivery_id)
+    delivery = _row(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription.id:
         abort(404)
     replay(current_principal(), delivery)
@@ -414,7 +423,7 @@ def _action(action_id: int):
     from survey_app.models.improvement import ImprovementAction
     from survey_app.permissions import can_see_actions
 
-    action = db.session.get(ImprovementAction, action_id)
+    action = _row(ImprovementAction, action_id)
     if action is None:
         abort(404)
     if not can_see_actions(current_principal(), action.organisation):
@@ -455,7 +464,7 @@ def _pair(pair_id: int):
     from survey_app.models.partnering import Pair
     from survey_app.permissions import can_read_pair
 
-    pair = db.session.get(Pair, pair_id)
+    pair = _row(Pair, pair_id)
     if pair is None:
         abort(404)
     if not can_read_pair(current_principal(), pair):
@@ -489,7 +498,7 @@ def confirm_activity(pair_id: int, activity_id: int):
 
     principal = current_principal()
     pair = _pair(pair_id)
-    activity = db.session.get(Activity, activity_id)
+    activity = _row(Activity, activity_id)
     if activity is None or activity.pair_id != pair.id:
         abort(404)
     confirm(principal, activity)
@@ -550,7 +559,7 @@ def revoke(token_id: int):
     from survey_app.api.forms import RevokeForm
     from survey_app.api.operations import revoke_token
 
-    row = db.session.get(ApiToken, token_id)
+    row = _row(ApiToken, token_id)
     if row is None:
         abort(404)
     if not can_manage_tokens(current_user) or not current_user.can_see_org(row.organisation):
