@@ -8,7 +8,9 @@ PORT ?= 5000
 
 .PHONY: run install install-dev translations db test lint bench clean messages system-deps
 
+# The webhook worker runs beside the server and stops with it (docs/api.md).
 run: install db
+	$(FLASK) webhooks deliver --loop & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 $(BIN)/python:

@@ -68,6 +68,9 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     from survey_app import errors, permissions, rate_limits, security, vocabulary
     from survey_app.accounts.views import bp as accounts_bp
     from survey_app.admin.views import bp as admin_bp
+    from survey_app.api import spec as api_spec
+    from survey_app.api.views import bp as api_bp
+    from survey_app.api.views import pages as api_pages_bp
     from survey_app.appeals.views import bp as appeals_bp
     from survey_app.assessment.views import bp as assessment_bp
     from survey_app.audit.views import bp as audit_bp
@@ -93,8 +96,10 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     for blueprint in (home_bp, auth_bp, organisations_bp, member_surveys_bp,
                       questionnaire_admin_bp, campaigns_bp, evaluations_bp, assessment_bp,
                       reports_bp, admin_bp, comments_bp, notices_bp, appeals_bp, audit_bp,
-                      accounts_bp, partnering_bp, improvement_bp, committee_bp):
+                      accounts_bp, partnering_bp, improvement_bp, committee_bp,
+                      api_pages_bp):
         app.register_blueprint(blueprint)
+    api_spec.init_app(app, api_bp)
     rate_limits.init_app(app)
 
     from survey_app.cli import register_commands

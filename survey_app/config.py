@@ -55,6 +55,17 @@ class Config:
                                                            "5 per minute")
         self.CAMPAIGN_SUBMIT_RATE_LIMIT = os.environ.get("CAMPAIGN_SUBMIT_RATE_LIMIT",
                                                          "30 per 10 minutes")
+        # The open API: requests per token, the largest request body, token lifetime.
+        self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
+        self.API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 64 * 1024))
+        self.API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", 90))
+        # Webhook receivers in private, loopback or link-local ranges are refused unless
+        # their host (name or address, comma-separated) is listed here by a platform admin.
+        self.WEBHOOK_ALLOWED_HOSTS = tuple(
+            h.strip() for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",")
+            if h.strip())
+        self.WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 5))
+        self.WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 8))
         self.MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: instance/uploads
         # Form tokens expire (a staff working day). A member who posts an expired member
@@ -118,3 +129,5 @@ class TestConfig(Config):
         self.SESSION_COOKIE_SECURE = False
         self.REMEMBER_COOKIE_SECURE = False
         self.TWO_FACTOR_REQUIRED_ROLES = ()
+        # the webhook tests' receiver listens on the loopback address
+        self.WEBHOOK_ALLOWED_HOSTS = ("127.0.0.1",)

@@ -529,3 +529,28 @@ def can_manage_committee(user: Any, union: Organisation) -> bool:
         return True
     own = user.organisation
     return user.role == Role.UNION_ADMIN and own is not None and union.is_within(own)
+
+
+# ---------------------------------------------------------------- the open API
+
+
+def can_call_api(token: Any, scope: str) -> bool:
+    """An API token may use a route of ``scope`` (``resource:read`` or ``resource:write``)
+    while it is neither revoked nor expired and was granted the scope (write includes
+    read). What it may touch is then its unit's subtree, as a union admin of that unit."""
+    return token is not None and token.is_active() and token.allows(scope)
+
+
+def can_read_campaign(user: Any, campaign: Campaign) -> bool:
+    """The campaign's settings and state (not its figures): its managers (drafts too),
+    the admins of units it covers, and whoever may see its results for their own unit."""
+    if can_manage(user, campaign):
+        return True
+    if campaign.status == CampaignStatus.DRAFT.value or user.organisation is None:
+        return False
+    return covers_subtree(user, campaign) or can_view(user, campaign, user.organisation)
+
+
+def can_manage_tokens(user: Any) -> bool:
+    """API tokens and webhooks: platform admins, and union admins for their own subtree."""
+    return user is not None and user.role in (Role.PLATFORM_ADMIN, Role.UNION_ADMIN)

@@ -19,6 +19,8 @@
   answer never tells a valid code from an invalid one. Submissions are limited per campaign
   and address (``CAMPAIGN_SUBMIT_RATE_LIMIT``): a poster link or a shared computer cannot
   stuff one campaign.
+* **API tokens.** Every request of an open-API token counts against that token
+  (``API_RATE_LIMIT``), wherever it comes from.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ DEFAULTS = {
     "INVALID_CODE_CEILING": "300 per minute",
     "CODE_RATE_LIMIT_UNDER_ATTACK": "5 per minute",
     "CAMPAIGN_SUBMIT_RATE_LIMIT": "30 per 10 minutes",
+    "API_RATE_LIMIT": "300 per minute",
 }
 
 
@@ -106,6 +109,12 @@ def guard_campaign_submission(campaign_id: int) -> None:
     if _enabled() and not _hit_all(_setting("CAMPAIGN_SUBMIT_RATE_LIMIT"), "submit",
                                    campaign_id, get_remote_address()):
         abort(429)
+
+
+def api_token_allowed(token_id: int) -> bool:
+    """One request of an API token: False past ``API_RATE_LIMIT`` for that token (whatever
+    address it comes from)."""
+    return not _enabled() or _hit_all(_setting("API_RATE_LIMIT"), "api-token", token_id)
 
 
 def _uses_shared_storage(app: Flask) -> bool:

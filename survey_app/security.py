@@ -72,6 +72,18 @@ class SessionInterface(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
 
+    def open_session(self, app: Flask, request):
+        """The open API never reads a session cookie: a browser's login is not a token, and
+        a cookie-less API needs no CSRF defence."""
+        if request.path.startswith("/api/"):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if request.path.startswith("/api/"):
+            return  # nor sets one
+        super().save_session(app, session, response)
+
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         serializer = self._serializers.get(keys)

@@ -564,11 +564,23 @@ def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
         detail["drafts_purged"] = purge_used_code_drafts(campaign)
     if reason:
         detail["reason"] = reason.strip()[:1000]
+    if to.value in ("open", "closed", "published"):
+        _announce(campaign, f"campaign.{'opened' if to.value == 'open' else to.value}")
     record(f"campaign.{action}", "campaign", campaign.code, user, **detail)
     db.session.commit()
     if to == CampaignStatus.CLOSED:
         # arrival order out of the storage, once no answer can arrive any more
         seal_campaign_storage(campaign)
+
+
+def _announce(campaign: Campaign, event_type: str) -> None:
+    """The webhook event of a state change, committed with it (:mod:`survey_app.outbox`)."""
+    from survey_app import outbox
+
+    outbox.enqueue(event_type, [campaign.owner, *(t.organisation for t in campaign.targets)],
+                   {"campaign_code": campaign.code, "name": campaign.name,
+                    "kind": campaign.kind, "status": campaign.status,
+                    "opens_on": campaign.opens_on, "closes_on": campaign.closes_on})
 
 
 def purge_used_code_drafts(campaign: Campaign) -> int:

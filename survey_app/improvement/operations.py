@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from questionnaires.vocabulary import ActionSource, ActionStatus
+from survey_app import outbox
 from survey_app.assessment.operations import EVIDENCE_TYPES, sniff_type
 from survey_app.dates import today
 from survey_app.errors import Conflict, DomainError, NotAllowed
@@ -302,7 +303,12 @@ def record_digest(on: date | None = None) -> int:
         responsible = ([action.owner_user] if action.owner_user is not None else
                        _admins_of(action.owner_unit_id or action.organisation_id))
         if action.is_overdue(on):
+            before = made
             notify(responsible, "action_overdue", action)
+            if made > before:  # once a day while overdue, with the day's notifications
+                outbox.enqueue("action.overdue", [action.organisation], {
+                    "action_id": action.id, "unit_code": action.organisation.code,
+                    "title": action.title, "status": action.status, "due_on": action.due_on})
             notify(upper, "action_overdue", action)
         elif action.due_on is not None and (action.due_on - on).days <= REMIND_DAYS:
             notify(responsible, "action_due_soon", action)

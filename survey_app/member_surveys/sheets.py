@@ -37,6 +37,22 @@ def _qr_png(url: str) -> io.BytesIO:
     return buffer
 
 
+def codes_csv(target: Organisation, codes: list[tuple[str, str]]) -> str:
+    """The codes as CSV (with a BOM for Excel): code as printed, its link, the unit; cells
+    formula-neutralised. ``codes`` are ``(code, url)`` pairs. The web page and the open API
+    both download this."""
+    import csv
+
+    from analysis.spreadsheets import neutralise_row
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "url", "unit_code", "unit_name"])
+    for code, url in codes:
+        writer.writerow(neutralise_row([display(code), url, target.code, target.name]))
+    return "\ufeff" + out.getvalue()
+
+
 def code_sheet_pdf(campaign: Campaign, target: Organisation, codes: list[tuple[str, str]]) -> bytes:
     """A4 sheets, eight slips a page: campaign, unit, QR code, code in groups, URL."""
     pdf = FPDF(format="A4")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -30,7 +29,6 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import escape
 from sqlalchemy import select
 
-from analysis.spreadsheets import neutralise_row
 from questionnaires import Questionnaire, validate_answers
 from survey_app.answering import (
     fill,
@@ -484,13 +482,10 @@ def member_url(code: str) -> str:
 def codes_download(campaign: Campaign, target: Organisation, codes: list[str], fmt: str):
     stem = f"codes-{campaign.code}-{target.code}"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["code", "url", "unit_code", "unit_name"])
-        for code in codes:
-            writer.writerow(neutralise_row([code_tools.display(code), member_url(code),
-                                            target.code, target.name]))
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+        from survey_app.member_surveys.sheets import codes_csv
+
+        return Response(codes_csv(target, [(c, member_url(c)) for c in codes]),
+                        mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={stem}.csv",
                                  "Cache-Control": "no-store"})
     from survey_app.member_surveys.sheets import code_sheet_pdf

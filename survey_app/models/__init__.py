@@ -4,6 +4,7 @@ Importing this package registers every model with the metadata, which Alembic an
 ``db.create_all`` need.
 """
 
+import survey_app.models.api  # noqa: F401 - registers the API tokens and webhook tables
 import survey_app.models.assessment  # noqa: F401 - registers the assessment tables
 import survey_app.models.honour_review  # noqa: F401 - registers the honour thresholds
 import survey_app.models.improvement  # noqa: F401 - registers the improvement tables

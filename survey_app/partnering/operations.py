@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
-from survey_app import permissions
+from survey_app import outbox, permissions
 from survey_app.dates import today
 from survey_app.errors import Conflict, DomainError, NotAllowed, ProblemList
 from survey_app.extensions import db
@@ -72,6 +72,9 @@ def add_honour(user: Any, *, unit: Organisation, awarding: Organisation, level: 
     db.session.flush()
     record("honour.added", "honour", honour.id, user, unit=unit.code, level=level.value,
            year=year, awarding=awarding.code, document_number=honour.document_number)
+    outbox.enqueue("honour.recorded", [unit, awarding], {
+        "honour_id": honour.id, "unit_code": unit.code, "level": level.value, "year": year,
+        "awarding_code": awarding.code})
     return honour
 
 
@@ -431,6 +434,9 @@ def confirm_activity(user: Any, activity: Activity) -> Activity:
     activity.confirmed_at = datetime.now(UTC)
     db.session.flush()
     record("partnering.activity_confirmed", "pair", pair.id, user, activity_id=activity.id)
+    outbox.enqueue("partnering.activity.confirmed", [pair.lead, pair.partner], {
+        "pair_id": pair.id, "activity_id": activity.id, "held_on": activity.held_on,
+        "lead_code": pair.lead.code, "partner_code": pair.partner.code})
     return activity
 
 

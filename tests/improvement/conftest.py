@@ -14,7 +14,7 @@ COUNTS = {"DEMO-G01": 40, "DEMO-G02": 3, "DEMO-G03": 30}
 
 def add_member_campaign(year: int, effect: float, seed: int) -> None:
     from analysis.synthetic import synthetic_answers
-    from questionnaires import library
+    from questionnaires.loader import library
     from survey_app.answering import pack_item_values
     from survey_app.extensions import db
     from survey_app.models import Campaign, CampaignTarget, Organisation, RaterGroup, Response

@@ -32,7 +32,7 @@ PASSWORDS = {
 
 def add_disclosure_campaign() -> None:
     from analysis.synthetic import synthetic_answers
-    from questionnaires import library
+    from questionnaires.loader import library
     from survey_app.answering import pack_item_values
     from survey_app.models import Campaign, CampaignTarget, Organisation, RaterGroup, Response
     from survey_app.questionnaire_versions import publish_questionnaire

@@ -56,6 +56,7 @@ class Foreign:
     task_id: int
     committee_code: str = ""
     person_id: int = 0
+    api_token_id: int = 0
 
 
 def build_foreign_world() -> Foreign:
@@ -124,7 +125,12 @@ def build_foreign_world() -> Foreign:
     db.session.add(committee)
     add_committee_group(committee, unit, [person])
     db.session.commit()
-    return Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
-                   evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
-                   activity.id, note.id, action.id, action_note.id, honour.id, project.id,
-                   task.id, committee.code, person.id)
+    from survey_app.api.operations import create_token
+
+    api_token, _secret = create_token(fed, ["organisations:read"], name=FOREIGN_NAME, days=30)
+    foreign = Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
+                      evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
+                      activity.id, note.id, action.id, action_note.id, honour.id, project.id,
+                      task.id, committee.code, person.id)
+    foreign.api_token_id = api_token.id
+    return foreign

@@ -1,0 +1,108 @@
+"""Writes for the API: tokens (created, revoked, audited) and the changes integrations may
+make, through the same operations as the web pages."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from survey_app.api.auth import TOKEN_PREFIX, hash_secret
+from survey_app.errors import DomainError, NotAllowed
+from survey_app.extensions import db
+from survey_app.models import Organisation
+from survey_app.models.api import API_SCOPES, ApiToken
+from survey_app.models.audit import record
+
+MAX_TOKEN_DAYS = 366
+
+
+class TokenError(DomainError):
+    """A token request the platform refuses."""
+
+
+def parse_scopes(scopes: Iterable[str]) -> list[str]:
+    """Known scopes, de-duplicated in a stable order; ``TokenError`` naming unknown ones."""
+    wanted = [s.strip() for s in scopes if s and s.strip()]
+    unknown = sorted(set(wanted) - set(API_SCOPES))
+    if unknown:
+        raise TokenError(f"unknown scope(s): {', '.join(unknown)}; known: "
+                         f"{', '.join(API_SCOPES)}")
+    if not wanted:
+        raise TokenError("a token needs at least one scope")
+    return [s for s in API_SCOPES if s in set(wanted)]
+
+
+def create_token(organisation: Organisation, scopes: Iterable[str], *, name: str,
+                 days: int, user=None) -> tuple[ApiToken, str]:
+    """A new token for ``organisation``'s subtree; returns the row and the secret, which is
+    never stored (only its SHA-256) and so can be shown only now."""
+    if not 1 <= int(days) <= MAX_TOKEN_DAYS:
+        raise TokenError(f"a token lives 1 to {MAX_TOKEN_DAYS} days")
+    name = (name or "").strip()[:100] or "integration"
+    if user is not None and not user.can_see_org(organisation):
+        raise NotAllowed("the unit is outside your scope")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, prefix=secret[:10], token_hash=hash_secret(secret),
+                     organisation=organisation, scopes=parse_scopes(scopes),
+                     created_by_id=getattr(user, "id", None),
+                     expires_at=datetime.now(UTC) + timedelta(days=int(days)))
+    db.session.add(token)
+    db.session.flush()
+    record("api.token.create", "api_token", token.id, user, name=name,
+           organisation=organisation.code, scopes=token.scopes, days=int(days))
+    db.session.commit()
+    return token, secret
+
+
+def revoke_token(token: ApiToken, user=None) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = datetime.now(UTC)
+    record("api.token.revoke", "api_token", token.id, user, name=token.name,
+           organisation=token.organisation.code)
+    db.session.commit()
+
+
+def record_api_write(principal, action: str, obj_type: str, obj_id: object, **detail) -> None:
+    """The audit entry naming the token that made a change (added before the change's
+    commit, so both are kept or neither)."""
+    record(f"api.{action}", obj_type, obj_id, None, token_id=principal.token.id,
+           token=principal.token.prefix, organisation=principal.organisation.code, **detail)
+
+
+# ---------------------------------------------------------------- webhook subscriptions
+
+
+def subscribe(principal, url: str, events: Iterable[str]):
+    """A subscription of the token's unit; returns it with its secret (shown once)."""
+    from survey_app.api.delivery import RefusedAddress, check_literal_host, new_secret
+    from survey_app.models.api import WebhookSubscription
+
+    try:
+        check_literal_host(url)
+    except RefusedAddress as error:
+        raise DomainError(f"webhook receiver refused: {error}", status=422) from error
+    subscription = WebhookSubscription(
+        organisation_id=principal.organisation_id, url=url, events=sorted(set(events)),
+        secret=new_secret(), active=True, created_by_token_id=principal.token.id)
+    db.session.add(subscription)
+    db.session.flush()
+    record_api_write(principal, "webhook.create", "webhook_subscription", subscription.id,
+                     url=url, events=subscription.events)
+    db.session.commit()
+    return subscription
+
+
+def unsubscribe(principal, subscription) -> None:
+    subscription.active = False
+    record_api_write(principal, "webhook.delete", "webhook_subscription", subscription.id)
+    db.session.commit()
+
+
+def replay(principal, delivery) -> None:
+    """Send a delivery again now (after a failure, or to re-feed a receiver)."""
+    delivery.status, delivery.next_attempt_at = "pending", datetime.now(UTC)
+    delivery.attempts = 0
+    record_api_write(principal, "webhook.replay", "webhook_delivery", delivery.id)
+    db.session.commit()
