@@ -548,7 +548,12 @@ def can_read_campaign(user: Any, campaign: Campaign) -> bool:
         return True
     if campaign.status == CampaignStatus.DRAFT.value or user.organisation is None:
         return False
-    return covers_subtree(user, campaign) or can_view(user, campaign, user.organisation)
+    if covers_subtree(user, campaign):
+        return True
+    # results for one's own unit: only where the unit is one the campaign evaluates (a
+    # published campaign of another tree is not "visible" because one's own unit is)
+    return (campaign.has_target(user.organisation.id)
+            and can_view(user, campaign, user.organisation))
 
 
 def can_manage_tokens(user: Any) -> bool:

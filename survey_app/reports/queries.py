@@ -2,12 +2,16 @@
 
 Access (checked on the server for every page, chart and export)
 ---------------------------------------------------------------
-* Platform admins: every campaign (except drafts, which have no data), every unit.
+* Nobody sees a figure of a campaign while it accepts answers (draft or open), platform
+  admins included; rolling campaigns (日常评议) show their ended months only
+  (:mod:`survey_app.release_policy`).
+* Platform admins: every released campaign, every unit.
 * Union admins and analysts: units in their own subtree only. A campaign owned in their
-  subtree or above them (the owner unit's admins and analysts above) is visible while open
-  or closed; any other campaign only once ``published`` (targets see their results only
+  subtree or above them (the owner unit's admins and analysts above) is visible once
+  closed; any other campaign only once ``published`` (targets see their results only
   after publishing).
-* Evaluators: the aggregated results of their own unit, only once published. No overview.
+* Evaluators: the aggregated results of their own unit, only once published, and only
+  where their unit is a target. No overview.
 * Assessors: no dashboards.
 * Raw responses (CSV, SPSS, Parquet) are analyst-level exports: platform admins and analysts
   only, rows of released targets in their scope (:func:`analysis.reports.released_rows`).

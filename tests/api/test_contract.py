@@ -29,6 +29,22 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _keep_the_questionnaire_library():
+    """Schemathesis looks for constants in the application's modules and, doing so, imports
+    ``questionnaires.library`` (the folder of YAML files) as a namespace package, which
+    replaces the function :func:`questionnaires.library` on the package for the rest of the
+    process. Put it back for the tests that run after these."""
+    import sys
+
+    import questionnaires
+    from questionnaires.loader import library
+
+    yield
+    questionnaires.library = library
+    sys.modules.pop("questionnaires.library", None)
+
+
 @pytest.fixture(scope="module")
 def api_schema(demo_app):
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", demo_app)

@@ -29,6 +29,20 @@ def test_there_are_at_least_three_notebooks_with_outputs_stripped():
 def parquet_dir(demo_app, tmp_path_factory):
     out = tmp_path_factory.mktemp("parquet")
     runner = demo_app.test_cli_runner()
+    # the demo's 2026 member survey is open: its figures are released once it closes, as
+    # the notebooks say, so the analyst's export comes after closing it
+    from survey_app.campaigns.operations import transition
+    from survey_app.extensions import db
+    from survey_app.models import Campaign
+
+    with demo_app.app_context():
+        campaign = db.session.scalar(db.select(Campaign).where(
+            Campaign.code == "DEMO-MEMBER-2026"))
+        transition(campaign, "closed")
+    refused = runner.invoke(args=["report", "build", "--campaign", "DEMO-DAILY-2026",
+                                  "--format", "parquet", "--period", "2026-13",
+                                  "--out", str(out / "never")])
+    assert refused.exit_code != 0 and "not released" in refused.output
     for code in CAMPAIGNS:
         result = runner.invoke(args=["report", "build", "--campaign", code, "--format",
                                      "parquet", "--out", str(out / code)])
