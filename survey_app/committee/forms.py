@@ -14,9 +14,10 @@ ROLE_LABELS = {"chair": _l("Chair"), "vice_chair": _l("Vice-chair"),
 class CommitteeMemberForm(FlaskForm):
     """List one committee member: name, role and the 述职报告 shown to raters."""
 
-    name = StringField(_l("Name"), validators=[InputRequired(_l("Give the person's name.")),
+    name = StringField(_l("Full name"), validators=[InputRequired(_l("Give the person's name.")),
                                                Length(max=100)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), validate_choice=True)
+    role = SelectField(_l("Committee post"), choices=list(ROLE_LABELS.items()),
+                       validate_choice=True)
     report = TextAreaField(_l("Report (述职报告), shown to raters"),
                            validators=[Length(max=4000)])
     submit = SubmitField(_l("Add to the committee"))

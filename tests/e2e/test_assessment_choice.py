@@ -41,8 +41,9 @@ def test_admin_chooses_the_member_campaign_and_computes_on_a_phone(live_server, 
 
     page.get_by_role("button", name=zh(app, "Compute now")).click()
     used = page.locator("ul.campaigns-used")
-    expect(used).to_contain_text("DEMO-MEMBER-2026")
+    expect(used).to_contain_text(zh(app, "none (inputs missing)"))
     expect(used).not_to_contain_text("G01-MEMBER-2026")
+    expect(used).not_to_contain_text("DEMO-MEMBER-2026")  # the city's is still open
 
     member.select_option("G01-MEMBER-2026")
     page.get_by_role("button", name=zh(app, "Compute now")).click()

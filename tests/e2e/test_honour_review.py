@@ -35,7 +35,7 @@ def test_city_confirms_a_recommendation_and_warns_an_honour(live_server, open_pa
 
     listed = page.locator("tr#honour-" + _honour_id(app, "DEMO-G27"))
     expect(listed.get_by_text("会员满意率56.6%", exact=False)).to_be_visible()
-    listed.get_by_text("处理").click()
+    listed.get_by_text("处理", exact=True).click()
     listed.get_by_label("决定").select_option("warned")
     listed.get_by_role("button", name="保存决定").click()
     expect(page.get_by_text("请说明预警或撤销的理由。")).to_be_visible()  # a reason is needed
