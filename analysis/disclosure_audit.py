@@ -709,10 +709,13 @@ def campaign_system(
     from analysis.rollup import ancestors
 
     by_tg = _campaign_counts(scored, value, target_col, group_col)
+    anon = _anonymity(anonymous)
+    # a unit's cells are sensitive when they pool any anonymous respondent
+    by_tg["anon"] = [float(anon(g)) * n for g, n in zip(
+        by_tg.index.get_level_values("g"), by_tg["n"], strict=True)]
     own = by_tg.groupby(level="t").sum()
     anc = ancestors(organisations)  # id, ancestor_id
     units = _pooled(anc, own)
-    anon = _anonymity(anonymous)
     rows = _campaign_rows(units, own, by_tg, anon)
     kids = _unit_children(units, organisations.set_index("id")["parent_id"])
     relations = _campaign_relations(units, own, by_tg, kids)
@@ -756,9 +759,9 @@ def _campaign_rows(units: pd.DataFrame, own: pd.DataFrame, by_tg: pd.DataFrame,
     """The ``unit``, ``own`` and ``group`` cells, in that order."""
     rows: list[_Row] = []
     for u, r in units.iterrows():
-        rows.append((("unit", u), r["n"], r["sum"], True, True))
+        rows.append((("unit", u), r["n"], r["sum"], True, bool(r["anon"] > 0)))
     for t, r in own.iterrows():
-        rows.append((("own", t), r["n"], r["sum"], False, True))
+        rows.append((("own", t), r["n"], r["sum"], False, bool(r["anon"] > 0)))
     for (t, g), r in by_tg.iterrows():
         rows.append((("group", t, g), r["n"], r["sum"], True, anon(g)))
     return rows

@@ -15,8 +15,10 @@ Disclosure (see :mod:`analysis.disclosure`)
   blanked too (``dim:<d>`` with ``dim:<d>_n < k``).
 * Item statistics and answer distributions are additive counts over the same tree, so they
   are shown exactly for the published units (same equations, same mask).
-* Rater-group cells of a target (multi-party campaigns) form a second hierarchy (unit total
-  = sum of its groups): they get their own complementary suppression, and every cell of a
+* Rater-group cells of a target are published beside the tree; the pattern of the tree,
+  the rater-group cells and each group's tree is decided for all of them together
+  (:func:`disclosure_pattern`: the groups as leaves of one tree, each group's tree, then
+  the LP audit and repair of :mod:`analysis.disclosure_audit`), and every cell of a
   suppressed unit is hidden.
 * Raw (respondent-level) rows are released (:func:`released_rows`) only for targets that
   are published, have no responding units below them (their figure is then exactly their
@@ -25,10 +27,9 @@ Disclosure (see :mod:`analysis.disclosure`)
 * Comments (:func:`comments_for`) only for a published target with at least ``k``
   responses, shuffled, bare text.
 
-Known limit: the rater-group filter (``rater_group=``) builds a report of one group's
-responses with its own tree suppression; cells also hidden in the unit × group breakdown
-are hidden there (:func:`build_report` applies both), but the loop is not iterated to a
-joint fixpoint of the two hierarchies.
+Known limits: the LP audit is skipped above :data:`AUDIT_MAX_TARGETS` withheld cells
+(the hierarchy rules still apply); the item tables are protected inside each published unit
+(cell rule, dimension rows), not audited along the tree.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from analysis.disclosure import (
 )
 from analysis.indices import item_satisfaction, unit_indices, wilson_interval
 from analysis.rankings import distinct_names
-from analysis.rollup import rollup, rollup_stats
+from analysis.rollup import ancestors, rollup, rollup_stats
 from analysis.scoring import DIM_PREFIX, NA, score_campaign
 from questionnaires.vocabulary import OrgKind, zh_names
 
@@ -179,20 +180,167 @@ def _subset(data: CampaignData, rater_group: str | None) -> CampaignData:
     return dataclasses.replace(data, responses=resp)
 
 
+@dataclass(frozen=True)
+class DisclosurePattern:
+    """Which unit, rater-group and per-group-tree cells of a campaign are withheld, decided
+    for all of its published tables at once (:func:`disclosure_pattern`).
+
+    Attributes
+    ----------
+    units : Series
+        Hidden, by unit id: the unit tree of all responses.
+    groups : Series
+        Hidden, by ``(target_id, rater_group)``.
+    trees : dict
+        Per rater group key, hidden by unit id: the tree of that group's responses (the
+        report filtered to one group); empty when the campaign has a single group.
+    added : int
+        Cells the joint audit withheld beyond the table-by-table rules.
+    lp_solves : int
+        Linear programmes the audit solved.
+    audited : bool
+        Whether the linear-programming audit ran (False above :data:`AUDIT_MAX_TARGETS`).
+    """
+
+    units: pd.Series
+    groups: pd.Series
+    trees: dict[str, pd.Series]
+    added: int = 0
+    lp_solves: int = 0
+    audited: bool = True
+
+
+#: The linear-programming audit costs about six small LPs (2-3 ms each on this project's
+#: reference machine) per withheld small cell; above this many such cells a report's
+#: pattern rests on the hierarchy rules alone (docs/anonymity.md, "Complementary
+#: suppression").
+AUDIT_MAX_TARGETS = 600
+
+
+def _pooled_counts(scored: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
+    """Responses of every unit's subtree (``n``) with ``parent_id``: units with any."""
+    per = scored.groupby("target_id").size()
+    anc = ancestors(orgs)
+    anc = anc[anc["id"].isin(per.index)]
+    n = pd.Series(per.reindex(anc["id"]).to_numpy(), index=anc["ancestor_id"].to_numpy())
+    n = n.groupby(level=0).sum()
+    parent = orgs.set_index("id")["parent_id"].reindex(n.index)
+    return pd.DataFrame({"n": n.astype(float), "parent_id": parent})
+
+
+def disclosure_pattern(data: CampaignData, scored: pd.DataFrame, group_cells: pd.DataFrame,
+                       k: int | None = None) -> DisclosurePattern:
+    """The suppression of a campaign's unit tree, rater-group cells and per-group trees,
+    made safe against subtraction across all of them together.
+
+    The table-by-table rules come first (complementary suppression of the tree, of each
+    target's rater groups, and of each group's tree, as the report of one group applies
+    it); the whole system is then audited and repaired by linear programming
+    (:func:`analysis.disclosure_audit.protect`), which only ever withholds more. Named
+    groups (rating openly) are published whatever their size but take part in the
+    relations. The audited figure is the overall index of the responses that have one.
+
+    ``scored`` holds every response of the campaign; ``group_cells`` is
+    :func:`_group_cells` of it.
+    """
+    from analysis.disclosure_audit import campaign_system, masks, protect
+
+    k = data.min_group_size if k is None else k
+    orgs = data.organisations
+    anonymous = data.groups.set_index("key")["anonymous"].astype(bool)
+    units = complementary_suppression(_pooled_counts(scored, orgs), "n", k)["suppressed"]
+    groups = group_cells.set_index(["target_id", "rater_group"])["suppressed"].astype(bool)
+    units, groups = _one_tree(scored, orgs, anonymous, k, units, groups)
+    keys = [g for g in data.groups["key"] if (scored["rater_group"] == g).any()]
+    trees: dict[str, pd.Series] = {}
+    if len(keys) > 1:
+        for g in keys:
+            tree = complementary_suppression(
+                _pooled_counts(scored[scored["rater_group"] == g], orgs), "n", k)["suppressed"]
+            in_g = groups.xs(g, level="rater_group")
+            trees[g] = tree | pd.Series(tree.index.isin(in_g.index[in_g.to_numpy()]),
+                                        index=tree.index)
+    valued = scored[scored["overall"].notna()]
+    if valued.empty:
+        return DisclosurePattern(units, groups, trees)
+    if (groups.sum() + units.sum() + sum(int(t.sum()) for t in trees.values())
+            > AUDIT_MAX_TARGETS):
+        return DisclosurePattern(units, groups, trees, audited=False)
+    cells, relations = campaign_system(
+        valued, orgs, value="overall", anonymous=anonymous, unit_hidden=units,
+        group_hidden=groups, group_trees=bool(trees))
+    given = {("unit_group", u, g) for g, tree in trees.items() for u in tree.index[tree]}
+    if given:
+        cells.loc[[c in given for c in cells.index], "hidden"] = True
+    before = cells["hidden"].to_numpy(bool).copy()
+    result = protect(cells, relations, k)
+    added = int((result.hidden.to_numpy() & ~before & cells["publishable"].to_numpy()).sum())
+    split = masks(result)
+    units = units | split["unit"].reindex(units.index, fill_value=False)
+    groups = groups | split["group"].reindex(groups.index, fill_value=False)
+    if trees and "unit_group" in split:
+        per = split["unit_group"]
+        for g, tree in trees.items():
+            mine = per[per.index.get_level_values(1) == g]
+            mine.index = mine.index.get_level_values(0)
+            trees[g] = tree | mine.reindex(tree.index, fill_value=False)
+    return DisclosurePattern(units, groups, trees, added, result.lp_solves)
+
+
+def _one_tree(scored: pd.DataFrame, orgs: pd.DataFrame, anonymous: pd.Series, k: int,
+              units: pd.Series, groups: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The unit tree and the rater-group cells as one hierarchy, on anonymous responses.
+
+    A target's rater-group cells are published beside its pooled figure, so its own
+    responses are not a hidden remainder (as the tree rule alone assumes) but the sum of
+    published cells. Putting the group cells in the tree as the target's leaves
+    (``unit(T) = sum unit(children) + sum group(T, g)``) makes one hierarchy that the tree
+    rule protects (:func:`analysis.disclosure.complementary_suppression`). Named groups'
+    cells are published whatever their size, so only anonymous responses are counted:
+    a published total minus published named cells is the anonymous part.
+    """
+    anon = scored["rater_group"].map(lambda g: bool(anonymous.get(g, True))).to_numpy(bool)
+    a = scored[anon]
+    if a.empty:
+        return units, groups
+    tree = _pooled_counts(a, orgs)
+    cells = a.groupby(["target_id", "rater_group"]).size()
+    table = pd.concat([
+        pd.DataFrame({"n": tree["n"].to_numpy(),
+                      "parent": [f"u:{int(p)}" if pd.notna(p) else np.nan
+                                 for p in tree["parent_id"]]},
+                     index=[f"u:{u}" for u in tree.index]),
+        pd.DataFrame({"n": cells.to_numpy(float),
+                      "parent": [f"u:{t}" for t in cells.index.get_level_values(0)]},
+                     index=[f"g:{t}:{g}" for t, g in cells.index]),
+    ])
+    table.loc[~table["parent"].isin(table.index), "parent"] = np.nan
+    hidden = complementary_suppression(table, "n", k, parent_col="parent")["suppressed"]
+    hu = pd.Series(hidden.loc[[f"u:{u}" for u in tree.index]].to_numpy(), index=tree.index)
+    hg = pd.Series(hidden.loc[[f"g:{t}:{g}" for t, g in cells.index]].to_numpy(),
+                   index=cells.index)
+    units = units | hu.reindex(units.index, fill_value=False)
+    groups = groups | hg.reindex(groups.index, fill_value=False)
+    return units, groups
+
+
 def build_report(data: CampaignData, labels: Labels | None = None, *,
                  rater_group: str | None = None, confidence: float = 0.95) -> CampaignReport:
     """Score, roll up and suppress a campaign (optionally one rater group's responses).
 
-    Raises ``ValueError`` when the campaign (or the group) has no responses.
+    The suppression is the campaign's :func:`disclosure_pattern`, the same for the report
+    of all groups and for the report of each group. Raises ``ValueError`` when the
+    campaign (or the group) has no responses.
     """
     labels = labels or default_labels(data)
     k = data.min_group_size
-    full_groups = _group_cells(data, score_campaign(data), k, confidence) if (
-        rater_group is not None) else None
+    full_scored = score_campaign(data)
+    full_groups = _group_cells(data, full_scored, k, confidence)
+    pattern = disclosure_pattern(data, full_scored, full_groups, k)
     sub = _subset(data, rater_group)
     if sub.responses.empty:
         raise ValueError("no responses to report")
-    scored = score_campaign(sub)
+    scored = full_scored if rater_group is None else score_campaign(sub)
     orgs = data.organisations
     roll = rollup(scored, orgs, confidence=confidence)
     meta = orgs.set_index("id")[["code", "name", "kind", "path"]]
@@ -204,10 +352,10 @@ def build_report(data: CampaignData, labels: Labels | None = None, *,
     figures = [c for c in roll.columns if c not in ("code", "name", "kind", "path", "parent_id",
                                                    "depth", "is_target")]
     units = complementary_suppression(roll, "n", k, value_cols=figures)
-    if full_groups is not None:  # hide the unit wherever its group cell is hidden
-        hidden = full_groups[full_groups["suppressed"] & (full_groups["rater_group"] ==
-                                                          rater_group)]["target_id"]
-        extra = units.index.isin(list(hidden)) & ~units["suppressed"].to_numpy()
+    joint = pattern.units if rater_group is None else pattern.trees.get(rater_group)
+    if joint is not None:  # the campaign's pattern over all its tables
+        extra = joint.reindex(units.index, fill_value=False).to_numpy(bool)
+        extra &= ~units["suppressed"].to_numpy(bool)
         if extra.any():
             units = _hide(units, extra, "complementary")
     published = units.index[~units["suppressed"].to_numpy()]
@@ -234,9 +382,15 @@ def build_report(data: CampaignData, labels: Labels | None = None, *,
     items = items[items["unit_id"].isin(published)].reset_index(drop=True)
     values = values[values["unit_id"].isin(published)].reset_index(drop=True)
     items, values = _pooled_rows_of_thin_items(items, values, labels.item_dimension)
-    group_cells = full_groups if full_groups is not None else _group_cells(
-        data, scored, k, confidence)
-    group_cells = group_cells.copy()
+    group_cells = full_groups.copy()
+    joint_groups = pattern.groups.reindex(
+        pd.MultiIndex.from_frame(group_cells[["target_id", "rater_group"]]), fill_value=False)
+    extra = joint_groups.to_numpy(bool) & ~group_cells["suppressed"].to_numpy(bool)
+    if extra.any():
+        figure_cols = [c for c in group_cells.columns if c not in (
+            "target_id", "rater_group", "suppressed", "anonymous")]
+        group_cells.loc[extra, figure_cols] = np.nan
+        group_cells.loc[extra, "suppressed"] = True
     unit_hidden = ~group_cells["target_id"].isin(published)
     group_cells.loc[unit_hidden, "suppressed"] = True
     # the month is the finest time any page or export shows (docs/anonymity.md)

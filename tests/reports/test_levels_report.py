@@ -73,3 +73,47 @@ def test_the_unit_page_of_the_small_group_says_not_published(as_user):
     html = as_user("city_admin").get(f"/reports/{CODE}/units/{SMALL}").get_data(as_text=True)
     assert "不公布" in html
     assert "All rater groups" not in html and "全部评议方" not in html
+
+
+def test_every_demo_campaigns_published_tables_pass_the_joint_audit(demo_app):
+    """What the pages serve, for every released demo campaign: the unit table of each report
+    the app offers (all answers unless the levels may not be pooled, and each rater group)
+    and the rater-group cells, as one system: no hidden cell of fewer than k answers, and no
+    pool of hidden cells, can be narrowed down by linear programming (Hundepool et al. 2012,
+    section 4.3; analysis.disclosure_audit.audit)."""
+    from analysis.disclosure_audit import audit, campaign_system
+    from analysis.scoring import score_campaign
+    from survey_app.release_policy import figures_released
+
+    audited = []
+    with demo_app.app_context():
+        for campaign in db.session.scalars(db.select(Campaign).order_by(Campaign.code)):
+            if not figures_released(campaign) or U.campaign_report(campaign) is None:
+                continue
+            base = U.campaign_report(campaign)
+            data = base.data
+            scored = score_campaign(data)
+            scored = scored[scored["overall"].notna()]
+            keys = [g.key for g in campaign.rater_groups if (scored["rater_group"] == g.key).any()]
+            trees = len(keys) > 1
+            unit_hidden = base.units["suppressed"].astype(bool)
+            if campaign.multi_level:  # the pooled tree is never shown: all of it hidden
+                unit_hidden = unit_hidden | True
+            cells, rel = campaign_system(
+                scored, data.organisations, anonymous=data.groups.set_index("key")["anonymous"],
+                unit_hidden=unit_hidden,
+                group_hidden=base.group_cells.set_index(["target_id", "rater_group"])["suppressed"],
+                group_trees=trees)
+            if trees:
+                for g in keys:
+                    units = U.campaign_report(campaign, g).units
+                    hidden = {("unit_group", u, g) for u in units.index[units["suppressed"]]}
+                    # a unit with answers of g that the group's report leaves out is hidden
+                    shown = {("unit_group", u, g) for u in units.index[~units["suppressed"]]}
+                    mine = [c for c in cells.index if c[0] == "unit_group" and c[2] == g]
+                    hidden |= set(mine) - shown
+                    cells.loc[[c in hidden for c in cells.index], "hidden"] = True
+            result = audit(cells, rel, campaign.min_group_size)
+            assert result.recoverable.empty, (campaign.code, result.recoverable)
+            audited.append(campaign.code)
+    assert {"DEMO-MEMBER-2025", "DEMO-FOUR-2025", "DEMO-GROUP-2026", "TEST-DISC"} <= set(audited)
