@@ -274,6 +274,12 @@ def disclosure_pattern(data: CampaignData, scored: pd.DataFrame, group_cells: pd
         cells.loc[[c in given for c in cells.index], "hidden"] = True
     before = cells["hidden"].to_numpy(bool).copy()
     result = protect(cells, relations, k)
+    # A cell the audit withholds as small counts respondents with an overall index; where
+    # its response count reaches k, the cell rule withholds just that index (and the
+    # complementary cells chosen to protect it are withheld here).
+    small_index = (result.reason == "primary").to_numpy() & ~before
+    result = dataclasses.replace(
+        result, hidden=result.hidden & ~pd.Series(small_index, index=result.hidden.index))
     added = int((result.hidden.to_numpy() & ~before & cells["publishable"].to_numpy()).sum())
     split = masks(result)
     units = units | split["unit"].reindex(units.index, fill_value=False)

@@ -373,6 +373,17 @@ def _split(v: Any) -> list[str]:
     return [p for p in str(v or "").split(";") if p]
 
 
+
+def _campaign_input(camp: Campaign) -> Any:
+    """A closed campaign's answers as its reports read them: its result snapshot (frozen at
+    close, :mod:`survey_app.reports.snapshots`); a rolling campaign's live rows."""
+    from survey_app.release_policy import is_rolling
+    from survey_app.reports import snapshots
+
+    if is_rolling(camp):
+        return load_campaign(db.engine, camp.code)
+    return snapshots.snapshot_data(snapshots.snapshot_for(camp))
+
 def compute(scheme: Scheme, year: int, *, user: Any = None,
             overrides: Mapping[str, str] | None = None) -> AssessmentRun:
     """Compute and store the assessment of ``scheme`` for ``year`` (replacing a previous run).
@@ -404,7 +415,7 @@ def compute(scheme: Scheme, year: int, *, user: Any = None,
             data = load_checklist_totals(db.engine, camp.code)
             n_responses = int(data["n"].sum())
         else:
-            data = load_campaign(db.engine, camp.code)
+            data = _campaign_input(camp)
             n_responses = int(len(data.responses))
         datas[slot] = data
         provenance[slot] = {

@@ -562,15 +562,37 @@ def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
     detail: dict[str, Any] = {"from": current.value, "to": to.value}
     if action == "close":
         detail["drafts_purged"] = purge_used_code_drafts(campaign)
+    if action == "reopen":
+        from survey_app.reports import snapshots
+
+        detail["snapshots_retired"] = snapshots.retire(campaign)
     if reason:
         detail["reason"] = reason.strip()[:1000]
     if to.value in ("open", "closed", "published"):
         _announce(campaign, f"campaign.{'opened' if to.value == 'open' else to.value}")
     record(f"campaign.{action}", "campaign", campaign.code, user, **detail)
     db.session.commit()
-    if to == CampaignStatus.CLOSED:
-        # arrival order out of the storage, once no answer can arrive any more
+    if to == CampaignStatus.CLOSED and current == CampaignStatus.OPEN:
+        # arrival order out of the storage, once no answer can arrive any more; then the
+        # reports' input is frozen (a rolling campaign's months freeze one by one)
         seal_campaign_storage(campaign)
+        freeze_results(campaign, user)
+
+
+def freeze_results(campaign: Campaign, user=None) -> None:
+    """The result snapshot of a campaign that has just closed (none for a rolling campaign,
+    whose months freeze one by one, or for a checklist-only one, which has no report)."""
+    from survey_app.release_policy import is_rolling
+    from survey_app.reports import snapshots
+
+    if is_rolling(campaign):
+        return
+    try:
+        snapshots.freeze(campaign, user=user)
+    except ValueError:  # no scored items: the checklist report reads the live rows
+        db.session.rollback()
+        return
+    db.session.commit()
 
 
 def _announce(campaign: Campaign, event_type: str) -> None:

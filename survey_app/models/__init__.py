@@ -10,6 +10,7 @@ import survey_app.models.honour_review  # noqa: F401 - registers the honour thre
 import survey_app.models.improvement  # noqa: F401 - registers the improvement tables
 import survey_app.models.partnering  # noqa: F401 - registers the partnering tables
 import survey_app.models.project  # noqa: F401 - registers the home-building projects
+import survey_app.models.snapshot  # noqa: F401 - registers the result snapshots
 from survey_app.models.appeal import Appeal, AppealStatus, AppealSubject
 from survey_app.models.audit import AuditEntry
 from survey_app.models.campaign import (

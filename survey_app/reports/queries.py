@@ -46,6 +46,7 @@ from survey_app.models import (
 )
 from survey_app.permissions import can_view
 from survey_app.questionnaire_versions import is_checklist, questionnaire_of
+from survey_app.reports import snapshots
 from survey_app.release_policy import (
     figures_released,
     is_rolling,
@@ -200,18 +201,25 @@ def report_period(campaign: Campaign, requested: str | None) -> str | None:
 def campaign_report(campaign: Campaign, rater_group: str | None = None,
                     language: str | None = None, period: str | None = None
                     ) -> CampaignReport | None:
-    """The campaign's report (cached per data version); None without responses, and None
-    whatever the data while the release policy withholds the campaign's figures."""
+    """The campaign's report, computed from its result snapshot (frozen at close, or at the
+    end of the month of a rolling campaign: :mod:`survey_app.reports.snapshots`) and cached
+    per snapshot; None without responses, and None whatever the data while the release
+    policy withholds the campaign's figures."""
     if not figures_released(campaign):
         return None
     language = language or lang()
     period = report_period(campaign, period) if is_rolling(campaign) else None
     rater_group = campaign.report_group(rater_group)
-    key = (data_version(campaign), rater_group, language, period)
+    try:  # no scored items (checklist-only third-party assessments): no report
+        snapshot = snapshots.snapshot_for(campaign, period)
+    except ValueError:
+        db.session.rollback()
+        return None
+    key = ("snapshot", snapshot.digest, rater_group, language)
 
     def make() -> CampaignReport | None:
-        try:  # no responses, or no scored items (checklist-only third-party assessments)
-            data = campaign_data(campaign, period)
+        try:  # no responses
+            data = snapshots.snapshot_data(snapshot)
             if data.responses.empty:
                 return None
             return build_report(data, campaign_labels(campaign, language),
