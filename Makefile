@@ -38,6 +38,10 @@ db: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 
+# Two workers (pytest-xdist), one per core; a test file stays on one worker, so a module's
+# shared demo database is built once. On PostgreSQL each worker has its own database.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: install-dev system-deps
 	$(BIN)/bandit -q -r survey_app analysis questionnaires demo --severity-level medium
 	$(BIN)/lint-imports

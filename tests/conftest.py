@@ -16,7 +16,33 @@ from survey_app import create_app
 from survey_app.config import TestConfig
 from survey_app.extensions import db as _db
 
+
+def _worker_database(url: str, worker: str) -> str:
+    """With pytest-xdist on PostgreSQL, each worker gets a database of its own beside the
+    configured one (``test`` → ``test_gw0``), created if missing: the schema is made per
+    session and tables are emptied after each test, which two workers cannot share."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": name}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 SERVER_DB_URL = os.environ.get("TEST_DATABASE_URL")
+if (SERVER_DB_URL and SERVER_DB_URL.startswith("postgresql")
+        and os.environ.get("PYTEST_XDIST_WORKER")):
+    SERVER_DB_URL = _worker_database(SERVER_DB_URL, os.environ["PYTEST_XDIST_WORKER"])
+    os.environ["TEST_DATABASE_URL"] = SERVER_DB_URL  # for code that reads it itself
 
 
 def on_postgresql() -> bool:

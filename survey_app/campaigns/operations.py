@@ -587,12 +587,17 @@ def freeze_results(campaign: Campaign, user=None) -> None:
 
     if is_rolling(campaign):
         return
+    from survey_app.database import SWEEP_BUSY_MS, checkpoint, wal_sweeper
+
     try:
         snapshots.freeze(campaign, user=user)
     except ValueError:  # no scored items: the checklist report reads the live rows
         db.session.rollback()
         return
     db.session.commit()
+    # the sealed storage keeps no write-ahead log (docs/anonymity.md, "SQLite files")
+    if not checkpoint(db.engine, busy_ms=SWEEP_BUSY_MS):
+        wal_sweeper.written()
 
 
 def _announce(campaign: Campaign, event_type: str) -> None:

@@ -30,7 +30,6 @@ import pandas as pd
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
-from analysis.data import CampaignData
 from analysis.reports import CampaignReport, Labels, build_report, labels_from_questionnaires
 from survey_app.comments.queries import released_comment_frame
 from survey_app.extensions import db
@@ -46,18 +45,17 @@ from survey_app.models import (
 )
 from survey_app.permissions import can_view
 from survey_app.questionnaire_versions import is_checklist, questionnaire_of
-from survey_app.reports import snapshots
 from survey_app.release_policy import (
     figures_released,
     is_rolling,
-    period_range,
     released_periods,
 )
+from survey_app.reports import snapshots
 from survey_app.reports.loading import (
-    load_campaign,
     load_checklist_findings,
     load_checklist_totals,
 )
+from survey_app.reports.snapshots import campaign_data  # noqa: F401 - re-exported
 
 DASHBOARD_ROLES = (Role.PLATFORM_ADMIN, Role.UNION_ADMIN, Role.ANALYST)
 PAGE_ROLES = (*DASHBOARD_ROLES, Role.EVALUATOR)
@@ -155,34 +153,6 @@ def campaign_labels(campaign: Campaign, language: str | None = None) -> Labels:
     groups = {g.key: g.name for g in campaign.rater_groups}
     qs = [questionnaire_of(g.questionnaire_version) for g in campaign.rater_groups]
     return labels_from_questionnaires(qs, groups, lang=language or lang())
-
-
-def campaign_data(campaign: Campaign, period: str | None = None) -> CampaignData:
-    """The campaign's responses, without the superseded revisions of named raters; for a
-    rolling campaign, those of one released month (``period``, ``YYYY-MM``; by default
-    the latest), and never the current month's. Dates are cut to the month."""
-    data = load_campaign(db.engine, campaign.code)
-    old = set(db.session.scalars(
-        select(Submission.response_id)
-        .join(Assignment, Assignment.id == Submission.assignment_id)
-        .where(Assignment.campaign_id == campaign.id, Submission.current.is_(False))))
-    if old:
-        keep = ~data.responses["response_id"].isin(old)
-        data.responses = data.responses[keep].reset_index(drop=True)
-    if is_rolling(campaign):
-        periods = released_periods(campaign)
-        period = period or (periods[-1] if periods else None)
-        if period not in periods:
-            data.responses = data.responses.iloc[0:0].reset_index(drop=True)
-        else:
-            start, end = period_range(period)
-            day = pd.to_datetime(data.responses["submitted_on"])
-            keep = (day >= pd.Timestamp(start)) & (day < pd.Timestamp(end))
-            data.responses = data.responses[keep.to_numpy()].reset_index(drop=True)
-    if not data.responses.empty:  # no finer time than the month, anywhere downstream
-        data.responses["submitted_on"] = (
-            pd.to_datetime(data.responses["submitted_on"]).dt.to_period("M").dt.to_timestamp())
-    return data
 
 
 def report_period(campaign: Campaign, requested: str | None) -> str | None:

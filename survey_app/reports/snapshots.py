@@ -34,10 +34,12 @@ from sqlalchemy.exc import IntegrityError
 
 from analysis.data import CampaignData
 from analysis.parquet import METADATA_KEY, campaign_facts, campaign_from_facts
-from survey_app.models.audit import record
 from survey_app.extensions import db
-from survey_app.models import Campaign
+from survey_app.models import Assignment, Campaign, Submission
+from survey_app.models.audit import record
 from survey_app.models.snapshot import ResultSnapshot
+from survey_app.release_policy import is_rolling, period_range, released_periods
+from survey_app.reports.loading import load_campaign
 
 
 def to_bytes(data: CampaignData) -> bytes:
@@ -58,6 +60,35 @@ def from_bytes(content: bytes) -> CampaignData:
     return campaign_from_facts(facts, table.to_pandas())
 
 
+def campaign_data(campaign: Campaign, period: str | None = None) -> CampaignData:
+    """The campaign's responses, without the superseded revisions of named raters; for a
+    rolling campaign, those of one released month (``period``, ``YYYY-MM``; by default
+    the latest), and never the current month's. Dates are cut to the month."""
+    data = load_campaign(db.engine, campaign.code)
+    old = set(db.session.scalars(
+        select(Submission.response_id)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .where(Assignment.campaign_id == campaign.id, Submission.current.is_(False))))
+    if old:
+        keep = ~data.responses["response_id"].isin(old)
+        data.responses = data.responses[keep].reset_index(drop=True)
+    if is_rolling(campaign):
+        periods = released_periods(campaign)
+        period = period or (periods[-1] if periods else None)
+        if period not in periods:
+            data.responses = data.responses.iloc[0:0].reset_index(drop=True)
+        else:
+            start, end = period_range(period)
+            day = pd.to_datetime(data.responses["submitted_on"])
+            keep = (day >= pd.Timestamp(start)) & (day < pd.Timestamp(end))
+            data.responses = data.responses[keep.to_numpy()].reset_index(drop=True)
+    if not data.responses.empty:  # no finer time than the month, anywhere downstream
+        data.responses["submitted_on"] = (
+            pd.to_datetime(data.responses["submitted_on"]).dt.to_period("M").dt.to_timestamp())
+    return data
+
+
+
 def current(campaign: Campaign, period: str | None = None) -> ResultSnapshot | None:
     return db.session.scalar(select(ResultSnapshot).where(
         ResultSnapshot.campaign_id == campaign.id, ResultSnapshot.period == (period or ""),
@@ -67,8 +98,6 @@ def current(campaign: Campaign, period: str | None = None) -> ResultSnapshot | N
 def freeze(campaign: Campaign, period: str | None = None, user=None) -> ResultSnapshot:
     """Store the report input of ``campaign`` (one month of a rolling campaign) as it is
     now, as its current snapshot; the caller commits."""
-    from survey_app.reports.queries import campaign_data
-
     data = campaign_data(campaign, period)
     content = to_bytes(data)
     last = db.session.scalar(select(func.max(ResultSnapshot.release)).where(

@@ -106,3 +106,14 @@ def test_peak_rss_of_a_child_is_its_own_not_its_parents():
     done = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True,
                           check=True, cwd=common.ROOT)
     assert 5 < float(done.stdout.strip()) < 200
+
+
+def test_the_rules_benchmark_counts_the_pairs_it_makes():
+    from benchmarks.rules import run
+    from survey_app.campaigns.rules import random_tree, upper_pairs
+
+    result = run(300)
+    tree = random_tree(300, seed=11, max_children=30)
+    assert result["units"] == 300
+    assert result["pairs"] > len(upper_pairs(tree, [n for n, _ in tree]))
+    assert result["cpu_seconds"] >= 0 and isinstance(result["target_met"], bool)

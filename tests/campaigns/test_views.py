@@ -167,8 +167,10 @@ def test_lifecycle_on_the_web(demo, cross, client, auth):
         actions = [(e.action, e.user_id, e.detail) for e in db.session.scalars(
             select(AuditEntry).where(AuditEntry.action.like("campaign.%"))
             .order_by(AuditEntry.id))]
+        # closing froze the results (an audit entry with the snapshot's digest)
         assert [a for a, _, _ in actions] == ["campaign.create", "campaign.open",
-                                              "campaign.close", "campaign.reopen"]
+                                              "campaign.close", "campaign.results_frozen",
+                                              "campaign.reopen"]
         assert actions[1][1] == user("city_admin").id
         assert actions[-1][1] == user("admin").id and actions[-1][2]["reason"] == "迟交"
 

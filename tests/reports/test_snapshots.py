@@ -152,8 +152,8 @@ def test_a_campaign_closed_before_snapshots_is_frozen_at_its_first_report(demo):
 
 
 def test_a_rolling_campaign_freezes_each_ended_month(demo):
-    from survey_app.reports import queries as U
     from survey_app.release_policy import released_periods
+    from survey_app.reports import queries as U
 
     with demo.app_context():
         from questionnaires.loader import library
