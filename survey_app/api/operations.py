@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from survey_app.api.auth import TOKEN_PREFIX, hash_secret
 from survey_app.errors import DomainError, NotAllowed
 from survey_app.extensions import db
-from survey_app.models import Organisation
+from survey_app.models import Organisation, Role
 from survey_app.models.api import API_SCOPES, ApiToken
 from survey_app.models.audit import record
 
@@ -34,23 +34,31 @@ def parse_scopes(scopes: Iterable[str]) -> list[str]:
 
 
 def create_token(organisation: Organisation, scopes: Iterable[str], *, name: str,
-                 days: int, user=None) -> tuple[ApiToken, str]:
+                 days: int, user=None, platform_admin: bool = False) -> tuple[ApiToken, str]:
     """A new token for ``organisation``'s subtree; returns the row and the secret, which is
-    never stored (only its SHA-256) and so can be shown only now."""
+    never stored (only its SHA-256) and so can be shown only now.
+
+    ``platform_admin`` makes a platform token (the platform's own routes, such as the
+    organisation import): only a platform admin may make one (``user`` None is the
+    operator's command line)."""
     if not 1 <= int(days) <= MAX_TOKEN_DAYS:
         raise TokenError(f"a token lives 1 to {MAX_TOKEN_DAYS} days")
     name = (name or "").strip()[:100] or "integration"
     if user is not None and not user.can_see_org(organisation):
         raise NotAllowed("the unit is outside your scope")
+    if platform_admin and user is not None and user.role != Role.PLATFORM_ADMIN:
+        raise NotAllowed("only a platform admin may make a platform token")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, prefix=secret[:10], token_hash=hash_secret(secret),
                      organisation=organisation, scopes=parse_scopes(scopes),
                      created_by_id=getattr(user, "id", None),
+                     platform_admin=bool(platform_admin),
                      expires_at=datetime.now(UTC) + timedelta(days=int(days)))
     db.session.add(token)
     db.session.flush()
     record("api.token.create", "api_token", token.id, user, name=name,
-           organisation=organisation.code, scopes=token.scopes, days=int(days))
+           organisation=organisation.code, scopes=token.scopes, days=int(days),
+           platform_admin=token.platform_admin)
     db.session.commit()
     return token, secret
 
@@ -106,3 +114,49 @@ def replay(principal, delivery) -> None:
     delivery.attempts = 0
     record_api_write(principal, "webhook.replay", "webhook_delivery", delivery.id)
     db.session.commit()
+
+
+# ---------------------------------------------------------------- the organisation tree
+
+
+class OrganisationSheetRefused(DomainError):
+    """An organisation sheet with problems, each in English and Chinese."""
+
+    status = 422
+
+    def __init__(self, english: list, chinese: list):
+        super().__init__("; ".join(str(i) for i in english))
+        self.english, self.chinese = english, chinese
+
+
+def _sheet_issues(data: bytes, filename: str, locale: str) -> list:
+    """The sheet's problems in ``locale`` (a read: nothing is written)."""
+    from flask_babel import force_locale
+
+    from survey_app.organisations.operations import ImportFailed, check_rows, read_rows
+
+    with force_locale(locale):
+        try:
+            return check_rows(read_rows(data, filename))[1]
+        except ImportFailed as failure:
+            return failure.issues
+
+
+def import_organisations(principal, data: bytes, filename: str) -> dict:
+    """The platform admin's organisation import (``organisations.operations.import_file``,
+    no scope), audited with the token; ``OrganisationSheetRefused`` lists the problems of a
+    refused sheet in both languages, and nothing is written."""
+    from flask_babel import force_locale
+
+    from survey_app.organisations.operations import ImportFailed, import_file
+
+    record_api_write(principal, "orgs.import", "organisation", None, filename=filename[:200],
+                     bytes=len(data))
+    try:
+        with force_locale("en"):
+            result = import_file(data, filename)
+    except ImportFailed as failure:
+        db.session.rollback()
+        raise OrganisationSheetRefused(failure.issues,
+                                       _sheet_issues(data, filename, "zh")) from None
+    return {"created": result.created, "updated": result.updated, "codes": result.codes}

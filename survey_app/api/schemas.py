@@ -5,6 +5,7 @@ default ``RAISE``)."""
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from survey_app.models.api import API_SCOPES, WEBHOOK_EVENTS
@@ -57,6 +58,20 @@ class OrganisationSchema(Schema):
 
 class OrganisationPage(PageSchema):
     items = fields.List(fields.Nested(OrganisationSchema), required=True)
+
+
+class OrganisationImportIn(Schema):
+    file = Upload(required=True, metadata={
+        "description": "The organisation sheet, as for 导入 on the organisations page and "
+                       "`flask orgs import`: CSV (UTF-8 or GBK) or Excel, columns code, name, "
+                       "kind, parent_code, members (or their Chinese headers)"})
+
+
+class OrganisationImportResult(Schema):
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    codes = fields.List(fields.String(), required=True, metadata={
+        "description": "The units the file created or updated, in the file's order"})
 
 
 # ---------------------------------------------------------------- campaigns

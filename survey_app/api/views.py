@@ -29,9 +29,15 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1",
 pages = PageBlueprint("api_pages", __name__)
 
 
+#: Routes taking a file, with the larger limit of ``API_MAX_UPLOAD_BYTES``.
+UPLOAD_ENDPOINTS = {"api.import_organisations"}
+
+
 @bp.before_request
 def _limit_body():
     limit = int(current_app.config.get("API_MAX_BODY_BYTES") or 64 * 1024)
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        limit = int(current_app.config.get("API_MAX_UPLOAD_BYTES") or 5 * 1024 * 1024)
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         abort(413)
@@ -112,6 +118,31 @@ def organisations(args):
     except Q.BadCursor:
         return _bad_cursor()
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@bp.post("/organisations/import")
+@require_scope("organisations:write", platform=True)
+@bp.arguments(S.OrganisationImportIn, location="files")
+@bp.response(200, S.OrganisationImportResult)
+def import_organisations(args):
+    """Import units from an organisation sheet, as the platform admin does on the web:
+    the same checks, all or nothing (a file with any problem changes nothing and is
+    answered 422 with every problem, by row and column, in English and Chinese). Needs a
+    platform token."""
+    from survey_app.api.operations import OrganisationSheetRefused
+    from survey_app.api.operations import import_organisations as run
+
+    upload = args["file"]
+    try:
+        return run(current_principal(), upload.read(), upload.filename or "")
+    except OrganisationSheetRefused as refused:
+        chinese = refused.chinese if len(refused.chinese) == len(refused.english) \
+            else refused.english
+        errors = [{"row": en.row, "column": en.column, "message": str(en.message),
+                   "message_zh": str(zh.message)} for en, zh in zip(refused.english, chinese,
+                                                                    strict=True)]
+        return problem(422, f"The sheet has {len(errors)} problem(s); nothing was imported.",
+                       f"表格有 {len(errors)} 处问题，未导入任何单位。", errors=errors)
 
 
 @bp.get("/organisations/<code>")
@@ -540,9 +571,14 @@ def tokens():
             return _token_page(form, RevokeForm(), status=400)
         try:
             _row, secret = create_token(org, form.scopes.data, name=form.name.data,
-                                        days=form.days.data, user=current_user)
+                                        days=form.days.data, user=current_user,
+                                        platform_admin=form.platform_admin.data)
         except NotAllowed:
-            form.org_code.errors = [_("This unit is outside your scope.")]
+            if form.platform_admin.data and current_user.role != Role.PLATFORM_ADMIN:
+                form.platform_admin.errors = [_("Only a platform admin may make a platform "
+                                                "token.")]
+            else:
+                form.org_code.errors = [_("This unit is outside your scope.")]
             return _token_page(form, RevokeForm(), status=403)
         except TokenError as error:
             form.scopes.errors = [str(error)]

@@ -5,7 +5,9 @@ declares the scope it needs (``required_scope``), and for every one of them
   token get 401;
 * a valid token without the route's scope gets 403 (a read token on a write route too);
 * a valid token of another federation's tree, asking for that tree's objects, gets 403 or
-  404 and never the data; a list never names them.
+  404 and never the data; a list never names them;
+* a platform route (``platform_only``: the organisation import) refuses every token that is
+  not a platform token with its scope (403), even one holding every scope.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ def api_rules(app):
             assert scope in API_SCOPES, rule.endpoint
             method = next(m for m in ("GET", "DELETE", "POST") if m in rule.methods)
             yield rule, scope, method
+
+
+def _platform_only(app, rule) -> bool:
+    return bool(getattr(app.view_functions[rule.endpoint], "platform_only", False))
 
 
 def _values(rule, foreign) -> dict[str, str]:
@@ -154,7 +160,10 @@ def test_objects_of_another_tree_are_refused_on_every_route(setup):
         response = _call(client, method, path, bearer(secrets["all"]), rule.endpoint)
         # the problem's ``instance`` echoes the caller's own path; nothing else may name them
         body = str({k: v for k, v in (response.get_json() or {}).items() if k != "instance"})
-        if rule.arguments:
+        if _platform_only(app, rule):
+            if response.status_code != 403:  # not a platform token
+                failures.append((rule.endpoint, response.status_code))
+        elif rule.arguments:
             scoped += 1
             if response.status_code not in (403, 404):
                 failures.append((rule.endpoint, response.status_code))
@@ -165,6 +174,43 @@ def test_objects_of_another_tree_are_refused_on_every_route(setup):
         if FOREIGN_NAME in body or world.unit_code in body or world.campaign_code in body:
             failures.append((rule.endpoint, "leaks"))
     assert scoped >= 8 and failures == []
+
+
+def test_platform_routes_need_a_platform_token_with_the_scope(setup):
+    """Only a platform token holding the route's scope gets past the check (an empty body is
+    then refused as a body, 422); every other token is 403 and changes nothing."""
+    from sqlalchemy import select
+
+    from survey_app.extensions import db
+    from survey_app.models import User
+
+    app, _world, secrets = setup
+    client = app.test_client()
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        platform = make_token("DEMO-CITY", *API_SCOPES, platform_admin=True, user=admin)
+        platform_reads = make_token("DEMO-CITY", *[f"{r}:read" for r in API_RESOURCES],
+                                    platform_admin=True, user=admin)
+        made_by_admin = make_token("DEMO-CITY", *API_SCOPES, user=admin)
+    rules = [(rule, scope, method) for rule, scope, method in api_rules(app)
+             if _platform_only(app, rule)]
+    assert [rule.endpoint for rule, _s, _m in rules] == ["api.import_organisations"]
+    failures = []
+    for rule, scope, method in rules:
+        path = url_for_rule(app, rule, OWN)
+        resource = scope.partition(":")[0]
+        for name, secret in [("all scopes, not platform", secrets["all"]),
+                             ("made by a platform admin, not platform", made_by_admin),
+                             ("platform, reads only", platform_reads),
+                             ("without the resource", secrets["without:" + resource])]:
+            response = _call(client, method, path, bearer(secret))
+            if response.status_code != 403 or \
+                    response.mimetype != "application/problem+json":
+                failures.append((rule.endpoint, name, response.status_code))
+        response = _call(client, method, path, bearer(platform))
+        if response.status_code != 422:
+            failures.append((rule.endpoint, "platform", response.status_code))
+    assert failures == []
 
 
 def test_the_same_routes_answer_inside_the_tree(setup):
