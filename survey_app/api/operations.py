@@ -160,3 +160,96 @@ def import_organisations(principal, data: bytes, filename: str) -> dict:
         raise OrganisationSheetRefused(failure.issues,
                                        _sheet_issues(data, filename, "zh")) from None
     return {"created": result.created, "updated": result.updated, "codes": result.codes}
+
+
+# ---------------------------------------------------------------- campaigns
+
+
+class CampaignRefused(DomainError):
+    """A campaign definition or change with problems, each in English and Chinese."""
+
+    status = 422
+
+    def __init__(self, english: list[str], chinese: list[str]):
+        super().__init__("; ".join(english))
+        self.english = english
+        self.chinese = chinese if len(chinese) == len(english) else english
+
+
+def campaign_spec(body: dict) -> dict:
+    """The API's campaign body as the mapping the web form and YAML files give
+    ``campaigns.operations.parse_spec``."""
+    spec = {k: v for k, v in body.items() if k not in ("owner_code", "targets",
+                                                     "rater_groups")}
+    if body.get("owner_code"):
+        spec["owner"] = body["owner_code"]
+    spec["targets"] = dict(body["targets"])
+    groups = []
+    for group in body["rater_groups"]:
+        group = dict(group)
+        group.setdefault("name", group["key"])
+        groups.append(group)
+    spec["rater_groups"] = groups
+    return spec
+
+
+def _spec_problems_in(locale: str, spec: dict) -> list[str]:
+    """parse_spec's problems in ``locale`` (a read)."""
+    from flask_babel import force_locale
+
+    from survey_app.campaigns.operations import CampaignSpecError, parse_spec
+
+    with force_locale(locale):
+        try:
+            parse_spec(spec)
+        except CampaignSpecError as error:
+            return [str(p) for p in error.problems]
+    return []
+
+
+def create_campaign(principal, body: dict):
+    """A draft campaign owned in the token's subtree, through the web form's operation
+    (``campaigns.operations.create_campaign`` with the token's unit as scope)."""
+    from flask_babel import force_locale
+
+    from survey_app.campaigns.operations import CampaignSpecError
+    from survey_app.campaigns.operations import create_campaign as create
+
+    spec = campaign_spec(body)
+    record_api_write(principal, "campaign.create", "campaign", body["code"])
+    try:
+        with force_locale("en"):
+            return create(spec, principal, scope=principal.organisation)
+    except CampaignSpecError as error:
+        db.session.rollback()
+        english = [str(p) for p in error.problems]
+        raise CampaignRefused(english, _spec_problems_in("zh", spec) or english) from None
+
+
+def update_campaign(principal, campaign, body: dict) -> None:
+    """The web edit page's change (``campaigns.operations.update_campaign``): a draft's
+    settings, an open campaign's name and closing date."""
+    from flask_babel import force_locale
+
+    from survey_app.campaigns.operations import CampaignSpecError, check_update
+    from survey_app.campaigns.operations import update_campaign as update
+
+    try:
+        with force_locale("en"):
+            check_update(campaign, body)
+    except CampaignSpecError as error:
+        english = [str(p) for p in error.problems]
+        with force_locale("zh"):
+            try:
+                check_update(campaign, body)
+                chinese = english
+            except CampaignSpecError as again:
+                chinese = [str(p) for p in again.problems]
+        raise CampaignRefused(english, chinese) from None
+    record_api_write(principal, "campaign.update", "campaign", campaign.code,
+                     fields=sorted(body))
+    try:
+        update(campaign, body, principal)
+    except Exception:
+        db.session.rollback()
+        raise

@@ -187,6 +187,55 @@ def campaign(code: str):
     return Q.campaign_dict(_campaign(code))
 
 
+def _campaign_refused(refused):
+    errors = [{"message": en, "message_zh": zh}
+              for en, zh in zip(refused.english, refused.chinese, strict=True)]
+    return problem(422, f"The campaign has {len(errors)} problem(s); nothing was changed: "
+                        + "; ".join(refused.english),
+                   f"活动设置有 {len(errors)} 处问题，未作任何更改：" + "；".join(refused.chinese),
+                   errors=errors)
+
+
+@bp.post("/campaigns")
+@require_scope("campaigns:write")
+@bp.arguments(S.CampaignIn)
+@bp.response(201, S.CampaignSchema)
+def create_campaign(args):
+    """Create a draft campaign run by the token's unit (or a unit below it, owner_code),
+    with the web form's fields and checks: targets in the owner's subtree, questionnaires
+    of the library or published in reach, weights summing to 1, and a minimum group size
+    (k) never below the platform's floor. Open it with POST /campaigns/{code}/open."""
+    from survey_app.api.operations import CampaignRefused
+    from survey_app.api.operations import create_campaign as create
+
+    try:
+        return Q.campaign_dict(create(current_principal(), args))
+    except CampaignRefused as refused:
+        return _campaign_refused(refused)
+
+
+@bp.patch("/campaigns/<code>")
+@require_scope("campaigns:write")
+@bp.arguments(S.CampaignPatch)
+@bp.response(200, S.CampaignSchema)
+def update_campaign(args, code: str):
+    """Change a campaign's settings as its edit page does: a draft's name, dates, minimum
+    group size (only raised) and rater group weights; an open campaign's name and closing
+    date only (409 otherwise, and for closed or published campaigns)."""
+    from survey_app.api.operations import CampaignRefused
+    from survey_app.api.operations import update_campaign as update
+
+    principal = current_principal()
+    campaign = _campaign(code)
+    if not can_manage(principal, campaign):
+        abort(403)
+    try:
+        update(principal, campaign, args)
+    except CampaignRefused as refused:
+        return _campaign_refused(refused)
+    return Q.campaign_dict(campaign)
+
+
 def _transition(code: str, to: CampaignStatus, args: dict):
     from survey_app.campaigns.operations import transition
 

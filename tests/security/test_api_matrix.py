@@ -29,7 +29,7 @@ def api_rules(app):
         scope = getattr(app.view_functions[rule.endpoint], "required_scope", None)
         if rule.endpoint.startswith("api."):
             assert scope in API_SCOPES, rule.endpoint
-            method = next(m for m in ("GET", "DELETE", "POST") if m in rule.methods)
+            method = next(m for m in ("GET", "DELETE", "PATCH", "POST") if m in rule.methods)
             yield rule, scope, method
 
 
@@ -54,6 +54,7 @@ BODIES = {
                          "participants": 1},
     "api.issue_codes": {"unit_code": "OTHER-G1", "count": 1},
     "api.action_progress": {"status": "in_progress", "text": "x"},
+    "api.update_campaign": {"name": "x"},
 }
 
 
@@ -62,6 +63,8 @@ def _call(client, method: str, path: str, headers=None, endpoint: str = ""):
         return client.get(path, headers=headers or {})
     if method == "DELETE":
         return client.delete(path, headers=headers or {})
+    if method == "PATCH":
+        return client.patch(path, json=BODIES.get(endpoint, {}), headers=headers or {})
     return client.post(path, json=BODIES.get(endpoint, {}), headers=headers or {})
 
 
@@ -221,3 +224,28 @@ def test_the_same_routes_answer_inside_the_tree(setup):
                  "/api/v1/organisations", "/api/v1/campaigns", "/api/v1/honours",
                  "/api/v1/assessment/results"):
         assert client.get(path, headers=bearer(secrets["all"])).status_code == 200, path
+
+
+def test_a_campaign_may_not_be_created_in_another_tree(setup):
+    """POST /api/v1/campaigns names its owner and targets in the body: another federation's
+    units are refused (422) and no campaign is made."""
+    from sqlalchemy import func, select
+
+    from survey_app.extensions import db
+    from survey_app.models import Campaign
+
+    app, world, secrets = setup
+    body = {"code": "X-FOREIGN", "name": "x", "kind": "member", "year": 2026,
+            "targets": {"subtree": "DEMO-G01"},
+            "rater_groups": [{"key": "m", "weight": 1, "questionnaire": "member_evaluation"}]}
+    client = app.test_client()
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Campaign.id)))
+    for change in ({"owner_code": world.unit_code}, {"targets": {"subtree": world.unit_code}},
+                   {"targets": {"list": [world.unit_code]}}):
+        response = client.post("/api/v1/campaigns", json=body | change,
+                               headers=bearer(secrets["all"]))
+        assert response.status_code == 422, change
+        assert FOREIGN_NAME not in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Campaign.id))) == before
