@@ -40,3 +40,9 @@ class TokenForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     submit = SubmitField(_l("Revoke"))
+
+
+class ReplayForm(FlaskForm):
+    """重新发送 one webhook delivery (its CSRF token only)."""
+
+    submit = SubmitField(_l("Send again"))

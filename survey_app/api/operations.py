@@ -108,11 +108,17 @@ def unsubscribe(principal, subscription) -> None:
     db.session.commit()
 
 
-def replay(principal, delivery) -> None:
-    """Send a delivery again now (after a failure, or to re-feed a receiver)."""
+def replay(delivery, *, principal=None, user=None) -> None:
+    """Send a delivery again at the worker's next pass (after a failure, or to re-feed a
+    receiver): asked through the API by a token (``principal``) or on the integrations
+    page by an admin (``user``), audited either way."""
     delivery.status, delivery.next_attempt_at = "pending", datetime.now(UTC)
     delivery.attempts = 0
-    record_api_write(principal, "webhook.replay", "webhook_delivery", delivery.id)
+    if principal is not None:
+        record_api_write(principal, "webhook.replay", "webhook_delivery", delivery.id)
+    else:
+        record("webhook.replay", "webhook_delivery", delivery.id, user,
+               subscription=delivery.subscription_id)
     db.session.commit()
 
 

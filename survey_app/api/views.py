@@ -456,7 +456,7 @@ def replay_delivery(webhook_id: int, delivery_id: int):
     delivery = _row(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription.id:
         abort(404)
-    replay(current_principal(), delivery)
+    replay(delivery, principal=current_principal())
     return Q.subscription_dict(subscription)
 
 
@@ -592,11 +592,13 @@ def confirm_activity(pair_id: int, activity_id: int):
 
 
 def _token_page(form, revoke_form, secret: str | None = None, status: int = 200):
-    from survey_app.api.queries import token_rows
+    from survey_app.api.forms import ReplayForm
+    from survey_app.api.queries import token_rows, webhook_rows
     from survey_app.permissions import current_scope
 
     return render_template("api/tokens.html", form=form, revoke_form=revoke_form,
-                           tokens=token_rows(current_scope()), secret=secret), status
+                           tokens=token_rows(current_scope()), secret=secret,
+                           webhooks=webhook_rows(current_user), replay_form=ReplayForm()), status
 
 
 @pages.route("/integrations/tokens", methods=["GET", "POST"])
@@ -654,3 +656,30 @@ def revoke(token_id: int):
     revoke_token(row, current_user)
     flash(_("The token has been revoked."), "success")
     return redirect(url_for("api_pages.tokens"))
+
+
+@pages.post("/integrations/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay")
+@roles_required(Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+def replay_on_the_page(webhook_id: int, delivery_id: int):
+    """重新发送: what POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay does, for the
+    admins of the subscription's unit and platform admins."""
+    from flask import flash, redirect, url_for
+
+    from survey_app.api.forms import ReplayForm
+    from survey_app.api.operations import replay
+    from survey_app.models.api import WebhookDelivery, WebhookSubscription
+    from survey_app.permissions import can_replay_webhook
+
+    subscription = _row(WebhookSubscription, webhook_id)
+    if subscription is None:
+        abort(404)
+    if not can_replay_webhook(current_user, subscription):
+        abort(403)
+    delivery = _row(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != subscription.id:
+        abort(404)
+    if not ReplayForm().validate_on_submit():
+        abort(400)
+    replay(delivery, user=current_user)
+    flash(_("The delivery will be sent again at the worker's next pass."), "success")
+    return redirect(url_for("api_pages.tokens", _anchor="webhooks"))

@@ -68,28 +68,10 @@ def _call(client, method: str, path: str, headers=None, endpoint: str = ""):
     return client.post(path, json=BODIES.get(endpoint, {}), headers=headers or {})
 
 
-def _foreign_webhook(world) -> None:
-    """A subscription of the foreign federation, with one delivery in its log."""
-    from survey_app.extensions import db
-    from survey_app.models.api import WebhookDelivery, WebhookEvent, WebhookSubscription
-
-    subscription = WebhookSubscription(organisation_id=world.unit_id,
-                                       url="https://receiver.example/hook",
-                                       events=["campaign.opened"], secret="whsec_AAAA")
-    event = WebhookEvent(message_id="msg_foreign", type="campaign.opened",
-                         organisation_id=world.unit_id,
-                         payload={"data": {"name": FOREIGN_NAME}})
-    delivery = WebhookDelivery(event=event, subscription=subscription)
-    db.session.add_all([subscription, event, delivery])
-    db.session.commit()
-    world.webhook_id, world.delivery_id = subscription.id, delivery.id
-
-
 @pytest.fixture
 def setup(demo):
     with demo.app_context():
         world = build_foreign_world()
-        _foreign_webhook(world)
         everything = list(API_SCOPES)
         secrets = {
             "all": make_token("DEMO-CITY", *everything),
