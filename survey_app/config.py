@@ -58,6 +58,8 @@ class Config:
         # The open API: requests per token, the largest request body, token lifetime.
         self.API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300 per minute")
         self.API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 64 * 1024))
+        # ... and of a file sent to the API (the organisation import)
+        self.API_MAX_UPLOAD_BYTES = int(os.environ.get("API_MAX_UPLOAD_BYTES", 5 * 1024 * 1024))
         self.API_TOKEN_DEFAULT_DAYS = int(os.environ.get("API_TOKEN_DEFAULT_DAYS", 90))
         # Webhook receivers in private, loopback or link-local ranges are refused unless
         # their host (name or address, comma-separated) is listed here by a platform admin.

@@ -541,6 +541,27 @@ def can_call_api(token: Any, scope: str) -> bool:
     return token is not None and token.is_active() and token.allows(scope)
 
 
+def can_call_platform_api(token: Any, scope: str) -> bool:
+    """The platform's own API routes (the organisation import): a platform token
+    (``ApiToken.platform_admin``) granted ``scope``, whose maker, if it was made on the web,
+    is still an active platform admin (a demoted or disabled admin's tokens lose it)."""
+    if not can_call_api(token, scope) or not token.platform_admin:
+        return False
+    maker = token.created_by
+    return maker is None or (maker.active and maker.role == Role.PLATFORM_ADMIN)
+
+
+def can_replay_webhook(user: Any, subscription: Any) -> bool:
+    """A webhook subscription's delivery log and replay on the web: the admins of the
+    subscription's own unit, and platform admins."""
+    if user is None or subscription is None:
+        return False
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    return user.role == Role.UNION_ADMIN and user.organisation_id is not None and \
+        user.organisation_id == subscription.organisation_id
+
+
 def can_read_campaign(user: Any, campaign: Campaign) -> bool:
     """The campaign's settings and state (not its figures): its managers (drafts too),
     the admins of units it covers, and whoever may see its results for their own unit."""

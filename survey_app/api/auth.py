@@ -3,7 +3,13 @@
 A token acts as a union admin of its unit, limited to the scopes it was granted, so the API
 asks exactly the permission functions the web pages ask (:mod:`survey_app.permissions`).
 Order of refusals: 401 (no token, unknown, expired or revoked), 429 (the token's rate
-limit), 403 (scope not granted).
+limit), 403 (scope not granted, or a platform route and not a platform token).
+
+A *platform token* (``ApiToken.platform_admin``) is made by a platform admin on the tokens
+page, or by the operator with ``flask api token create --platform-admin``. It is needed,
+with the route's scope, by the platform's own routes (``require_scope(...,
+platform=True)``: the organisation import); on every other route it is an ordinary token of
+its unit.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from flask import abort, g, request
 
 from survey_app.extensions import db
 from survey_app.models.api import ApiToken, TokenPrincipal
-from survey_app.permissions import can_call_api
+from survey_app.permissions import can_call_api, can_call_platform_api
 from survey_app.rate_limits import api_token_allowed
 
 #: Every token starts with this, so a leaked one is easy to recognise (secret scanners).
@@ -48,7 +54,7 @@ def current_principal() -> TokenPrincipal:
     return g.api_principal
 
 
-def _authenticate(scope: str) -> TokenPrincipal:
+def _authenticate(scope: str, platform: bool = False) -> TokenPrincipal:
     secret = _bearer()
     token = find_token(secret) if secret else None
     if token is None or not token.is_active():
@@ -56,6 +62,8 @@ def _authenticate(scope: str) -> TokenPrincipal:
     if not api_token_allowed(token.id):
         abort(429)
     if not can_call_api(token, scope):
+        abort(403)
+    if platform and not can_call_platform_api(token, scope):
         abort(403)
     now = datetime.now(UTC)
     last = token.last_used_at
@@ -66,17 +74,19 @@ def _authenticate(scope: str) -> TokenPrincipal:
     return TokenPrincipal(token)
 
 
-def require_scope(scope: str) -> Callable:
-    """The route needs a valid token granted ``scope``; the matrix tests read
-    ``required_scope``."""
+def require_scope(scope: str, *, platform: bool = False) -> Callable:
+    """The route needs a valid token granted ``scope`` (and, with ``platform``, a platform
+    token: :func:`survey_app.permissions.can_call_platform_api`); the matrix tests read
+    ``required_scope`` and ``platform_only``."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            g.api_principal = _authenticate(scope)
+            g.api_principal = _authenticate(scope, platform)
             return view(*args, **kwargs)
 
         wrapped.required_scope = scope
+        wrapped.platform_only = platform
         return wrapped
 
     return decorator

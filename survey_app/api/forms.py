@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField, StringField, SubmitField, widgets
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    widgets,
+)
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from survey_app.api.operations import MAX_TOKEN_DAYS
@@ -26,8 +33,16 @@ class TokenForm(FlaskForm):
     days = IntegerField(_l("Days until it expires"), default=90,
                         validators=[InputRequired(_l("Give the number of days.")),
                                     NumberRange(1, MAX_TOKEN_DAYS)])
+    platform_admin = BooleanField(_l("Platform token (may also import the organisation tree; "
+                                     "platform admins only)"))
     submit = SubmitField(_l("Create token"))
 
 
 class RevokeForm(FlaskForm):
     submit = SubmitField(_l("Revoke"))
+
+
+class ReplayForm(FlaskForm):
+    """重新发送 one webhook delivery (its CSRF token only)."""
+
+    submit = SubmitField(_l("Send again"))

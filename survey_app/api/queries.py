@@ -314,6 +314,28 @@ def subscriptions(scope: Organisation) -> list[dict]:
     return [subscription_dict(s) for s in rows]
 
 
+#: Deliveries shown per subscription on the integrations page.
+RECENT_DELIVERIES = 10
+
+
+def webhook_rows(user) -> list[tuple]:
+    """Subscriptions whose deliveries ``user`` may see and replay on the web
+    (:func:`survey_app.permissions.can_replay_webhook`), each with its latest deliveries."""
+    from survey_app.models import Role
+    from survey_app.models.api import WebhookDelivery, WebhookSubscription
+
+    query = select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+    if user.role != Role.PLATFORM_ADMIN:
+        query = query.where(WebhookSubscription.organisation_id == user.organisation_id)
+    rows = []
+    for subscription in db.session.scalars(query.order_by(WebhookSubscription.id)):
+        recent = db.session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
+            .order_by(WebhookDelivery.id.desc()).limit(RECENT_DELIVERIES)).all()
+        rows.append((subscription, recent))
+    return rows
+
+
 def deliveries(subscription, *, cursor: str | None, limit: int) -> Page:
     from survey_app.models.api import WebhookDelivery
 

@@ -5,6 +5,7 @@ default ``RAISE``)."""
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from survey_app.models.api import API_SCOPES, WEBHOOK_EVENTS
@@ -59,6 +60,20 @@ class OrganisationPage(PageSchema):
     items = fields.List(fields.Nested(OrganisationSchema), required=True)
 
 
+class OrganisationImportIn(Schema):
+    file = Upload(required=True, metadata={
+        "description": "The organisation sheet, as for 导入 on the organisations page and "
+                       "`flask orgs import`: CSV (UTF-8 or GBK) or Excel, columns code, name, "
+                       "kind, parent_code, members (or their Chinese headers)"})
+
+
+class OrganisationImportResult(Schema):
+    created = fields.Integer(required=True)
+    updated = fields.Integer(required=True)
+    codes = fields.List(fields.String(), required=True, metadata={
+        "description": "The units the file created or updated, in the file's order"})
+
+
 # ---------------------------------------------------------------- campaigns
 
 
@@ -110,6 +125,85 @@ class OpenCampaignSchema(Schema):
 class OpenCampaignList(Schema):
     unit_code = fields.String(required=True)
     items = fields.List(fields.Nested(OpenCampaignSchema), required=True)
+
+
+CAMPAIGN_KINDS = ("member", "cross", "peer", "third_party", "four_party", "daily")
+RATER_RULES = ("members", "upper", "lower", "peer", "third_party", "named")
+ORG_KINDS = ("federation", "district_federation", "industry_union", "grassroots_union",
+             "branch_union", "union_group")
+CODE_LIST = fields.List(fields.String(validate=validate.Length(1, 64)),
+                        validate=validate.Length(max=5000))
+
+
+class TargetsIn(Schema):
+    """Exactly one of ``subtree``, ``level`` (with ``within``) or ``list``, as on the web."""
+
+    subtree = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "A unit and everything below it (its code)"})
+    level = fields.String(validate=validate.OneOf(ORG_KINDS), metadata={
+        "description": "Every unit of one level"})
+    within = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "With level: only below this unit"})
+    list = fields.List(fields.String(validate=validate.Length(1, 64)),
+                       validate=validate.Length(1, 5000), metadata={
+                           "description": "A list of unit codes"})
+
+
+class RaterGroupIn(Schema):
+    key = fields.String(required=True, validate=validate.Length(1, 40))
+    name = fields.String(validate=validate.Length(max=200))
+    weight = fields.Float(required=True, allow_nan=False, validate=validate.Range(0, 1))
+    questionnaire = fields.String(required=True, validate=validate.Length(1, 80), metadata={
+        "description": "A key of the questionnaire library, or key@hash of a published "
+                       "version usable in the token's part of the tree"})
+    rule = fields.String(load_default="members", validate=validate.OneOf(RATER_RULES))
+    peers_per_target = fields.Integer(validate=validate.Range(1, 1000))
+    assessors = fields.List(fields.String(validate=validate.Length(1, 80)),
+                            validate=validate.Length(max=1000), metadata={
+                                "description": "third_party: assessor usernames"})
+    conflicts = fields.Dict(keys=fields.String(validate=validate.Length(1, 80)),
+                            values=CODE_LIST, validate=validate.Length(max=1000), metadata={
+                                "description": "third_party: username → unit codes they "
+                                               "may not rate"})
+    accounts = fields.Dict(keys=fields.String(validate=validate.Length(1, 64)),
+                           values=fields.List(fields.String(validate=validate.Length(1, 80)),
+                                              validate=validate.Length(max=1000)),
+                           validate=validate.Length(max=5000), metadata={
+                               "description": "named: unit code → usernames"})
+
+
+class CampaignIn(Schema):
+    """A new campaign, as the web's new-campaign form takes it; it is made a draft."""
+
+    code = fields.String(required=True, validate=validate.Length(1, 64))
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    kind = fields.String(required=True, validate=validate.OneOf(CAMPAIGN_KINDS))
+    cycle = fields.String(load_default="annual", validate=validate.OneOf(("annual", "rolling")))
+    year = fields.Integer(validate=validate.Range(2000, 2100))
+    opens_on = fields.Date()
+    closes_on = fields.Date()
+    min_group_size = fields.Integer(validate=validate.Range(1, 1000), metadata={
+        "description": "The smallest group whose results are shown (k); never below the "
+                       "platform's floor (MIN_GROUP_SIZE_FLOOR), which is the default"})
+    owner_code = fields.String(validate=validate.Length(1, 64), metadata={
+        "description": "The unit that runs it: the token's unit (default) or one below"})
+    targets = fields.Nested(TargetsIn, required=True)
+    rater_groups = fields.List(fields.Nested(RaterGroupIn), required=True,
+                               validate=validate.Length(1, 20))
+
+
+class CampaignPatch(Schema):
+    """What may change: everything here while a draft; once open, name and closes_on."""
+
+    name = fields.String(validate=validate.Length(1, 200))
+    opens_on = fields.Date(allow_none=True)
+    closes_on = fields.Date(allow_none=True)
+    min_group_size = fields.Integer(validate=validate.Range(1, 1000), metadata={
+        "description": "May only be raised"})
+    weights = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
+                          values=fields.Float(allow_nan=False, validate=validate.Range(0, 1)),
+                          validate=validate.Length(1, 20), metadata={
+                              "description": "A weight for each rater group, summing to 1"})
 
 
 class TransitionSchema(Schema):

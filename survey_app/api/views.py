@@ -29,9 +29,15 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1",
 pages = PageBlueprint("api_pages", __name__)
 
 
+#: Routes taking a file, with the larger limit of ``API_MAX_UPLOAD_BYTES``.
+UPLOAD_ENDPOINTS = {"api.import_organisations"}
+
+
 @bp.before_request
 def _limit_body():
     limit = int(current_app.config.get("API_MAX_BODY_BYTES") or 64 * 1024)
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        limit = int(current_app.config.get("API_MAX_UPLOAD_BYTES") or 5 * 1024 * 1024)
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         abort(413)
@@ -114,6 +120,31 @@ def organisations(args):
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
+@bp.post("/organisations/import")
+@require_scope("organisations:write", platform=True)
+@bp.arguments(S.OrganisationImportIn, location="files")
+@bp.response(200, S.OrganisationImportResult)
+def import_organisations(args):
+    """Import units from an organisation sheet, as the platform admin does on the web:
+    the same checks, all or nothing (a file with any problem changes nothing and is
+    answered 422 with every problem, by row and column, in English and Chinese). Needs a
+    platform token."""
+    from survey_app.api.operations import OrganisationSheetRefused
+    from survey_app.api.operations import import_organisations as run
+
+    upload = args["file"]
+    try:
+        return run(current_principal(), upload.read(), upload.filename or "")
+    except OrganisationSheetRefused as refused:
+        chinese = refused.chinese if len(refused.chinese) == len(refused.english) \
+            else refused.english
+        errors = [{"row": en.row, "column": en.column, "message": str(en.message),
+                   "message_zh": str(zh.message)} for en, zh in zip(refused.english, chinese,
+                                                                    strict=True)]
+        return problem(422, f"The sheet has {len(errors)} problem(s); nothing was imported.",
+                       f"表格有 {len(errors)} 处问题，未导入任何单位。", errors=errors)
+
+
 @bp.get("/organisations/<code>")
 @require_scope("organisations:read")
 @bp.response(200, S.OrganisationSchema)
@@ -154,6 +185,55 @@ def campaigns(args):
 @bp.response(200, S.CampaignSchema)
 def campaign(code: str):
     return Q.campaign_dict(_campaign(code))
+
+
+def _campaign_refused(refused):
+    errors = [{"message": en, "message_zh": zh}
+              for en, zh in zip(refused.english, refused.chinese, strict=True)]
+    return problem(422, f"The campaign has {len(errors)} problem(s); nothing was changed: "
+                        + "; ".join(refused.english),
+                   f"活动设置有 {len(errors)} 处问题，未作任何更改：" + "；".join(refused.chinese),
+                   errors=errors)
+
+
+@bp.post("/campaigns")
+@require_scope("campaigns:write")
+@bp.arguments(S.CampaignIn)
+@bp.response(201, S.CampaignSchema)
+def create_campaign(args):
+    """Create a draft campaign run by the token's unit (or a unit below it, owner_code),
+    with the web form's fields and checks: targets in the owner's subtree, questionnaires
+    of the library or published in reach, weights summing to 1, and a minimum group size
+    (k) never below the platform's floor. Open it with POST /campaigns/{code}/open."""
+    from survey_app.api.operations import CampaignRefused
+    from survey_app.api.operations import create_campaign as create
+
+    try:
+        return Q.campaign_dict(create(current_principal(), args))
+    except CampaignRefused as refused:
+        return _campaign_refused(refused)
+
+
+@bp.patch("/campaigns/<code>")
+@require_scope("campaigns:write")
+@bp.arguments(S.CampaignPatch)
+@bp.response(200, S.CampaignSchema)
+def update_campaign(args, code: str):
+    """Change a campaign's settings as its edit page does: a draft's name, dates, minimum
+    group size (only raised) and rater group weights; an open campaign's name and closing
+    date only (409 otherwise, and for closed or published campaigns)."""
+    from survey_app.api.operations import CampaignRefused
+    from survey_app.api.operations import update_campaign as update
+
+    principal = current_principal()
+    campaign = _campaign(code)
+    if not can_manage(principal, campaign):
+        abort(403)
+    try:
+        update(principal, campaign, args)
+    except CampaignRefused as refused:
+        return _campaign_refused(refused)
+    return Q.campaign_dict(campaign)
 
 
 def _transition(code: str, to: CampaignStatus, args: dict):
@@ -376,7 +456,7 @@ def replay_delivery(webhook_id: int, delivery_id: int):
     delivery = _row(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription.id:
         abort(404)
-    replay(current_principal(), delivery)
+    replay(delivery, principal=current_principal())
     return Q.subscription_dict(subscription)
 
 
@@ -512,11 +592,13 @@ def confirm_activity(pair_id: int, activity_id: int):
 
 
 def _token_page(form, revoke_form, secret: str | None = None, status: int = 200):
-    from survey_app.api.queries import token_rows
+    from survey_app.api.forms import ReplayForm
+    from survey_app.api.queries import token_rows, webhook_rows
     from survey_app.permissions import current_scope
 
     return render_template("api/tokens.html", form=form, revoke_form=revoke_form,
-                           tokens=token_rows(current_scope()), secret=secret), status
+                           tokens=token_rows(current_scope()), secret=secret,
+                           webhooks=webhook_rows(current_user), replay_form=ReplayForm()), status
 
 
 @pages.route("/integrations/tokens", methods=["GET", "POST"])
@@ -540,9 +622,14 @@ def tokens():
             return _token_page(form, RevokeForm(), status=400)
         try:
             _row, secret = create_token(org, form.scopes.data, name=form.name.data,
-                                        days=form.days.data, user=current_user)
+                                        days=form.days.data, user=current_user,
+                                        platform_admin=form.platform_admin.data)
         except NotAllowed:
-            form.org_code.errors = [_("This unit is outside your scope.")]
+            if form.platform_admin.data and current_user.role != Role.PLATFORM_ADMIN:
+                form.platform_admin.errors = [_("Only a platform admin may make a platform "
+                                                "token.")]
+            else:
+                form.org_code.errors = [_("This unit is outside your scope.")]
             return _token_page(form, RevokeForm(), status=403)
         except TokenError as error:
             form.scopes.errors = [str(error)]
@@ -569,3 +656,30 @@ def revoke(token_id: int):
     revoke_token(row, current_user)
     flash(_("The token has been revoked."), "success")
     return redirect(url_for("api_pages.tokens"))
+
+
+@pages.post("/integrations/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/replay")
+@roles_required(Role.PLATFORM_ADMIN, Role.UNION_ADMIN)
+def replay_on_the_page(webhook_id: int, delivery_id: int):
+    """重新发送: what POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay does, for the
+    admins of the subscription's unit and platform admins."""
+    from flask import flash, redirect, url_for
+
+    from survey_app.api.forms import ReplayForm
+    from survey_app.api.operations import replay
+    from survey_app.models.api import WebhookDelivery, WebhookSubscription
+    from survey_app.permissions import can_replay_webhook
+
+    subscription = _row(WebhookSubscription, webhook_id)
+    if subscription is None:
+        abort(404)
+    if not can_replay_webhook(current_user, subscription):
+        abort(403)
+    delivery = _row(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != subscription.id:
+        abort(404)
+    if not ReplayForm().validate_on_submit():
+        abort(400)
+    replay(delivery, user=current_user)
+    flash(_("The delivery will be sent again at the worker's next pass."), "success")
+    return redirect(url_for("api_pages.tokens", _anchor="webhooks"))

@@ -45,7 +45,7 @@ from survey_app.questionnaire_versions import publish_questionnaire, usable_vers
 
 __all__ = [
     "CampaignError", "CampaignSpecError", "IllegalTransition", "NotAllowed",
-    "add_assignment", "create_campaign", "generate_assignments",
+    "add_assignment", "check_update", "create_campaign", "generate_assignments",
     "publish_questionnaire", "remove_assignment",
     "transition", "update_campaign", "validate_weights",
 ]
@@ -480,12 +480,9 @@ def _require_status(campaign: Campaign, *allowed: CampaignStatus, what: str) -> 
             f"campaign {campaign.code} is {campaign.status}: {what} only while it is {states}")
 
 
-def update_campaign(campaign: Campaign, changes: Mapping[str, Any], user=None) -> None:
-    """Change a campaign's settings; records old and new values.
-
-    While a campaign is a draft everything may change. Once open, only its name and its
-    closing date (to extend it) may; closed and published campaigns are frozen.
-    """
+def check_update(campaign: Campaign, changes: Mapping[str, Any]) -> None:
+    """Raise ``IllegalTransition`` or ``CampaignSpecError`` if ``update_campaign`` would
+    refuse ``changes``; writes nothing (so a caller may ask again in another language)."""
     status = CampaignStatus(campaign.status)
     draft_only = {"kind", "cycle", "year", "opens_on", "min_group_size", "weights"}
     if status not in (CampaignStatus.DRAFT, CampaignStatus.OPEN):
@@ -499,16 +496,31 @@ def update_campaign(campaign: Campaign, changes: Mapping[str, Any], user=None) -
         if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < lowest:
             raise CampaignSpecError([_("min_group_size: it can only be raised (at least "
                                        "%(lowest)s)", lowest=lowest)])
+    weights = changes.get("weights")
+    if weights is not None:
+        validate_weights(weights)
+        groups = {g.key for g in campaign.rater_groups}
+        if set(weights) != groups:
+            raise CampaignSpecError(["weights: give a weight for each rater group "
+                                     f"({', '.join(groups)})"])
+    opens_on = changes.get("opens_on", campaign.opens_on)
+    closes_on = changes.get("closes_on", campaign.closes_on)
+    if opens_on and closes_on and closes_on < opens_on:
+        raise CampaignSpecError(["closes_on: before opens_on"])
+
+
+def update_campaign(campaign: Campaign, changes: Mapping[str, Any], user=None) -> None:
+    """Change a campaign's settings; records old and new values.
+
+    While a campaign is a draft everything may change. Once open, only its name and its
+    closing date (to extend it) may; closed and published campaigns are frozen.
+    """
+    check_update(campaign, changes)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     weights = changes.get("weights")
     if weights is not None:
-        validate_weights(weights)
         groups = {g.key: g for g in campaign.rater_groups}
-        unknown = set(weights) - set(groups)
-        if unknown or set(groups) - set(weights):
-            raise CampaignSpecError(["weights: give a weight for each rater group "
-                                     f"({', '.join(groups)})"])
         for key, weight in weights.items():
             if groups[key].weight != weight:
                 before[f"weight.{key}"], after[f"weight.{key}"] = groups[key].weight, weight
@@ -517,9 +529,6 @@ def update_campaign(campaign: Campaign, changes: Mapping[str, Any], user=None) -
         if name in changes and getattr(campaign, name) != changes[name]:
             before[name], after[name] = getattr(campaign, name), changes[name]
             setattr(campaign, name, changes[name])
-    if campaign.opens_on and campaign.closes_on and campaign.closes_on < campaign.opens_on:
-        db.session.rollback()
-        raise CampaignSpecError(["closes_on: before opens_on"])
     if after:
         record("campaign.update", "campaign", campaign.code, user,
                before={k: _plain(v) for k, v in before.items()},

@@ -28,8 +28,12 @@ def token() -> None:
 @click.option("--expires", "days", type=int, default=None,
               help="Days until it expires (default API_TOKEN_DEFAULT_DAYS, at most 366).")
 @click.option("--name", default="integration", help="What the token is for.")
+@click.option("--platform-admin", is_flag=True,
+              help="A platform token: may also use the platform's own routes (the "
+                   "organisation import) with its scopes.")
 @with_appcontext
-def create(org_code: str, scopes: tuple[str, ...], days: int | None, name: str) -> None:
+def create(org_code: str, scopes: tuple[str, ...], days: int | None, name: str,
+           platform_admin: bool) -> None:
     """Print a new token once; store only its hash."""
     from flask import current_app
 
@@ -42,11 +46,13 @@ def create(org_code: str, scopes: tuple[str, ...], days: int | None, name: str) 
     wanted = [s for part in scopes for s in part.split(",")]
     days = days if days is not None else int(current_app.config["API_TOKEN_DEFAULT_DAYS"])
     try:
-        row, secret = create_token(org, wanted, name=name, days=days)
+        row, secret = create_token(org, wanted, name=name, days=days,
+                                   platform_admin=platform_admin)
     except TokenError as error:
         raise click.BadParameter(str(error), param_hint="--scope/--expires") from error
     click.echo(secret)
-    click.echo(f"token {row.prefix}… for {org.code}, scopes {' '.join(row.scopes)}, expires "
+    kind = "platform token" if row.platform_admin else "token"
+    click.echo(f"{kind} {row.prefix}… for {org.code}, scopes {' '.join(row.scopes)}, expires "
                f"{row.expires_at:%Y-%m-%d}. It is shown only now: keep it secret.", err=True)
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_app.extensions import db
 from survey_app.models.organisation import Organisation
-from survey_app.models.user import Role
+from survey_app.models.user import Role, User
 
 #: Resources a token may be granted, each ``:read`` or ``:write`` (write includes read).
 API_RESOURCES = ("organisations", "campaigns", "results", "assessment", "codes", "actions",
@@ -59,8 +59,14 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A platform token (平台令牌): made by a platform admin (or the operator's command line)
+    # for the platform's own routes, such as importing the organisation tree. Everywhere else
+    # it acts, like every token, as a union admin of its unit.
+    platform_admin: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                 server_default=false())
 
     organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User | None] = relationship()
 
     def is_active(self, now: datetime | None = None) -> bool:
         """Neither revoked nor expired."""

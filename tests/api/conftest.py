@@ -18,13 +18,15 @@ demo_app = reports_conftest.demo_app
 
 
 def make_token(code: str, *scopes: str, days: int = 30, expired: bool = False,
-               revoked: bool = False) -> str:
-    """A token for unit ``code`` (inside an app context); returns its secret."""
+               revoked: bool = False, platform_admin: bool = False, user=None) -> str:
+    """A token for unit ``code`` (inside an app context), made by ``user`` (None: the
+    command line); returns its secret."""
     from survey_app.api.operations import create_token
     from survey_app.models import Organisation
 
     org = db.session.scalar(select(Organisation).where(Organisation.code == code))
-    row, secret = create_token(org, scopes, name="test", days=days)
+    row, secret = create_token(org, scopes, name="test", days=days, user=user,
+                               platform_admin=platform_admin)
     if expired:
         row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
     if revoked:

@@ -74,3 +74,17 @@ def test_the_api_keeps_its_document_with_a_read_token(case, contract_tokens):
 @FAST
 def test_the_api_keeps_its_document_with_a_write_token(case, contract_tokens):
     case.call_and_validate(headers=bearer(contract_tokens["write"]), checks=CHECKS)
+
+
+@pytest.fixture(scope="module")
+def platform_token(demo_app):
+    from survey_app.models.api import API_SCOPES
+
+    with demo_app.app_context():
+        return make_token("DEMO-CITY", *API_SCOPES, platform_admin=True)
+
+
+@schema.include(path="/api/v1/organisations/import").parametrize()
+@FAST
+def test_the_platform_routes_keep_their_document_with_a_platform_token(case, platform_token):
+    case.call_and_validate(headers=bearer(platform_token), checks=CHECKS)

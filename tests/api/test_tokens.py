@@ -143,3 +143,37 @@ def test_each_token_has_its_own_rate_limit(database_url):
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.engine.dispose()
+
+
+def test_only_a_platform_admin_makes_a_platform_token_on_the_page(demo, client):
+    _login(client, "district_admin", "demo-district-2026")
+    page = client.get("/integrations/tokens").get_data(as_text=True)
+    assert 'name="platform_admin"' not in page
+    form = {"csrf_token": csrf_token_from(page), "name": "门户", "org_code": "DEMO-G01",
+            "scopes": ["organisations:write"], "days": "30", "platform_admin": "y"}
+    assert client.post("/integrations/tokens", data=form).status_code == 403
+    with demo.app_context():
+        assert db.session.scalar(select(ApiToken)) is None
+
+    admin = demo.test_client()
+    _login(admin, "admin", "demo-admin-2026")
+    page = admin.get("/integrations/tokens").get_data(as_text=True)
+    assert 'name="platform_admin"' in page
+    made = admin.post("/integrations/tokens", data=dict(form, org_code="DEMO-CITY",
+                                                         csrf_token=csrf_token_from(page)))
+    assert made.status_code == 200
+    with demo.app_context():
+        row = db.session.scalar(select(ApiToken))
+        assert row.platform_admin and row.created_by.username == "admin"
+        audit = db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "api.token.create"))
+        assert audit.detail["platform_admin"] is True
+
+
+def test_the_command_line_makes_a_platform_token(demo, runner):
+    result = runner.invoke(args=["api", "token", "create", "--org", "DEMO-CITY", "--scope",
+                                 "organisations:write", "--platform-admin"])
+    assert result.exit_code == 0, result.output
+    assert "platform token" in result.stderr
+    with demo.app_context():
+        assert db.session.scalar(select(ApiToken.platform_admin)) is True

@@ -5,7 +5,9 @@ declares the scope it needs (``required_scope``), and for every one of them
   token get 401;
 * a valid token without the route's scope gets 403 (a read token on a write route too);
 * a valid token of another federation's tree, asking for that tree's objects, gets 403 or
-  404 and never the data; a list never names them.
+  404 and never the data; a list never names them;
+* a platform route (``platform_only``: the organisation import) refuses every token that is
+  not a platform token with its scope (403), even one holding every scope.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ def api_rules(app):
         scope = getattr(app.view_functions[rule.endpoint], "required_scope", None)
         if rule.endpoint.startswith("api."):
             assert scope in API_SCOPES, rule.endpoint
-            method = next(m for m in ("GET", "DELETE", "POST") if m in rule.methods)
+            method = next(m for m in ("GET", "DELETE", "PATCH", "POST") if m in rule.methods)
             yield rule, scope, method
+
+
+def _platform_only(app, rule) -> bool:
+    return bool(getattr(app.view_functions[rule.endpoint], "platform_only", False))
 
 
 def _values(rule, foreign) -> dict[str, str]:
@@ -48,6 +54,7 @@ BODIES = {
                          "participants": 1},
     "api.issue_codes": {"unit_code": "OTHER-G1", "count": 1},
     "api.action_progress": {"status": "in_progress", "text": "x"},
+    "api.update_campaign": {"name": "x"},
 }
 
 
@@ -56,31 +63,15 @@ def _call(client, method: str, path: str, headers=None, endpoint: str = ""):
         return client.get(path, headers=headers or {})
     if method == "DELETE":
         return client.delete(path, headers=headers or {})
+    if method == "PATCH":
+        return client.patch(path, json=BODIES.get(endpoint, {}), headers=headers or {})
     return client.post(path, json=BODIES.get(endpoint, {}), headers=headers or {})
-
-
-def _foreign_webhook(world) -> None:
-    """A subscription of the foreign federation, with one delivery in its log."""
-    from survey_app.extensions import db
-    from survey_app.models.api import WebhookDelivery, WebhookEvent, WebhookSubscription
-
-    subscription = WebhookSubscription(organisation_id=world.unit_id,
-                                       url="https://receiver.example/hook",
-                                       events=["campaign.opened"], secret="whsec_AAAA")
-    event = WebhookEvent(message_id="msg_foreign", type="campaign.opened",
-                         organisation_id=world.unit_id,
-                         payload={"data": {"name": FOREIGN_NAME}})
-    delivery = WebhookDelivery(event=event, subscription=subscription)
-    db.session.add_all([subscription, event, delivery])
-    db.session.commit()
-    world.webhook_id, world.delivery_id = subscription.id, delivery.id
 
 
 @pytest.fixture
 def setup(demo):
     with demo.app_context():
         world = build_foreign_world()
-        _foreign_webhook(world)
         everything = list(API_SCOPES)
         secrets = {
             "all": make_token("DEMO-CITY", *everything),
@@ -154,7 +145,10 @@ def test_objects_of_another_tree_are_refused_on_every_route(setup):
         response = _call(client, method, path, bearer(secrets["all"]), rule.endpoint)
         # the problem's ``instance`` echoes the caller's own path; nothing else may name them
         body = str({k: v for k, v in (response.get_json() or {}).items() if k != "instance"})
-        if rule.arguments:
+        if _platform_only(app, rule):
+            if response.status_code != 403:  # not a platform token
+                failures.append((rule.endpoint, response.status_code))
+        elif rule.arguments:
             scoped += 1
             if response.status_code not in (403, 404):
                 failures.append((rule.endpoint, response.status_code))
@@ -167,6 +161,43 @@ def test_objects_of_another_tree_are_refused_on_every_route(setup):
     assert scoped >= 8 and failures == []
 
 
+def test_platform_routes_need_a_platform_token_with_the_scope(setup):
+    """Only a platform token holding the route's scope gets past the check (an empty body is
+    then refused as a body, 422); every other token is 403 and changes nothing."""
+    from sqlalchemy import select
+
+    from survey_app.extensions import db
+    from survey_app.models import User
+
+    app, _world, secrets = setup
+    client = app.test_client()
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        platform = make_token("DEMO-CITY", *API_SCOPES, platform_admin=True, user=admin)
+        platform_reads = make_token("DEMO-CITY", *[f"{r}:read" for r in API_RESOURCES],
+                                    platform_admin=True, user=admin)
+        made_by_admin = make_token("DEMO-CITY", *API_SCOPES, user=admin)
+    rules = [(rule, scope, method) for rule, scope, method in api_rules(app)
+             if _platform_only(app, rule)]
+    assert [rule.endpoint for rule, _s, _m in rules] == ["api.import_organisations"]
+    failures = []
+    for rule, scope, method in rules:
+        path = url_for_rule(app, rule, OWN)
+        resource = scope.partition(":")[0]
+        for name, secret in [("all scopes, not platform", secrets["all"]),
+                             ("made by a platform admin, not platform", made_by_admin),
+                             ("platform, reads only", platform_reads),
+                             ("without the resource", secrets["without:" + resource])]:
+            response = _call(client, method, path, bearer(secret))
+            if response.status_code != 403 or \
+                    response.mimetype != "application/problem+json":
+                failures.append((rule.endpoint, name, response.status_code))
+        response = _call(client, method, path, bearer(platform))
+        if response.status_code != 422:
+            failures.append((rule.endpoint, "platform", response.status_code))
+    assert failures == []
+
+
 def test_the_same_routes_answer_inside_the_tree(setup):
     """The refusals above are about scope, not broken URLs."""
     app, _world, secrets = setup
@@ -175,3 +206,28 @@ def test_the_same_routes_answer_inside_the_tree(setup):
                  "/api/v1/organisations", "/api/v1/campaigns", "/api/v1/honours",
                  "/api/v1/assessment/results"):
         assert client.get(path, headers=bearer(secrets["all"])).status_code == 200, path
+
+
+def test_a_campaign_may_not_be_created_in_another_tree(setup):
+    """POST /api/v1/campaigns names its owner and targets in the body: another federation's
+    units are refused (422) and no campaign is made."""
+    from sqlalchemy import func, select
+
+    from survey_app.extensions import db
+    from survey_app.models import Campaign
+
+    app, world, secrets = setup
+    body = {"code": "X-FOREIGN", "name": "x", "kind": "member", "year": 2026,
+            "targets": {"subtree": "DEMO-G01"},
+            "rater_groups": [{"key": "m", "weight": 1, "questionnaire": "member_evaluation"}]}
+    client = app.test_client()
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Campaign.id)))
+    for change in ({"owner_code": world.unit_code}, {"targets": {"subtree": world.unit_code}},
+                   {"targets": {"list": [world.unit_code]}}):
+        response = client.post("/api/v1/campaigns", json=body | change,
+                               headers=bearer(secrets["all"]))
+        assert response.status_code == 422, change
+        assert FOREIGN_NAME not in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Campaign.id))) == before

@@ -63,6 +63,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "action_note_id": foreign.action_note_id, "honour_id": foreign.honour_id,
         "project_id": foreign.project_id, "task_id": foreign.task_id,
         "person_id": foreign.person_id, "token_id": foreign.api_token_id,
+        "webhook_id": foreign.webhook_id, "delivery_id": foreign.delivery_id,
     }
 
 

@@ -57,6 +57,8 @@ class Foreign:
     committee_code: str = ""
     person_id: int = 0
     api_token_id: int = 0
+    webhook_id: int = 0
+    delivery_id: int = 0
 
 
 def build_foreign_world() -> Foreign:
@@ -133,4 +135,19 @@ def build_foreign_world() -> Foreign:
                       activity.id, note.id, action.id, action_note.id, honour.id, project.id,
                       task.id, committee.code, person.id)
     foreign.api_token_id = api_token.id
+    foreign.webhook_id, foreign.delivery_id = _foreign_webhook(fed)
     return foreign
+
+
+def _foreign_webhook(fed: Organisation) -> tuple[int, int]:
+    """A subscription of the foreign federation, with one delivery in its log."""
+    from survey_app.models.api import WebhookDelivery, WebhookEvent, WebhookSubscription
+
+    subscription = WebhookSubscription(organisation_id=fed.id, url="https://receiver.example/hook",
+                                       events=["campaign.opened"], secret="whsec_AAAA")
+    event = WebhookEvent(message_id="msg_foreign", type="campaign.opened",
+                         organisation_id=fed.id, payload={"data": {"name": FOREIGN_NAME}})
+    delivery = WebhookDelivery(event=event, subscription=subscription)
+    db.session.add_all([subscription, event, delivery])
+    db.session.commit()
+    return subscription.id, delivery.id
