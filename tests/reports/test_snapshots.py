@@ -194,7 +194,7 @@ def test_the_snapshot_table_upgrades_a_database_with_published_results(empty_dat
     from survey_app.reports import queries as U
     from tests.reports.conftest import add_disclosure_campaign
 
-    previous = "a9c4e6b2d871"
+    previous = "b6e2d4f8a130"
     tables = ("organisations", "campaigns", "responses", "audit_log")
 
     def counts():

@@ -1,7 +1,7 @@
 """result snapshots: a campaign's report input frozen at close
 
 Revision ID: b3e8d1f4a2c6
-Revises: a9c4e6b2d871
+Revises: b6e2d4f8a130
 Create Date: 2026-12-02 13:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3e8d1f4a2c6'
-down_revision = 'a9c4e6b2d871'
+down_revision = 'b6e2d4f8a130'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 
 Revision ID: b6e2d4f8a130
 Revises: a9c4e6b2d871
-Create Date: 2026-12-03 09:10:00.000000
+Create Date: 2026-12-02 13:30:00.000000
 
 """
 from alembic import op
