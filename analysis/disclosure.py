@@ -170,6 +170,7 @@ def complementary_suppression(
     parent_col: str = "parent_id",
     value_cols: Sequence[str] | None = None,
     max_rounds: int = 10_000,
+    hidden: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Primary plus complementary suppression of a hierarchical (roll-up) table.
 
@@ -183,6 +184,8 @@ def complementary_suppression(
         As in :func:`suppress_small`.
     parent_col : str
         Parent id column; parents absent from the table are treated as unpublished.
+    hidden : array of bool, optional
+        Cells already withheld for another reason (``suppression`` ``"given"``).
 
     Returns
     -------
@@ -212,6 +215,10 @@ def complementary_suppression(
         raise ValueError(f"children count more responses than their parent at units {bad}")
     suppressed = n < k
     reason = np.where(suppressed, "small", "").astype(object)
+    if hidden is not None:
+        given = np.asarray(hidden, dtype=bool) & ~suppressed
+        suppressed = suppressed | given
+        reason[given] = "given"
     idx = np.arange(len(n))
     for _ in range(max_rounds):
         hid_child = suppressed & has_par

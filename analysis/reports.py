@@ -28,8 +28,8 @@ Disclosure (see :mod:`analysis.disclosure`)
   responses, shuffled, bare text.
 
 Known limits: the LP audit is skipped above :data:`AUDIT_MAX_TARGETS` withheld cells
-(the hierarchy rules still apply); the item tables are protected inside each published unit
-(cell rule, dimension rows), not audited along the tree.
+(the hierarchy rules still apply); the item tables get the cell rule inside each published
+unit, the dimension-row rule and the tree rule per item, not the LP audit.
 """
 
 from __future__ import annotations
@@ -378,8 +378,10 @@ def build_report(data: CampaignData, labels: Labels | None = None, *,
         checked[counts] = checked[counts].astype(float)
         items = items.assign(suppressed=False)
         items[counts] = items[counts].astype(float)
+        true_counts = items[["unit_id", "item", *counts]].copy()
         items.loc[rows] = checked.loc[rows, items.columns]
         items["suppressed"] = items["suppressed"].astype(bool)
+        items = _item_tree_suppression(items, true_counts, rows, orgs, k)
         shown = pd.MultiIndex.from_frame(items.loc[~items["suppressed"], ["unit_id", "item"]])
         values = values[pd.MultiIndex.from_frame(values[["unit_id", "item"]]).isin(shown)]
     else:
@@ -423,6 +425,41 @@ def _anonymous_items(data: CampaignData, rater_group: str | None,
         if spec is not None:
             items |= {str(i) for i in spec.index}
     return items | {DIM_PREFIX + str(dimension_of.get(i, "")) for i in items}
+
+
+def _item_tree_suppression(items: pd.DataFrame, true_counts: pd.DataFrame, rows: np.ndarray,
+                           orgs: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Complementary suppression of each item along the tree: an item withheld in one unit
+    by the cell rule (fewer than ``k`` valid answers) could otherwise be its parent's item
+    minus its siblings' (:func:`analysis.disclosure.complementary_suppression`, per item,
+    on the valid answers, with the withheld cells and units given). ``true_counts`` are the
+    counts before the cell rule; ``rows`` marks the items anonymous raters answer.
+    ``dim:<d>`` rows go with their dimension index and with any withheld item of theirs
+    (:func:`_pooled_rows_of_thin_items`)."""
+    sub = true_counts.loc[rows].copy()
+    sub["suppressed"] = items.loc[rows, "suppressed"].to_numpy(bool)
+    sub = sub[~sub["item"].astype(str).str.startswith(DIM_PREFIX)]
+    if not sub["suppressed"].any():
+        return items
+    parent = orgs.set_index("id")["parent_id"]
+    extra: list = []
+    for _, cells in sub.groupby("item", sort=False):
+        if not cells["suppressed"].any():
+            continue
+        table = pd.DataFrame({"n": cells["n_valid"].to_numpy(float),
+                              "parent_id": parent.reindex(cells["unit_id"]).to_numpy()},
+                             index=cells["unit_id"].to_numpy())
+        out = complementary_suppression(table, "n", k,
+                                        hidden=cells["suppressed"].to_numpy(bool))
+        more = out["suppressed"].to_numpy(bool) & ~cells["suppressed"].to_numpy(bool)
+        extra.extend(cells.index[more])
+    if not extra:
+        return items
+    items = items.copy()
+    items.loc[extra, [c for c in ("n_valid", "n_satisfied", "rate", "ci_low", "ci_high")
+                      if c in items.columns]] = np.nan
+    items.loc[extra, "suppressed"] = True
+    return items
 
 
 def _pooled_rows_of_thin_items(items: pd.DataFrame, values: pd.DataFrame,

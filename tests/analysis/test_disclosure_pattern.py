@@ -132,3 +132,30 @@ def test_the_audit_has_a_budget_and_says_when_it_did_not_run():
     _, pattern = pattern_of(orgs, scored)
     assert not pattern.audited and pattern.lp_solves == 0
     assert pattern.units[ids[1:]].all()  # the hierarchy rules still hide every small unit
+
+
+def test_an_item_withheld_in_one_unit_is_not_its_parent_minus_its_siblings():
+    # Unit 1 pools units 2, 3 and 4 (no answers of its own). Item q1 has 6, 8 and 2 valid
+    # answers there ("don't know" elsewhere): the cell rule withholds q1 at unit 4, and q1
+    # at unit 1 minus units 2 and 3 would give unit 4's two answers; q2 has no small cell.
+    from analysis.reports import _item_tree_suppression
+
+    orgs = pd.DataFrame({"id": [1, 2, 3, 4], "parent_id": [None, 1, 1, 1]})
+    true = pd.DataFrame({
+        "unit_id": [1, 2, 3, 4, 1, 2, 3, 4, 1],
+        "item": ["q1"] * 4 + ["q2"] * 4 + ["dim:d"],
+        "n_valid": [16.0, 6, 8, 2, 24, 8, 9, 7, 40],
+        "n_satisfied": [10.0, 4, 5, 1, 12, 4, 4, 4, 22],
+    })
+    items = true.assign(suppressed=[False, False, False, True, False, False, False, False,
+                                    False])
+    items.loc[3, ["n_valid", "n_satisfied"]] = np.nan
+    rows = np.ones(len(items), dtype=bool)
+    out = _item_tree_suppression(items, true, rows, orgs, K).set_index(["item", "unit_id"])
+    q1 = out.loc["q1"]
+    assert q1.at[4, "suppressed"] and q1.at[2, "suppressed"]  # the smallest sibling goes too
+    assert not q1.at[1, "suppressed"] and not q1.at[3, "suppressed"]
+    assert np.isnan(q1.at[2, "n_satisfied"])
+    hidden_n = true.query("item == 'q1' and unit_id in (2, 4)")["n_valid"].sum()
+    assert hidden_n >= K  # what subtraction still gives is a pool of at least k
+    assert not out.loc["q2", "suppressed"].any()
