@@ -397,6 +397,12 @@ def can_review_honours(user: Any, upper: Organisation) -> bool:
             and upper.is_within(own))
 
 
+def can_see_outcomes(user: Any, upper: Organisation) -> bool:
+    """The 成效 page of the pairs under ``upper`` (honours gained, the effect estimate): the
+    readers of the honours review."""
+    return can_review_honours(user, upper)
+
+
 def pair_side(user: Any, pair: Any) -> str | None:
     """``"lead"`` or ``"partner"`` when ``user`` is an admin of that side of ``pair``."""
     if user.role != Role.UNION_ADMIN or user.organisation_id is None:

@@ -484,3 +484,228 @@ def recommendations(upper: Organisation, year: int, scheme_key: str) -> list[Rec
             continue
         out.append(Recommendation(org, best.level, best.name, r.score, run))
     return sorted(out, key=lambda rec: (LEVEL_ORDER.index(rec.level), rec.unit.code))
+
+
+# --------------------------------------------------------------------------- 成效 (outcomes)
+
+#: The outcomes compared between two member campaigns: the satisfaction index (0-100) and
+#: the participation rate (参评率, in percentage points).
+OUTCOMES = ("satisfaction_index", "participation_rate")
+
+#: Controls matched to each partner unit when the comparison group allows it.
+OUTCOME_K = 3
+
+#: Fewer partner units than this: the page says the sample is small.
+SMALL_SAMPLE = 10
+
+
+def started_pairs(upper: Organisation) -> list[Pair]:
+    """Pairs supervised in ``upper``'s subtree that have started (confirmed or finished,
+    with a start date), oldest first."""
+    query = (select(Pair).join(Pair.upper)
+             .where(Pair.state.in_(("confirmed", "finished")), Pair.since.is_not(None),
+                    Organisation.path.startswith(upper.path))
+             .order_by(Pair.since, Pair.id))
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class HonoursGained:
+    """The honours a partner unit received from its pairing's start year on."""
+
+    pair: Pair
+    honours: list[Honour]
+
+
+@dataclass
+class HonourCounts:
+    """成效 as the speech counts it: how many model homes linked how many units, and the
+    honours the linked units gained afterwards, by level (each honour counted once, even
+    when its unit has two leads)."""
+
+    rows: list[HonoursGained]
+    leads: int
+    partners: int
+    by_level: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_level.values())
+
+
+def honours_after_pairing(upper: Organisation) -> HonourCounts:
+    """Honours in the register awarded to the partner units of ``upper``'s started pairs in
+    or after the year their pairing started; withdrawn honours do not count."""
+    pairs = started_pairs(upper)
+    partner_ids = {p.partner_id for p in pairs}
+    held: dict[int, list[Honour]] = {}
+    for h in db.session.scalars(select(Honour).where(
+            Honour.organisation_id.in_(partner_ids),
+            Honour.status != HonourStatus.WITHDRAWN.value).order_by(Honour.year, Honour.id)):
+        held.setdefault(h.organisation_id, []).append(h)
+    rows = [HonoursGained(p, [h for h in held.get(p.partner_id, [])
+                              if h.year >= p.since.year]) for p in pairs]
+    counted = {h.id: h for r in rows for h in r.honours}
+    by_level = {level: sum(1 for h in counted.values() if h.level == level)
+                for level in LEVEL_ORDER}
+    return HonourCounts(rows=rows, leads=len({p.lead_id for p in pairs}),
+                        partners=len(partner_ids), by_level=by_level)
+
+
+def outcome_campaigns(upper: Organisation) -> list[Campaign]:
+    """Published annual member campaigns of ``upper``'s tree (run by ``upper``, a union above
+    it or one below it), newest first; committee ratings (述职评议) are not unit figures."""
+    from survey_app.committee.queries import committee_groups
+
+    owner = db.aliased(Organisation)
+    query = (select(Campaign).join(owner, Campaign.owner)
+             .where(Campaign.kind == "member", Campaign.cycle == "annual",
+                    Campaign.status == CampaignStatus.PUBLISHED.value,
+                    or_(owner.id.in_([*upper.ancestor_ids, upper.id]),
+                        owner.path.startswith(upper.path)))
+             .order_by(Campaign.year.desc(), Campaign.closes_on.desc(), Campaign.id.desc()))
+    return [c for c in db.session.scalars(query) if not committee_groups(c)]
+
+
+def released_unit_figures(campaign: Campaign, upper: Organisation) -> pd.DataFrame:
+    """The published targets of the campaign's report in ``upper``'s subtree, as
+    ``unit_code, size, satisfaction_index, participation_rate``: the report's unit table
+    after disclosure control, so a suppressed unit is left out, never used. Participation
+    is the published n over the unit's eligible members, capped at 100 (as
+    :func:`analysis.three_rates.three_rates`); units without a member count are left out."""
+    from analysis.indices import participation_rate
+    from survey_app.reports.queries import campaign_report
+
+    columns = ["unit_code", "size", *OUTCOMES]
+    report = campaign_report(campaign)
+    if report is None:
+        return pd.DataFrame(columns=columns)
+    units = report.units
+    keep = (units["is_target"].astype(bool) & ~units["suppressed"].astype(bool)
+            & units["path"].str.startswith(upper.path))
+    units = units[keep.to_numpy()]
+    members = report.data.organisations.set_index("id")["members"].reindex(units.index)
+    members = pd.to_numeric(members, errors="coerce")
+    rate = participation_rate(units["n"].astype(float), members).clip(upper=1.0) * 100
+    frame = pd.DataFrame({"unit_code": units["code"].astype(str), "size": members,
+                          "satisfaction_index": units["overall"].astype(float),
+                          "participation_rate": rate})
+    return frame[frame["size"] > 0].reset_index(drop=True)[columns]
+
+
+def campaign_window(campaign: Campaign) -> tuple[date, date]:
+    """The days a campaign took answers (its year, when the dates are not set)."""
+    year = campaign.year or (campaign.opens_on or today()).year
+    return (campaign.opens_on or date(year, 1, 1), campaign.closes_on or date(year, 12, 31))
+
+
+@dataclass
+class OutcomePanel:
+    """The frame :func:`analysis.partnering.partnering_effect` takes (``year`` 0 for the
+    campaign before, 1 for the one after), the partner units paired between the two
+    campaigns (treated), and the units that may not serve as comparison."""
+
+    panel: pd.DataFrame
+    treated: list[str]
+    excluded: list[str]
+
+
+def outcome_panel(upper: Organisation, before: Campaign, after: Campaign) -> OutcomePanel:
+    """Treated: partner units of pairs that started after ``before`` closed and no later than
+    ``after`` opened. Excluded from the comparison: every other unit of a started pair (leads,
+    and partners paired before ``before`` closed or after ``after`` opened)."""
+    by_id = {o.id: o for o in db.session.scalars(upper.subtree_query())}
+    for uid in upper.ancestor_ids:
+        by_id.setdefault(uid, db.session.get(Organisation, uid))
+    by_code = {o.code: o for o in by_id.values() if o is not None}
+    frames = []
+    for year, campaign in ((0, before), (1, after)):
+        figures = released_unit_figures(campaign, upper)
+        figures.insert(1, "year", year)
+        figures.insert(2, "sector", [_region_and_sector(by_code[c], by_id)[1]
+                                     if c in by_code else "" for c in figures["unit_code"]])
+        frames.append(figures)
+    panel = pd.concat(frames, ignore_index=True)
+    _, before_end = campaign_window(before)
+    after_start, _ = campaign_window(after)
+    treated, involved = set(), set()
+    for pair in started_pairs(upper):
+        involved.update((pair.lead.code, pair.partner.code))
+        if before_end < pair.since <= after_start:
+            treated.add(pair.partner.code)
+    return OutcomePanel(panel=panel, treated=sorted(treated),
+                        excluded=sorted(involved - treated))
+
+
+@dataclass
+class OutcomeEstimate:
+    """One outcome's effect of pairing, or why there is none (``problem``)."""
+
+    outcome: str
+    n_treated: int
+    n_control_pool: int
+    k: int | None = None
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n_control: int | None = None
+    n_dropped: int | None = None
+    pre_difference: float | None = None
+    problem: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.estimate is not None
+
+    @property
+    def covers_zero(self) -> bool:
+        return self.shown and self.ci_low <= 0 <= self.ci_high
+
+    @property
+    def small(self) -> bool:
+        return self.n_treated < SMALL_SAMPLE
+
+
+def _eligible(panel: pd.DataFrame, outcome: str, treated: set[str],
+              excluded: set[str]) -> tuple[int, int]:
+    """Treated units and possible controls with the outcome released in both campaigns."""
+    wide = panel.pivot_table(index="unit_code", columns="year", values=outcome,
+                             aggfunc="first")
+    ok = wide.reindex(columns=[0, 1]).notna().all(axis=1)
+    codes = wide.index[ok.to_numpy()]
+    n_t = int(codes.isin(list(treated)).sum())
+    return n_t, int((~codes.isin(list(treated | excluded))).sum())
+
+
+def partnering_outcomes(upper: Organisation, before: Campaign, after: Campaign,
+                        ci: float = 0.95) -> tuple[OutcomePanel, list[OutcomeEstimate]]:
+    """The effect of pairing on partner units between two campaigns, per outcome, by
+    :func:`analysis.partnering.partnering_effect` (matched difference-in-differences),
+    with :data:`OUTCOME_K` controls per partner unit or as many as the comparison group
+    allows."""
+    from analysis.partnering import partnering_effect
+
+    data = outcome_panel(upper, before, after)
+    treated, excluded = set(data.treated), set(data.excluded)
+    out = []
+    for outcome in OUTCOMES:
+        n_t, n_c = _eligible(data.panel, outcome, treated, excluded)
+        row = OutcomeEstimate(outcome=outcome, n_treated=n_t, n_control_pool=n_c)
+        out.append(row)
+        if n_t < 2:
+            row.problem = "few_treated"
+            continue
+        k = min(OUTCOME_K, n_c // n_t)
+        if k < 1:
+            row.problem = "few_controls"
+            continue
+        result = partnering_effect(data.panel, treated_units=data.treated, pair_year=1,
+                                   pre_year=0, post_year=1, outcomes=outcome, k=k,
+                                   exclude_units=data.excluded, ci=ci).loc[outcome]
+        row.k = k
+        row.estimate, row.ci_low, row.ci_high = (float(result["estimate"]),
+                                                 float(result["ci_low"]),
+                                                 float(result["ci_high"]))
+        row.n_control, row.n_dropped = int(result["n_control"]), int(result["n_dropped"])
+        row.pre_difference = float(result["pre_difference"])
+    return data, out

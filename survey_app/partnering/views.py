@@ -297,6 +297,51 @@ def recommendation_confirm():
     return redirect(url_for("partnering.review", year=year, org=request.args.get("org")))
 
 
+# --------------------------------------------------------------------------- 成效
+
+
+def _campaign_pair(campaigns: list) -> tuple:
+    """The campaigns before and after named by ``?before=`` and ``?after=`` (codes), by
+    default the newest and the newest one closed before it opened; 404 for a code that is
+    not one of ``campaigns``."""
+    by_code = {c.code: c for c in campaigns}
+    for name in ("before", "after"):
+        code = request.args.get(name)
+        if code is not None and code not in by_code:
+            abort(404)
+    after = by_code.get(request.args.get("after", "")) or (campaigns[0] if campaigns else None)
+    before = by_code.get(request.args.get("before", ""))
+    if before is None and after is not None:
+        opens = queries.campaign_window(after)[0]
+        before = next((c for c in campaigns if queries.campaign_window(c)[1] < opens), None)
+    return before, after
+
+
+@bp.get("/outcomes")
+@roles_required(*SUPERVISORS)
+def outcomes():
+    """成效: honours the partner units gained after pairing, and the change in their member
+    satisfaction and participation against similar unpaired units."""
+    upper = _upper()
+    if not permissions.can_see_outcomes(current_user, upper):
+        abort(403)
+    campaigns = queries.outcome_campaigns(upper)
+    before, after = _campaign_pair(campaigns)
+    error, estimates, panel, status = None, [], None, 200
+    if before is not None and after is not None:
+        if queries.campaign_window(before)[1] >= queries.campaign_window(after)[0]:
+            error = _("The campaign before pairing must close before the campaign after "
+                      "pairing opens.")
+            status = 400
+        else:
+            panel, estimates = queries.partnering_outcomes(upper, before, after)
+    return render_template(
+        "partnering/outcomes.html", upper=upper, counts=queries.honours_after_pairing(upper),
+        campaigns=campaigns, before=before, after=after, error=error, estimates=estimates,
+        panel=panel, levels=queries.LEVEL_ORDER, small_sample=queries.SMALL_SAMPLE,
+        org=request.args.get("org")), status
+
+
 # --------------------------------------------------------------------------- targets
 
 

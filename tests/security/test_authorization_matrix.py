@@ -168,6 +168,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
         ("appeals.detail", f"/appeals/{world.appeal_id}"),
         ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
+        ("partnering.outcomes", "/partnering/outcomes?org=OTHER-FED"),
         ("improvement.project", f"/improvement/project/{world.project_id}"),
         ("committee.person", f"/committee/{world.committee_code}/people/{world.person_id}"),
         ("committee.unit", f"/committee/units/{world.unit_code}"),
