@@ -456,6 +456,38 @@ def can_answer_note(user: Any, pair: Any) -> bool:
     return pair_side(user, pair) is not None
 
 
+def _root_id(org: Organisation) -> int:
+    return int(org.path.strip("/").split("/")[0])
+
+
+def can_see_showcase(user: Any, upper: Organisation) -> bool:
+    """The showcase (展示) of the federation above ``upper``: every signed-in account of that
+    federation's tree (its own unit anywhere in it), and platform admins."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = _own_unit(user)
+    return own is not None and _root_id(own) == _root_id(upper)
+
+
+def can_write_highlight(user: Any, pair: Any) -> bool:
+    """Either side's admins write and edit the pair's highlights."""
+    return pair_side(user, pair) is not None
+
+
+def can_confirm_highlight(user: Any, highlight: Any) -> bool:
+    """The side that did not write the highlight publishes it by confirming it."""
+    side = pair_side(user, highlight.pair)
+    return side is not None and side != highlight.author_side
+
+
+def can_see_highlight(user: Any, highlight: Any) -> bool:
+    """A published highlight: the federation's showcase readers; before that, whoever reads
+    the pair."""
+    if highlight.published and can_see_showcase(user, highlight.pair.upper):
+        return True
+    return can_read_pair(user, highlight.pair)
+
+
 # ---------------------------------------------------------------- improvement actions
 
 

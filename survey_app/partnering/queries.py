@@ -19,6 +19,8 @@ from survey_app.extensions import db
 from survey_app.models import Campaign, CampaignStatus, Organisation, Role
 from survey_app.models.honour_review import HonourReviewThresholds
 from survey_app.models.partnering import (
+    Activity,
+    Highlight,
     Honour,
     HonourLevel,
     HonourStatus,
@@ -709,3 +711,28 @@ def partnering_outcomes(upper: Organisation, before: Campaign, after: Campaign,
         row.n_control, row.n_dropped = int(result["n_control"]), int(result["n_dropped"])
         row.pre_difference = float(result["pre_difference"])
     return data, out
+
+
+# --------------------------------------------------------------------------- showcase (展示)
+
+
+def federation_of(unit: Organisation) -> Organisation:
+    """The top of ``unit``'s tree (the federation whose showcase it belongs to)."""
+    ancestors = unit.ancestor_ids
+    return db.session.get(Organisation, ancestors[0]) if ancestors else unit
+
+
+def showcase(federation: Organisation) -> list[Highlight]:
+    """Published highlights of the pairs supervised in ``federation``'s tree, newest
+    first."""
+    return list(db.session.scalars(
+        select(Highlight).join(Highlight.pair).join(Pair.upper)
+        .where(Highlight.confirmed_at.is_not(None),
+               Organisation.path.startswith(federation.path))
+        .order_by(Highlight.confirmed_at.desc(), Highlight.id.desc())))
+
+
+def photo_activities(pair: Pair) -> list[Activity]:
+    """The pair's confirmed activities with a photo, newest first: what a highlight may
+    show."""
+    return [a for a in pair.activities if a.confirmed_at is not None and a.photo_name]

@@ -26,7 +26,9 @@ from survey_app.errors import DomainError, NotAllowed
 from survey_app.extensions import db
 from survey_app.models import Organisation, Role
 from survey_app.models.partnering import (
+    HIGHLIGHT_MAX_PHOTOS,
     Activity,
+    Highlight,
     HonourLevel,
     HonourStatus,
     Pair,
@@ -43,6 +45,7 @@ from survey_app.partnering.forms import (
     ActivityForm,
     AgreementForm,
     AnswerForm,
+    HighlightForm,
     HonourForm,
     HonourStatusForm,
     NoteForm,
@@ -521,6 +524,7 @@ def _pair_page(pair: Pair, status: int = 200, **forms):
         can_confirm_activity=permissions.can_confirm_activity(current_user, pair),
         can_supervise=permissions.can_supervise_pair(current_user, pair),
         can_answer=permissions.can_answer_note(current_user, pair),
+        can_write_highlight=permissions.can_write_highlight(current_user, pair),
         action_form=ActionForm(), plan_form=plan_form, activity_form=activity_form,
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         answer_form=AnswerForm(formdata=None), today=today()), status
@@ -658,10 +662,8 @@ def activity_confirm(activity_id: int):
     return redirect(url_for("partnering.pair", pair_id=activity.pair_id) + "#log")
 
 
-@bp.get("/activities/<int:activity_id>/photo")
-@roles_required(*READERS)
-def activity_photo(activity_id: int):
-    activity = _activity_or_404(activity_id)
+def _send_photo(activity: Activity):
+    """The activity's stored photo (checked by the caller); 404 without one."""
     if not activity.photo_name:
         abort(404)
     path = operations.photo_path(current_app.config["UPLOAD_FOLDER"], activity.photo_name)
@@ -669,6 +671,104 @@ def activity_photo(activity_id: int):
         return send_file(path, mimetype="image/jpeg", max_age=0)
     except FileNotFoundError:
         abort(404)
+
+
+@bp.get("/activities/<int:activity_id>/photo")
+@roles_required(*READERS)
+def activity_photo(activity_id: int):
+    return _send_photo(_activity_or_404(activity_id))
+
+
+# --------------------------------------------------------------------------- showcase (展示)
+
+
+def _highlight_or_404(highlight_id: int) -> Highlight:
+    highlight = db.session.get(Highlight, highlight_id)
+    if highlight is None:
+        abort(404)
+    if not permissions.can_see_highlight(current_user, highlight):
+        abort(403)
+    return highlight
+
+
+@bp.get("/showcase")
+@roles_required(*READERS)
+def showcase():
+    """The published highlights of the pairs of the user's federation."""
+    federation = queries.federation_of(_upper())
+    if not permissions.can_see_showcase(current_user, federation):
+        abort(403)
+    return render_template("partnering/showcase.html", federation=federation,
+                           highlights=queries.showcase(federation))
+
+
+def _highlight_form(pair: Pair, highlight: Highlight | None = None) -> HighlightForm:
+    form = HighlightForm(obj=highlight if request.method == "GET" else None)
+    form.photos.choices = [(a.id, a.content) for a in queries.photo_activities(pair)]
+    if request.method == "GET" and highlight is not None:
+        form.photos.data = list(highlight.photo_activity_ids or [])
+    return form
+
+
+def _highlight_page(pair: Pair, highlight: Highlight | None):
+    if not permissions.can_write_highlight(current_user, pair):
+        abort(403)
+    form = _highlight_form(pair, highlight)
+    if form.validate_on_submit():
+        try:
+            saved = operations.save_highlight(
+                current_user, pair, title=form.title.data, story=form.story.data or "",
+                photo_activity_ids=form.photos.data or [], highlight=highlight)
+        except DomainError as error:
+            _refuse(form, error, getattr(error, "field", "title"))
+        else:
+            db.session.commit()
+            flash(_("The highlight was saved; the other union must confirm it before it is "
+                    "shown."), "success")
+            return redirect(url_for("partnering.pair", pair_id=pair.id,
+                                    _anchor=f"highlight-{saved.id}"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("partnering/highlight_form.html", form=form, pair=pair,
+                           highlight=highlight, activities=queries.photo_activities(pair),
+                           max_photos=HIGHLIGHT_MAX_PHOTOS), status
+
+
+@bp.route("/pairs/<int:pair_id>/highlights/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def highlight_new(pair_id: int):
+    return _highlight_page(_pair_or_404(pair_id), None)
+
+
+@bp.route("/highlights/<int:highlight_id>/edit", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def highlight_edit(highlight_id: int):
+    highlight = _highlight_or_404(highlight_id)
+    return _highlight_page(highlight.pair, highlight)
+
+
+@bp.post("/highlights/<int:highlight_id>/confirm")
+@roles_required(*ADMINS)
+def highlight_confirm(highlight_id: int):
+    highlight = _highlight_or_404(highlight_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    operations.confirm_highlight(current_user, highlight)
+    db.session.commit()
+    flash(_("The highlight is published on the showcase."), "success")
+    return redirect(url_for("partnering.pair", pair_id=highlight.pair_id,
+                            _anchor=f"highlight-{highlight.id}"))
+
+
+@bp.get("/highlights/<int:highlight_id>/photos/<int:activity_id>")
+@roles_required(*READERS)
+def highlight_photo(highlight_id: int, activity_id: int):
+    """A photo of a highlight, for whoever may see the highlight (the showcase's readers
+    once published): only the photos the highlight shows."""
+    highlight = _highlight_or_404(highlight_id)
+    activity = next((a for a in highlight.photo_activities() if a.id == activity_id), None)
+    if activity is None:
+        abort(404)
+    return _send_photo(activity)
 
 
 # --------------------------------------------------------------------------- supervision notes

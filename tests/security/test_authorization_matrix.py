@@ -63,6 +63,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "action_note_id": foreign.action_note_id, "honour_id": foreign.honour_id,
         "project_id": foreign.project_id, "task_id": foreign.task_id,
         "person_id": foreign.person_id, "token_id": foreign.api_token_id,
+        "highlight_id": foreign.highlight_id,
     }
 
 
@@ -169,6 +170,7 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("appeals.detail", f"/appeals/{world.appeal_id}"),
         ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
         ("partnering.outcomes", "/partnering/outcomes?org=OTHER-FED"),
+        ("partnering.showcase", "/partnering/showcase?org=OTHER-FED"),
         ("improvement.project", f"/improvement/project/{world.project_id}"),
         ("committee.person", f"/committee/{world.committee_code}/people/{world.person_id}"),
         ("committee.unit", f"/committee/units/{world.unit_code}"),
