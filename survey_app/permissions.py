@@ -456,6 +456,12 @@ def can_answer_note(user: Any, pair: Any) -> bool:
     return pair_side(user, pair) is not None
 
 
+def can_export_pair_ledger(user: Any, pair: Any) -> bool:
+    """The pair's 台账 (XLSX, PDF with photos): both sides, the supervising union or a union
+    above it, platform admins."""
+    return pair_side(user, pair) is not None or can_supervise(user, pair.upper)
+
+
 def _root_id(org: Organisation) -> int:
     return int(org.path.strip("/").split("/")[0])
 

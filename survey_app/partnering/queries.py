@@ -27,7 +27,9 @@ from survey_app.models.partnering import (
     NetworkTarget,
     Pair,
     PairStatus,
+    WorkArea,
 )
+from survey_app.models.partnering import ActivityForm as ActivityFormKind
 
 #: Export columns of ``flask partnering export``, in order.
 EXPORT_COLUMNS = [
@@ -736,3 +738,108 @@ def photo_activities(pair: Pair) -> list[Activity]:
     """The pair's confirmed activities with a photo, newest first: what a highlight may
     show."""
     return [a for a in pair.activities if a.confirmed_at is not None and a.photo_name]
+
+
+# --------------------------------------------------------------------------- 台账 (ledgers)
+
+
+def _zh(enum_type: type, value: str | None) -> str:
+    """The Chinese name of a vocabulary value: ledgers are kept in Chinese."""
+    if value is None:
+        return ""
+    try:
+        return NAMES[enum_type(value)].zh
+    except (KeyError, ValueError):
+        return str(value)
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+@dataclass
+class PairLedger:
+    """A pair's 台账 for 经验交流会: the cover lines, the tables (Chinese headers) and the
+    photos of its confirmed activities as (caption, JPEG bytes)."""
+
+    title: str
+    cover: list[tuple[str, Any]]
+    agreement: pd.DataFrame
+    plan: pd.DataFrame
+    activities: pd.DataFrame
+    notes: pd.DataFrame
+    photos: list[tuple[str, bytes]]
+
+
+def pair_ledger(pair: Pair, folder: str, on: date | None = None) -> PairLedger:
+    """The pair's ledger as of ``on`` (today). Only confirmed activities are records; the
+    photos are read from the upload ``folder`` (a missing file is left out)."""
+    from survey_app.partnering.operations import photo_path
+
+    on = on or today()
+    figures = pair_figures(pair, None, on)
+    cover = [("牵头工会", f"{pair.lead.name}（{pair.lead.code}）"),
+             ("联手对象", f"{pair.partner.name}（{pair.partner.code}）"),
+             ("督查单位", pair.upper.name), ("状态", _zh(PairStatus, figures.status.value)),
+             ("结对时间", _day(pair.since)), ("结束时间", _day(pair.finished_on)),
+             ("已确认活动", figures.confirmed), ("其中有照片", figures.with_photo),
+             ("最近一次确认的活动", _day(figures.last_confirmed_on)), ("导出日期", _day(on))]
+    a = pair.agreement
+    agreement = pd.DataFrame(
+        [("目标", a.goals), ("牵头工会职责", a.lead_duties), ("联手对象职责", a.partner_duties),
+         ("工作领域", "、".join(_zh(WorkArea, x) for x in a.areas or [])),
+         ("协议期限", f"{_day(a.term_start)} 至 {_day(a.term_end)}"),
+         ("签订日期", _day(a.signed_on)), ("签订前培训", a.training)] if a else [],
+        columns=["项目", "内容"])
+    confirmed = [x for x in sorted(pair.activities, key=lambda x: (x.held_on, x.id))
+                 if x.confirmed_at is not None]
+    done = {(x.held_on.year, x.held_on.month) for x in confirmed}
+    plan = pd.DataFrame([(p.year, p.month, p.title, "是" if (p.year, p.month) in done else "否")
+                         for p in pair.plan], columns=["年度", "月份", "计划活动", "当月已开展"])
+    activities = pd.DataFrame(
+        [(_day(x.held_on), _zh(ActivityFormKind, x.form), x.content, x.participants,
+          _day(x.confirmed_at.date()), "有" if x.photo_name else "无") for x in confirmed],
+        columns=["日期", "活动形式", "活动内容", "参加人数", "联手对象确认日期", "照片"])
+    notes = pd.DataFrame([(_day(n.created_at.date()), n.author_org.name, n.text, n.answer or "",
+                           _day(n.answered_at.date() if n.answered_at else None))
+                          for n in reversed(pair.notes)],
+                         columns=["日期", "督查单位", "督查意见", "回复", "回复日期"])
+    photos = []
+    for x in confirmed:
+        if not x.photo_name:
+            continue
+        try:
+            with open(photo_path(folder, x.photo_name), "rb") as fh:
+                photos.append((f"{_day(x.held_on)} {x.content}", fh.read()))
+        except FileNotFoundError:
+            continue
+    return PairLedger(title=f"联手兴家台账：{pair.lead.name} → {pair.partner.name}", cover=cover,
+                      agreement=agreement, plan=plan, activities=activities, notes=notes,
+                      photos=photos)
+
+
+def network_summary(upper: Organisation | None, year: int) -> tuple[list[tuple[str, Any]],
+                                                                   pd.DataFrame, pd.DataFrame]:
+    """The supervision dashboard's figures as ledger parts: the cover lines (pairs by status,
+    confirmed activities), the pairs table and the leads below their target."""
+    rows = supervision_rows(upper, year)
+    pairs = pd.DataFrame(
+        [(r.pair.lead.name, r.pair.lead.code, r.pair.partner.name, r.pair.partner.code,
+          _zh(PairStatus, r.status.value), _day(r.pair.since),
+          _zh(HonourLevel, r.lead_honour_level), r.target, r.linked, r.planned, r.confirmed,
+          r.completion, r.with_photo, _day(r.last_confirmed_on), r.months_without_activity,
+          len([n for n in r.pair.notes if n.answer is None])) for r in rows],
+        columns=["牵头工会", "牵头工会代码", "联手对象", "联手对象代码", "状态", "结对时间",
+                 "牵头工会荣誉", "网络目标", "已联手", "计划活动", "已确认活动", "计划完成率",
+                 "有照片的活动", "最近确认活动", "未开展活动月数", "未回复督查意见"])
+    below = pd.DataFrame([(b["unit"].name, b["unit"].code, _zh(HonourLevel, b["level"]),
+                           b["target"], b["linked"]) for b in leads_below_target(upper, year)],
+                         columns=["单位", "代码", "荣誉", "网络目标", "已联手"])
+    cover: list[tuple[str, Any]] = [("年度", year), ("结对数", len(rows))]
+    for status in PairStatus:
+        count = sum(1 for r in rows if r.status == status)
+        if count:
+            cover.append((_zh(PairStatus, status.value), count))
+    cover.append((f"{year}年已确认活动", sum(r.confirmed for r in rows)))
+    cover.append(("未达网络目标的牵头工会", len(below)))
+    return cover, pairs, below

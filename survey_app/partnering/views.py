@@ -408,6 +408,75 @@ def export(fmt: str):
                      download_name=f"partnering-{year}.{fmt}")
 
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/supervision.xlsx")
+@roles_required(*SUPERVISORS)
+def network_summary():
+    """The supervision dashboard's figures as a 台账 workbook."""
+    import io
+
+    from analysis import exports
+
+    year = _year()
+    cover, pairs, below = queries.network_summary(_scope(), year)
+    buf = io.BytesIO()
+    exports.write_xlsx(exports.Ledger(
+        title="联手兴家网络督查汇总", cover=cover,
+        sheets=[exports.Sheet(name="结对", frame=pairs, percent_cols=["计划完成率"]),
+                exports.Sheet(name="未达网络目标", frame=below)]), buf)
+    buf.seek(0)
+    return send_file(buf, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"partnering-network-{year}.xlsx")
+
+
+@bp.get("/pairs/<int:pair_id>/ledger.<fmt>")
+@roles_required(*ADMINS)
+def pair_ledger(pair_id: int, fmt: str):
+    """The pair's 台账 for 经验交流会: XLSX or PDF, with the confirmed activities' photos."""
+    import io
+
+    from analysis import exports
+
+    if fmt not in ("xlsx", "pdf"):
+        abort(404)
+    pair = _pair_or_404(pair_id)
+    if not permissions.can_export_pair_ledger(current_user, pair):
+        abort(403)
+    ledger = queries.pair_ledger(pair, current_app.config["UPLOAD_FOLDER"])
+    tables = [("联手协议", ledger.agreement), ("活动计划", ledger.plan),
+              ("活动记录（联手对象已确认）", ledger.activities), ("督查意见", ledger.notes)]
+    buf = io.BytesIO()
+    if fmt == "xlsx":
+        sheets = [exports.Sheet(name=name.split("（")[0], frame=frame) for name, frame in tables]
+        sheets.append(exports.Sheet(name="活动照片", frame=ledger.activities[["日期", "活动内容"]],
+                                    images=ledger.photos))
+        exports.write_xlsx(exports.Ledger(title=ledger.title, cover=ledger.cover,
+                                          sheets=sheets), buf)
+        mimetype = XLSX_MIMETYPE
+    else:
+        doc = exports.PdfDocument(title=ledger.title)
+        doc.text("\n".join(f"{label}：{value}" for label, value in ledger.cover))
+        for name, frame in tables:
+            doc.heading(name)
+            if frame.empty:
+                doc.text("（无）")
+            else:
+                doc.table(frame)
+        doc.heading("活动照片")
+        for caption, photo in ledger.photos:
+            doc.text(caption)
+            doc.image(photo, caption)
+        if not ledger.photos:
+            doc.text("（无）")
+        exports.write_pdf(doc, buf)
+        mimetype = "application/pdf"
+    buf.seek(0)
+    return send_file(buf, mimetype=mimetype, as_attachment=True,
+                     download_name=f"partnering-ledger-{pair.lead.code}-{pair.partner.code}.{fmt}")
+
+
 # --------------------------------------------------------------------------- proposals
 
 
@@ -525,6 +594,8 @@ def _pair_page(pair: Pair, status: int = 200, **forms):
         can_supervise=permissions.can_supervise_pair(current_user, pair),
         can_answer=permissions.can_answer_note(current_user, pair),
         can_write_highlight=permissions.can_write_highlight(current_user, pair),
+        can_export_ledger=(current_user.has_role(*ADMINS)
+                           and permissions.can_export_pair_ledger(current_user, pair)),
         action_form=ActionForm(), plan_form=plan_form, activity_form=activity_form,
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         answer_form=AnswerForm(formdata=None), today=today()), status
