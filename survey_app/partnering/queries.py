@@ -462,7 +462,8 @@ class Recommendation:
 
 def recommendations(upper: Organisation, year: int, scheme_key: str) -> list[Recommendation]:
     """For the published assessment ``scheme_key`` of ``year``: each unit below ``upper`` with
-    the highest register level it is eligible for, unless the register already holds it."""
+    the highest register level it is eligible for, unless the register already holds that
+    level for the year, or the unit holds a valid honour at that level or above."""
     from survey_app.assessment.queries import get_run, load_scheme
 
     run = get_run(scheme_key, year)
@@ -475,6 +476,14 @@ def recommendations(upper: Organisation, year: int, scheme_key: str) -> list[Rec
     by_key = {h.key: h for h in scheme.honours if h.level}
     held = {(h.organisation_id, h.level) for h in db.session.scalars(
         select(Honour).where(Honour.year == year))}
+    # the highest valid honour each unit holds (awarded by this year): never recommend it
+    # again, nor a lower level
+    current: dict[int, int] = {}
+    for h in db.session.scalars(select(Honour).where(
+            Honour.status == HonourStatus.VALID.value, Honour.year <= year)):
+        if h.level in LEVEL_ORDER:
+            rank = LEVEL_ORDER.index(h.level)
+            current[h.organisation_id] = min(rank, current.get(h.organisation_id, rank))
     out = []
     for r in run.results:
         org = r.organisation
@@ -485,6 +494,8 @@ def recommendations(upper: Organisation, year: int, scheme_key: str) -> list[Rec
             continue
         best = min(earned, key=lambda h: LEVEL_ORDER.index(h.level))
         if (org.id, best.level) in held:
+            continue
+        if LEVEL_ORDER.index(best.level) >= current.get(org.id, len(LEVEL_ORDER)):
             continue
         out.append(Recommendation(org, best.level, best.name, r.score, run))
     return sorted(out, key=lambda rec: (LEVEL_ORDER.index(rec.level), rec.unit.code))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, login
+from tests.e2e.conftest import PHONE, login, run_axe, serious
 
 pytestmark = pytest.mark.e2e
 
@@ -23,4 +23,5 @@ def test_outcomes_page_on_a_phone(live_server, open_page, shot):
     assert page.locator(".estimate").count() == 0
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
+    assert serious(run_axe(page, live_server.url)) == []
     shot(page, "partnering-outcomes")
