@@ -771,7 +771,7 @@ def _day(value: date | None) -> str:
 @dataclass
 class PairLedger:
     """A pair's 台账 for 经验交流会: the cover lines, the tables (Chinese headers) and the
-    photos of its confirmed activities as (caption, JPEG bytes)."""
+    photos of its confirmed activities as (caption, stored file name)."""
 
     title: str
     cover: list[tuple[str, Any]]
@@ -779,14 +779,11 @@ class PairLedger:
     plan: pd.DataFrame
     activities: pd.DataFrame
     notes: pd.DataFrame
-    photos: list[tuple[str, bytes]]
+    photos: list[tuple[str, str]]
 
 
-def pair_ledger(pair: Pair, folder: str, on: date | None = None) -> PairLedger:
-    """The pair's ledger as of ``on`` (today). Only confirmed activities are records; the
-    photos are read from the upload ``folder`` (a missing file is left out)."""
-    from survey_app.partnering.operations import photo_path
-
+def pair_ledger(pair: Pair, on: date | None = None) -> PairLedger:
+    """The pair's ledger as of ``on`` (today). Only confirmed activities are records."""
     on = on or today()
     figures = pair_figures(pair, None, on)
     cover = [("牵头工会", f"{pair.lead.name}（{pair.lead.code}）"),
@@ -815,15 +812,8 @@ def pair_ledger(pair: Pair, folder: str, on: date | None = None) -> PairLedger:
                            _day(n.answered_at.date() if n.answered_at else None))
                           for n in reversed(pair.notes)],
                          columns=["日期", "督查单位", "督查意见", "回复", "回复日期"])
-    photos = []
-    for x in confirmed:
-        if not x.photo_name:
-            continue
-        try:
-            with open(photo_path(folder, x.photo_name), "rb") as fh:
-                photos.append((f"{_day(x.held_on)} {x.content}", fh.read()))
-        except FileNotFoundError:
-            continue
+    photos = [(f"{_day(x.held_on)} {x.content}", x.photo_name) for x in confirmed
+              if x.photo_name]
     return PairLedger(title=f"联手兴家台账：{pair.lead.name} → {pair.partner.name}", cover=cover,
                       agreement=agreement, plan=plan, activities=activities, notes=notes,
                       photos=photos)

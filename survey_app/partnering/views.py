@@ -431,49 +431,74 @@ def network_summary():
                      download_name=f"partnering-network-{year}.xlsx")
 
 
+def _ledger_photos(ledger: queries.PairLedger) -> list[tuple[str, bytes]]:
+    """The ledger's photos as (caption, JPEG bytes); a file lost from storage is left out
+    (its record stays)."""
+    photos = []
+    for caption, name in ledger.photos:
+        path = operations.photo_path(current_app.config["UPLOAD_FOLDER"], name)
+        try:
+            with open(path, "rb") as fh:
+                photos.append((caption, fh.read()))
+        except FileNotFoundError:
+            continue
+    return photos
+
+
+def _ledger_tables(ledger: queries.PairLedger) -> list[tuple[str, object]]:
+    return [("联手协议", ledger.agreement), ("活动计划", ledger.plan),
+            ("活动记录（联手对象已确认）", ledger.activities), ("督查意见", ledger.notes)]
+
+
+def _write_ledger_xlsx(ledger: queries.PairLedger, photos, out) -> None:
+    from analysis import exports
+
+    sheets = [exports.Sheet(name=name.split("（")[0], frame=frame)
+              for name, frame in _ledger_tables(ledger)]
+    sheets.append(exports.Sheet(name="活动照片", frame=ledger.activities[["日期", "活动内容"]],
+                                images=photos))
+    exports.write_xlsx(exports.Ledger(title=ledger.title, cover=ledger.cover, sheets=sheets),
+                       out)
+
+
+def _write_ledger_pdf(ledger: queries.PairLedger, photos, out) -> None:
+    from analysis import exports
+
+    doc = exports.PdfDocument(title=ledger.title)
+    doc.text("\n".join(f"{label}：{value}" for label, value in ledger.cover))
+    for name, frame in _ledger_tables(ledger):
+        doc.heading(name)
+        if frame.empty:
+            doc.text("（无）")
+        else:
+            doc.table(frame)
+    doc.heading("活动照片")
+    for caption, photo in photos:
+        doc.text(caption)
+        doc.image(photo, caption)
+    if not photos:
+        doc.text("（无）")
+    exports.write_pdf(doc, out)
+
+
 @bp.get("/pairs/<int:pair_id>/ledger.<fmt>")
 @roles_required(*ADMINS)
 def pair_ledger(pair_id: int, fmt: str):
     """The pair's 台账 for 经验交流会: XLSX or PDF, with the confirmed activities' photos."""
     import io
 
-    from analysis import exports
-
     if fmt not in ("xlsx", "pdf"):
         abort(404)
     pair = _pair_or_404(pair_id)
     if not permissions.can_export_pair_ledger(current_user, pair):
         abort(403)
-    ledger = queries.pair_ledger(pair, current_app.config["UPLOAD_FOLDER"])
-    tables = [("联手协议", ledger.agreement), ("活动计划", ledger.plan),
-              ("活动记录（联手对象已确认）", ledger.activities), ("督查意见", ledger.notes)]
+    ledger = queries.pair_ledger(pair)
     buf = io.BytesIO()
-    if fmt == "xlsx":
-        sheets = [exports.Sheet(name=name.split("（")[0], frame=frame) for name, frame in tables]
-        sheets.append(exports.Sheet(name="活动照片", frame=ledger.activities[["日期", "活动内容"]],
-                                    images=ledger.photos))
-        exports.write_xlsx(exports.Ledger(title=ledger.title, cover=ledger.cover,
-                                          sheets=sheets), buf)
-        mimetype = XLSX_MIMETYPE
-    else:
-        doc = exports.PdfDocument(title=ledger.title)
-        doc.text("\n".join(f"{label}：{value}" for label, value in ledger.cover))
-        for name, frame in tables:
-            doc.heading(name)
-            if frame.empty:
-                doc.text("（无）")
-            else:
-                doc.table(frame)
-        doc.heading("活动照片")
-        for caption, photo in ledger.photos:
-            doc.text(caption)
-            doc.image(photo, caption)
-        if not ledger.photos:
-            doc.text("（无）")
-        exports.write_pdf(doc, buf)
-        mimetype = "application/pdf"
+    write = _write_ledger_xlsx if fmt == "xlsx" else _write_ledger_pdf
+    write(ledger, _ledger_photos(ledger), buf)
     buf.seek(0)
-    return send_file(buf, mimetype=mimetype, as_attachment=True,
+    return send_file(buf, mimetype=XLSX_MIMETYPE if fmt == "xlsx" else "application/pdf",
+                     as_attachment=True,
                      download_name=f"partnering-ledger-{pair.lead.code}-{pair.partner.code}.{fmt}")
 
 
