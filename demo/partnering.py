@@ -13,9 +13,13 @@ hold whenever the demo is loaded:
 - DEMO-G27 (city) → DEMO-G26: lapsed, nothing confirmed since pairing seven months ago;
 - DEMO-G05, DEMO-G14 and DEMO-G27 are below their targets;
 - the city federation's thresholds for keeping an honour (动态管理), for 2025 and this year:
-  member satisfaction 85 %, participation 30 %, assessment score 80.
+  member satisfaction 85 %, participation 30 %, assessment score 80;
+- two highlights for the showcase (展示): DEMO-G02 → DEMO-G01's, written by the lead and
+  confirmed by the partner (published, two photos), and DEMO-G14 → DEMO-G13's, awaiting the
+  partner's confirmation.
 
-Idempotent: nothing is added once the register holds a demo honour.
+Idempotent: nothing is added once the register holds a demo honour (the highlights once a
+demo pair has one).
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ from sqlalchemy import select
 
 from survey_app.dates import today
 from survey_app.extensions import db
-from survey_app.models import Organisation
+from survey_app.models import Organisation, User
 from survey_app.models.honour_review import HonourReviewThresholds
 from survey_app.models.partnering import (
     RECHECK_YEARS,
     Activity,
     Agreement,
+    Highlight,
     Honour,
     HonourLevel,
     NetworkTarget,
@@ -126,10 +131,46 @@ def _activity(pair: Pair, held_on: date, n: int, *, confirmed: bool = True,
         confirmed_at=min(at, datetime.now(UTC)) if confirmed else None))
 
 
+def _pair_of(lead: str, partner: str) -> Pair | None:
+    return db.session.scalar(select(Pair).where(Pair.lead_id == _org(lead).id,
+                                                Pair.partner_id == _org(partner).id))
+
+
+def _user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def load_demo_highlights() -> int:
+    """The showcase's two demo highlights; returns how many were added."""
+    active, national = _pair_of("DEMO-G02", "DEMO-G01"), _pair_of("DEMO-G14", "DEMO-G13")
+    if active is None or national is None or active.highlights or national.highlights:
+        return 0
+    photos = [a.id for a in active.activities if a.confirmed_at and a.photo_name][:2]
+    lead, partner = _user("lead_g02"), _user("partner_g01")
+    db.session.add(Highlight(
+        pair=active, title="月月有活动：会员实名制台账从无到有",
+        story="牵头工会每月上门指导，联手对象建立了会员实名制台账和职工书屋，"
+              "半年内会员入会率明显提高。",
+        photo_activity_ids=photos, author_side="lead",
+        written_by_id=lead.id if lead else None,
+        confirmed_by_id=partner.id if partner else None,
+        confirmed_at=datetime.now(UTC) - timedelta(days=5)))
+    db.session.add(Highlight(
+        pair=national, title="技能比武共办，班组建家共建",
+        story="两家工会联合举办职工技能比武，交流班组小家建设做法。",
+        photo_activity_ids=[a.id for a in national.activities
+                            if a.confirmed_at and a.photo_name][:1],
+        author_side="lead"))
+    db.session.commit()
+    return 2
+
+
 def load_demo_partnering() -> int:
-    """Add the demo register, targets and pairs; returns the number of pairs added."""
+    """Add the demo register, targets, pairs and highlights; returns the number of pairs
+    added."""
     if db.session.scalar(select(Honour.id).join(Honour.organisation).where(
             Organisation.code.startswith("DEMO-")).limit(1)) is not None:
+        load_demo_highlights()
         return 0
     for unit, level, year, awarding, number in HONOURS:
         db.session.add(Honour(organisation=_org(unit), level=level, year=year,
@@ -170,4 +211,5 @@ def load_demo_partnering() -> int:
                                               min_satisfaction=0.85, min_participation=0.30,
                                               min_score=80.0))
     db.session.commit()
+    load_demo_highlights()
     return 9

@@ -397,6 +397,12 @@ def can_review_honours(user: Any, upper: Organisation) -> bool:
             and upper.is_within(own))
 
 
+def can_see_outcomes(user: Any, upper: Organisation) -> bool:
+    """The 成效 page of the pairs under ``upper`` (honours gained, the effect estimate): the
+    readers of the honours review."""
+    return can_review_honours(user, upper)
+
+
 def pair_side(user: Any, pair: Any) -> str | None:
     """``"lead"`` or ``"partner"`` when ``user`` is an admin of that side of ``pair``."""
     if user.role != Role.UNION_ADMIN or user.organisation_id is None:
@@ -448,6 +454,44 @@ def can_supervise_pair(user: Any, pair: Any) -> bool:
 
 def can_answer_note(user: Any, pair: Any) -> bool:
     return pair_side(user, pair) is not None
+
+
+def can_export_pair_ledger(user: Any, pair: Any) -> bool:
+    """The pair's 台账 (XLSX, PDF with photos): both sides, the supervising union or a union
+    above it, platform admins."""
+    return pair_side(user, pair) is not None or can_supervise(user, pair.upper)
+
+
+def _root_id(org: Organisation) -> int:
+    return int(org.path.strip("/").split("/")[0])
+
+
+def can_see_showcase(user: Any, upper: Organisation) -> bool:
+    """The showcase (展示) of the federation above ``upper``: every signed-in account of that
+    federation's tree (its own unit anywhere in it), and platform admins."""
+    if user.role == Role.PLATFORM_ADMIN:
+        return True
+    own = _own_unit(user)
+    return own is not None and _root_id(own) == _root_id(upper)
+
+
+def can_write_highlight(user: Any, pair: Any) -> bool:
+    """Either side's admins write and edit the pair's highlights."""
+    return pair_side(user, pair) is not None
+
+
+def can_confirm_highlight(user: Any, highlight: Any) -> bool:
+    """The side that did not write the highlight publishes it by confirming it."""
+    side = pair_side(user, highlight.pair)
+    return side is not None and side != highlight.author_side
+
+
+def can_see_highlight(user: Any, highlight: Any) -> bool:
+    """A published highlight: the federation's showcase readers; before that, whoever reads
+    the pair."""
+    if highlight.published and can_see_showcase(user, highlight.pair.upper):
+        return True
+    return can_read_pair(user, highlight.pair)
 
 
 # ---------------------------------------------------------------- improvement actions

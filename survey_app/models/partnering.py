@@ -10,6 +10,8 @@
 * :class:`Agreement`, :class:`PlanItem`, :class:`Activity`, :class:`SupervisionNote`: the
   pair's agreement, yearly plan, activity log (confirmed by the partner) and the upper
   union's supervision notes with the pair's answers.
+* :class:`Highlight`: what the pair shows on the federation's showcase (展示), published
+  once both sides agree.
 """
 
 from __future__ import annotations
@@ -134,6 +136,8 @@ class Pair(db.Model):
     notes: Mapped[list[SupervisionNote]] = relationship(
         back_populates="pair", cascade="all, delete-orphan",
         order_by="SupervisionNote.id.desc()")
+    highlights: Mapped[list[Highlight]] = relationship(
+        back_populates="pair", cascade="all, delete-orphan", order_by="Highlight.id.desc()")
 
     __table_args__ = (UniqueConstraint("lead_id", "partner_id"),)
 
@@ -232,3 +236,43 @@ class SupervisionNote(db.Model):
 
     pair: Mapped[Pair] = relationship(back_populates="notes")
     author_org: Mapped[Organisation] = relationship()
+
+
+#: Photos a highlight may show, taken from the pair's confirmed activities.
+HIGHLIGHT_MAX_PHOTOS = 3
+
+
+class Highlight(db.Model):
+    """A highlight the pair chooses to show on the federation's showcase (展示): a title, a
+    short story and up to :data:`HIGHLIGHT_MAX_PHOTOS` photos of its confirmed activities.
+    Written by either side (``author_side``), published once the other side confirms it;
+    an edit takes it back until the other side confirms again (重形式: no side publishes
+    alone)."""
+
+    __tablename__ = "partner_highlights"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("partner_pairs.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    story: Mapped[str] = mapped_column(Text, default="")
+    #: ids of the pair's confirmed activities whose photos the highlight shows, in order
+    photo_activity_ids: Mapped[list] = mapped_column(JSON, default=list)
+    author_side: Mapped[str] = mapped_column(String(16))
+    written_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    pair: Mapped[Pair] = relationship(back_populates="highlights")
+
+    @property
+    def published(self) -> bool:
+        return self.confirmed_at is not None
+
+    def photo_activities(self) -> list[Activity]:
+        """The activities whose photos are shown, in the chosen order (confirmed ones with a
+        photo only, whatever the stored list says)."""
+        by_id = {a.id: a for a in self.pair.activities
+                 if a.confirmed_at is not None and a.photo_name}
+        return [by_id[i] for i in self.photo_activity_ids or [] if i in by_id]

@@ -115,3 +115,14 @@ class RecommendationForm(FlaskForm):
     scheme_key = HiddenField(validators=[DataRequired(), Length(max=40)])
     document_number = StringField(_l("Document number"), validators=[Length(max=100)])
     submit = SubmitField(_l("Confirm into the register"))
+
+
+class HighlightForm(FlaskForm):
+    """A highlight for the showcase; the photos are chosen among the pair's confirmed
+    activities (checked by the operation, which says why in the page language)."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    story = TextAreaField(_l("The story, in a few sentences"), validators=[Length(max=2000)])
+    photos = SelectMultipleField(_l("Photos (at most three)"), coerce=int,
+                                 validators=[Optional()], validate_choice=False)
+    submit = SubmitField(_l("Save and send to the other union"))

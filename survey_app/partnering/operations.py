@@ -25,10 +25,12 @@ from survey_app.models import Organisation
 from survey_app.models.audit import record
 from survey_app.models.honour_review import HonourReviewThresholds
 from survey_app.models.partnering import (
+    HIGHLIGHT_MAX_PHOTOS,
     RECHECK_YEARS,
     Activity,
     ActivityForm,
     Agreement,
+    Highlight,
     HonourLevel,
     HonourStatus,
     NetworkTarget,
@@ -466,6 +468,70 @@ def answer_note(user: Any, note: SupervisionNote, answer: str) -> SupervisionNot
     db.session.flush()
     record("partnering.note_answered", "pair", note.pair_id, user, note_id=note.id)
     return note
+
+
+# --------------------------------------------------------------------------- showcase (展示)
+
+#: The longest story a highlight tells.
+HIGHLIGHT_STORY_MAX = 2000
+
+
+def save_highlight(user: Any, pair: Pair, *, title: str, story: str, photo_activity_ids:
+                   list[int], highlight: Highlight | None = None) -> Highlight:
+    """Write a new highlight of ``pair`` or edit ``highlight``; either way it awaits the other
+    side's confirmation (an edit takes a published highlight off the showcase)."""
+    side = permissions.pair_side(user, pair)
+    if not permissions.can_write_highlight(user, pair):
+        raise NotAllowed(_("Only the two unions of a pair write its highlights."))
+    if pair.state not in ("confirmed", "finished"):
+        raise Conflict(_("Only a pair that has started can show highlights."))
+    title, story = title.strip(), story.strip()
+    if not title:
+        error = DomainError(_("Give the highlight a title."))
+        error.field = "title"
+        raise error
+    if len(story) > HIGHLIGHT_STORY_MAX:
+        error = DomainError(_("The story is longer than %(n)d characters.",
+                              n=HIGHLIGHT_STORY_MAX))
+        error.field = "story"
+        raise error
+    chosen = list(dict.fromkeys(int(i) for i in photo_activity_ids))
+    if len(chosen) > HIGHLIGHT_MAX_PHOTOS:
+        error = DomainError(_("Choose at most %(n)d photos.", n=HIGHLIGHT_MAX_PHOTOS))
+        error.field = "photos"
+        raise error
+    usable = {a.id for a in pair.activities if a.confirmed_at is not None and a.photo_name}
+    if set(chosen) - usable:
+        error = DomainError(_("Only photos of the pair's confirmed activities can be shown."))
+        error.field = "photos"
+        raise error
+    if highlight is None:
+        highlight = Highlight(pair=pair)
+        db.session.add(highlight)
+    elif highlight.pair_id != pair.id:
+        raise NotAllowed(_("Only the two unions of a pair write its highlights."))
+    highlight.title, highlight.story, highlight.photo_activity_ids = title, story, chosen
+    highlight.author_side, highlight.written_by_id = side, getattr(user, "id", None)
+    highlight.confirmed_at = highlight.confirmed_by_id = None
+    highlight.updated_at = datetime.now(UTC)
+    db.session.flush()
+    record("partnering.highlight_saved", "pair", pair.id, user, highlight_id=highlight.id,
+           photos=len(chosen))
+    return highlight
+
+
+def confirm_highlight(user: Any, highlight: Highlight) -> Highlight:
+    """The other side confirms: the highlight is published on the showcase."""
+    if not permissions.can_confirm_highlight(user, highlight):
+        raise NotAllowed(_("The other union of the pair confirms a highlight."))
+    if highlight.published:
+        raise Conflict(_("This highlight is already published."))
+    highlight.confirmed_by_id = user.id
+    highlight.confirmed_at = datetime.now(UTC)
+    db.session.flush()
+    record("partnering.highlight_published", "pair", highlight.pair_id, user,
+           highlight_id=highlight.id)
+    return highlight
 
 
 # --------------------------------------------------------------------------- imports

@@ -26,7 +26,9 @@ from survey_app.errors import DomainError, NotAllowed
 from survey_app.extensions import db
 from survey_app.models import Organisation, Role
 from survey_app.models.partnering import (
+    HIGHLIGHT_MAX_PHOTOS,
     Activity,
+    Highlight,
     HonourLevel,
     HonourStatus,
     Pair,
@@ -43,6 +45,7 @@ from survey_app.partnering.forms import (
     ActivityForm,
     AgreementForm,
     AnswerForm,
+    HighlightForm,
     HonourForm,
     HonourStatusForm,
     NoteForm,
@@ -297,6 +300,51 @@ def recommendation_confirm():
     return redirect(url_for("partnering.review", year=year, org=request.args.get("org")))
 
 
+# --------------------------------------------------------------------------- 成效
+
+
+def _campaign_pair(campaigns: list) -> tuple:
+    """The campaigns before and after named by ``?before=`` and ``?after=`` (codes), by
+    default the newest and the newest one closed before it opened; 404 for a code that is
+    not one of ``campaigns``."""
+    by_code = {c.code: c for c in campaigns}
+    for name in ("before", "after"):
+        code = request.args.get(name)
+        if code is not None and code not in by_code:
+            abort(404)
+    after = by_code.get(request.args.get("after", "")) or (campaigns[0] if campaigns else None)
+    before = by_code.get(request.args.get("before", ""))
+    if before is None and after is not None:
+        opens = queries.campaign_window(after)[0]
+        before = next((c for c in campaigns if queries.campaign_window(c)[1] < opens), None)
+    return before, after
+
+
+@bp.get("/outcomes")
+@roles_required(*SUPERVISORS)
+def outcomes():
+    """成效: honours the partner units gained after pairing, and the change in their member
+    satisfaction and participation against similar unpaired units."""
+    upper = _upper()
+    if not permissions.can_see_outcomes(current_user, upper):
+        abort(403)
+    campaigns = queries.outcome_campaigns(upper)
+    before, after = _campaign_pair(campaigns)
+    error, estimates, panel, status = None, [], None, 200
+    if before is not None and after is not None:
+        if queries.campaign_window(before)[1] >= queries.campaign_window(after)[0]:
+            error = _("The campaign before pairing must close before the campaign after "
+                      "pairing opens.")
+            status = 400
+        else:
+            panel, estimates = queries.partnering_outcomes(upper, before, after)
+    return render_template(
+        "partnering/outcomes.html", upper=upper, counts=queries.honours_after_pairing(upper),
+        campaigns=campaigns, before=before, after=after, error=error, estimates=estimates,
+        panel=panel, levels=queries.LEVEL_ORDER, small_sample=queries.SMALL_SAMPLE,
+        org=request.args.get("org")), status
+
+
 # --------------------------------------------------------------------------- targets
 
 
@@ -358,6 +406,100 @@ def export(fmt: str):
     buf.seek(0)
     return send_file(buf, mimetype=mimetype, as_attachment=True,
                      download_name=f"partnering-{year}.{fmt}")
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/supervision.xlsx")
+@roles_required(*SUPERVISORS)
+def network_summary():
+    """The supervision dashboard's figures as a 台账 workbook."""
+    import io
+
+    from analysis import exports
+
+    year = _year()
+    cover, pairs, below = queries.network_summary(_scope(), year)
+    buf = io.BytesIO()
+    exports.write_xlsx(exports.Ledger(
+        title="联手兴家网络督查汇总", cover=cover,
+        sheets=[exports.Sheet(name="结对", frame=pairs, percent_cols=["计划完成率"]),
+                exports.Sheet(name="未达网络目标", frame=below)]), buf)
+    buf.seek(0)
+    return send_file(buf, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"partnering-network-{year}.xlsx")
+
+
+def _ledger_photos(ledger: queries.PairLedger) -> list[tuple[str, bytes]]:
+    """The ledger's photos as (caption, JPEG bytes); a file lost from storage is left out
+    (its record stays)."""
+    photos = []
+    for caption, name in ledger.photos:
+        path = operations.photo_path(current_app.config["UPLOAD_FOLDER"], name)
+        try:
+            with open(path, "rb") as fh:
+                photos.append((caption, fh.read()))
+        except FileNotFoundError:
+            continue
+    return photos
+
+
+def _ledger_tables(ledger: queries.PairLedger) -> list[tuple[str, object]]:
+    return [("联手协议", ledger.agreement), ("活动计划", ledger.plan),
+            ("活动记录（联手对象已确认）", ledger.activities), ("督查意见", ledger.notes)]
+
+
+def _write_ledger_xlsx(ledger: queries.PairLedger, photos, out) -> None:
+    from analysis import exports
+
+    sheets = [exports.Sheet(name=name.split("（")[0], frame=frame)
+              for name, frame in _ledger_tables(ledger)]
+    sheets.append(exports.Sheet(name="活动照片", frame=ledger.activities[["日期", "活动内容"]],
+                                images=photos))
+    exports.write_xlsx(exports.Ledger(title=ledger.title, cover=ledger.cover, sheets=sheets),
+                       out)
+
+
+def _write_ledger_pdf(ledger: queries.PairLedger, photos, out) -> None:
+    from analysis import exports
+
+    doc = exports.PdfDocument(title=ledger.title)
+    doc.text("\n".join(f"{label}：{value}" for label, value in ledger.cover))
+    for name, frame in _ledger_tables(ledger):
+        doc.heading(name)
+        if frame.empty:
+            doc.text("（无）")
+        else:
+            doc.table(frame)
+    doc.heading("活动照片")
+    for caption, photo in photos:
+        doc.text(caption)
+        doc.image(photo, caption)
+    if not photos:
+        doc.text("（无）")
+    exports.write_pdf(doc, out)
+
+
+@bp.get("/pairs/<int:pair_id>/ledger.<fmt>")
+@roles_required(*ADMINS)
+def pair_ledger(pair_id: int, fmt: str):
+    """The pair's 台账 for 经验交流会: XLSX or PDF, with the confirmed activities' photos."""
+    import io
+
+    if fmt not in ("xlsx", "pdf"):
+        abort(404)
+    pair = _pair_or_404(pair_id)
+    if not permissions.can_export_pair_ledger(current_user, pair):
+        abort(403)
+    ledger = queries.pair_ledger(pair)
+    buf = io.BytesIO()
+    write = _write_ledger_xlsx if fmt == "xlsx" else _write_ledger_pdf
+    write(ledger, _ledger_photos(ledger), buf)
+    buf.seek(0)
+    return send_file(buf, mimetype=XLSX_MIMETYPE if fmt == "xlsx" else "application/pdf",
+                     as_attachment=True,
+                     download_name=f"partnering-ledger-{pair.lead.code}-{pair.partner.code}.{fmt}")
 
 
 # --------------------------------------------------------------------------- proposals
@@ -476,6 +618,9 @@ def _pair_page(pair: Pair, status: int = 200, **forms):
         can_confirm_activity=permissions.can_confirm_activity(current_user, pair),
         can_supervise=permissions.can_supervise_pair(current_user, pair),
         can_answer=permissions.can_answer_note(current_user, pair),
+        can_write_highlight=permissions.can_write_highlight(current_user, pair),
+        can_export_ledger=(current_user.has_role(*ADMINS)
+                           and permissions.can_export_pair_ledger(current_user, pair)),
         action_form=ActionForm(), plan_form=plan_form, activity_form=activity_form,
         note_form=forms.get("note_form") or NoteForm(formdata=None),
         answer_form=AnswerForm(formdata=None), today=today()), status
@@ -613,10 +758,8 @@ def activity_confirm(activity_id: int):
     return redirect(url_for("partnering.pair", pair_id=activity.pair_id) + "#log")
 
 
-@bp.get("/activities/<int:activity_id>/photo")
-@roles_required(*READERS)
-def activity_photo(activity_id: int):
-    activity = _activity_or_404(activity_id)
+def _send_photo(activity: Activity):
+    """The activity's stored photo (checked by the caller); 404 without one."""
     if not activity.photo_name:
         abort(404)
     path = operations.photo_path(current_app.config["UPLOAD_FOLDER"], activity.photo_name)
@@ -624,6 +767,104 @@ def activity_photo(activity_id: int):
         return send_file(path, mimetype="image/jpeg", max_age=0)
     except FileNotFoundError:
         abort(404)
+
+
+@bp.get("/activities/<int:activity_id>/photo")
+@roles_required(*READERS)
+def activity_photo(activity_id: int):
+    return _send_photo(_activity_or_404(activity_id))
+
+
+# --------------------------------------------------------------------------- showcase (展示)
+
+
+def _highlight_or_404(highlight_id: int) -> Highlight:
+    highlight = db.session.get(Highlight, highlight_id)
+    if highlight is None:
+        abort(404)
+    if not permissions.can_see_highlight(current_user, highlight):
+        abort(403)
+    return highlight
+
+
+@bp.get("/showcase")
+@roles_required(*READERS)
+def showcase():
+    """The published highlights of the pairs of the user's federation."""
+    federation = queries.federation_of(_upper())
+    if not permissions.can_see_showcase(current_user, federation):
+        abort(403)
+    return render_template("partnering/showcase.html", federation=federation,
+                           highlights=queries.showcase(federation))
+
+
+def _highlight_form(pair: Pair, highlight: Highlight | None = None) -> HighlightForm:
+    form = HighlightForm(obj=highlight if request.method == "GET" else None)
+    form.photos.choices = [(a.id, a.content) for a in queries.photo_activities(pair)]
+    if request.method == "GET" and highlight is not None:
+        form.photos.data = list(highlight.photo_activity_ids or [])
+    return form
+
+
+def _highlight_page(pair: Pair, highlight: Highlight | None):
+    if not permissions.can_write_highlight(current_user, pair):
+        abort(403)
+    form = _highlight_form(pair, highlight)
+    if form.validate_on_submit():
+        try:
+            saved = operations.save_highlight(
+                current_user, pair, title=form.title.data, story=form.story.data or "",
+                photo_activity_ids=form.photos.data or [], highlight=highlight)
+        except DomainError as error:
+            _refuse(form, error, getattr(error, "field", "title"))
+        else:
+            db.session.commit()
+            flash(_("The highlight was saved; the other union must confirm it before it is "
+                    "shown."), "success")
+            return redirect(url_for("partnering.pair", pair_id=pair.id,
+                                    _anchor=f"highlight-{saved.id}"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("partnering/highlight_form.html", form=form, pair=pair,
+                           highlight=highlight, activities=queries.photo_activities(pair),
+                           max_photos=HIGHLIGHT_MAX_PHOTOS), status
+
+
+@bp.route("/pairs/<int:pair_id>/highlights/new", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def highlight_new(pair_id: int):
+    return _highlight_page(_pair_or_404(pair_id), None)
+
+
+@bp.route("/highlights/<int:highlight_id>/edit", methods=["GET", "POST"])
+@roles_required(*ADMINS)
+def highlight_edit(highlight_id: int):
+    highlight = _highlight_or_404(highlight_id)
+    return _highlight_page(highlight.pair, highlight)
+
+
+@bp.post("/highlights/<int:highlight_id>/confirm")
+@roles_required(*ADMINS)
+def highlight_confirm(highlight_id: int):
+    highlight = _highlight_or_404(highlight_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    operations.confirm_highlight(current_user, highlight)
+    db.session.commit()
+    flash(_("The highlight is published on the showcase."), "success")
+    return redirect(url_for("partnering.pair", pair_id=highlight.pair_id,
+                            _anchor=f"highlight-{highlight.id}"))
+
+
+@bp.get("/highlights/<int:highlight_id>/photos/<int:activity_id>")
+@roles_required(*READERS)
+def highlight_photo(highlight_id: int, activity_id: int):
+    """A photo of a highlight, for whoever may see the highlight (the showcase's readers
+    once published): only the photos the highlight shows."""
+    highlight = _highlight_or_404(highlight_id)
+    activity = next((a for a in highlight.photo_activities() if a.id == activity_id), None)
+    if activity is None:
+        abort(404)
+    return _send_photo(activity)
 
 
 # --------------------------------------------------------------------------- supervision notes

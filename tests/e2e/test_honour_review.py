@@ -18,7 +18,24 @@ def _no_sideways_scroll(page) -> None:
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
 
 
+def _withdraw_provincial_honour_of_g05(app) -> None:
+    """The demo's two units that earn the 2025 qualified home hold higher honours, so the
+    assessment recommends nothing to the register; once G05's provincial honour is
+    withdrawn, its qualified home is recommended."""
+    from survey_app.models import Organisation
+    from survey_app.models.partnering import Honour
+
+    with app.app_context():
+        honour = db.session.scalar(select(Honour).join(
+            Organisation, Organisation.id == Honour.organisation_id).where(
+            Organisation.code == "DEMO-G05", Honour.level == "provincial"))
+        honour.status, honour.status_note = "withdrawn", "复查未通过"
+        db.session.commit()
+        db.session.remove()
+
+
 def test_city_confirms_a_recommendation_and_warns_an_honour(live_server, open_page, shot, app):
+    _withdraw_provincial_honour_of_g05(app)
     page = open_page(viewport=PHONE)
     login(page, live_server.url, "city_admin", "demo-city-2026")
     page.goto(f"{live_server.url}/partnering/review?year=2025")

@@ -48,3 +48,28 @@ def test_demo_lead_and_partner_accounts_log_in(demo, auth):
     assert auth.login("lead_g02", "demo-lead-g02-2026").status_code == 302
     auth.logout()
     assert auth.login("partner_g01", "demo-partner-g01-2026").status_code == 302
+
+
+def test_demo_showcase_has_a_published_highlight_and_one_awaiting(demo, tmp_path):
+    from demo.partnering import load_demo_highlights, load_demo_partnering
+    from survey_app.models.partnering import Highlight
+
+    demo.config["UPLOAD_FOLDER"] = str(tmp_path)
+    with demo.app_context():
+        load_demo_partnering()
+        assert load_demo_highlights() == 0  # idempotent
+        highlights = db.session.scalars(select(Highlight).order_by(Highlight.id)).all()
+        assert [h.published for h in highlights] == [True, False]
+        published = highlights[0]
+        assert (published.pair.lead.code, published.pair.partner.code) == ("DEMO-G02",
+                                                                           "DEMO-G01")
+        assert len(published.photo_activities()) == 2
+        assert queries.showcase(org("DEMO-CITY")) == [published]
+    client = demo.test_client()
+    from tests.conftest import csrf_token_from
+
+    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    client.post("/auth/login", data={"username": "evaluator_g01", "password": "demo-eval-2026",
+                                     "csrf_token": token})
+    body = client.get("/partnering/showcase").get_data(as_text=True)
+    assert published.title in body and "技能比武共办" not in body

@@ -95,7 +95,38 @@ def test_recommendations_come_from_the_published_assessment_only(world):
         run.published_at = datetime.now(UTC)
         db.session.commit()
         recs = [(r.unit.code, r.level) for r in queries.recommendations(city, YEAR, "default")]
-        assert recs == [("DEMO-G02", "city"), ("DEMO-G03", "city"), ("DEMO-G04", "qualified")]
+        # G02 (2024) and G03 (2023) already hold the city honour they earned again
+        assert recs == [("DEMO-G04", "qualified")]
+
+
+def test_recommendations_skip_levels_at_or_below_the_current_valid_honour(world):
+    """A unit is proposed only for a level above its highest valid honour: not the same
+    level awarded in an earlier year, not a lower one; a withdrawn honour holds nothing."""
+    _run(world)
+    with world.app_context():
+        city = org("DEMO-CITY")
+        # G04 earned the qualified home; a provincial model home of 2022 already ranks above
+        ops.add_honour(user("admin"), unit=org("DEMO-G04"), awarding=org("DEMO-CITY"),
+                       level="provincial", year=2022)
+        # G03's city honour is withdrawn: the city level it earned is proposed again
+        g03 = db.session.scalar(select(Honour).where(Honour.organisation_id == org(
+            "DEMO-G03").id))
+        g03.status = "withdrawn"
+        # G02 holds a qualified home only (its 2024 city honour is on warning): city is above
+        g02 = db.session.scalar(select(Honour).where(Honour.organisation_id == org(
+            "DEMO-G02").id))
+        g02.status = "warned"
+        ops.add_honour(user("admin"), unit=org("DEMO-G02"), awarding=org("DEMO-CITY"),
+                       level="qualified", year=2021)
+        db.session.commit()
+        recs = [(r.unit.code, r.level) for r in queries.recommendations(city, YEAR, "default")]
+        assert recs == [("DEMO-G02", "city"), ("DEMO-G03", "city")]
+        # an honour awarded after the assessment's year does not count yet
+        g04 = db.session.scalar(select(Honour).where(Honour.level == "provincial"))
+        g04.year = YEAR + 1
+        db.session.commit()
+        recs = [(r.unit.code, r.level) for r in queries.recommendations(city, YEAR, "default")]
+        assert ("DEMO-G04", "qualified") in recs
 
 
 def test_awarding_union_confirms_a_recommendation_into_the_register(world):

@@ -64,6 +64,7 @@ def foreign_values(foreign, endpoint: str) -> dict[str, object]:
         "project_id": foreign.project_id, "task_id": foreign.task_id,
         "person_id": foreign.person_id, "token_id": foreign.api_token_id,
         "webhook_id": foreign.webhook_id, "delivery_id": foreign.delivery_id,
+        "highlight_id": foreign.highlight_id,
     }
 
 
@@ -169,6 +170,8 @@ def test_platform_admin_reaches_the_foreign_objects(world, demo):
         ("campaigns.assignments", f"/campaigns/{world.cross_campaign_id}/assignments"),
         ("appeals.detail", f"/appeals/{world.appeal_id}"),
         ("partnering.pair", f"/partnering/pairs/{world.pair_id}"),
+        ("partnering.outcomes", "/partnering/outcomes?org=OTHER-FED"),
+        ("partnering.showcase", "/partnering/showcase?org=OTHER-FED"),
         ("improvement.project", f"/improvement/project/{world.project_id}"),
         ("committee.person", f"/committee/{world.committee_code}/people/{world.person_id}"),
         ("committee.unit", f"/committee/units/{world.unit_code}"),

@@ -5,7 +5,7 @@ The authorisation tests ask for these objects as each role and expect 403 or 404
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -25,7 +25,7 @@ from survey_app.models import (
 )
 from survey_app.models.assessment import EvidenceFile
 from survey_app.models.improvement import ActionNote, ImprovementAction
-from survey_app.models.partnering import Activity, Honour, Pair, SupervisionNote
+from survey_app.models.partnering import Activity, Highlight, Honour, Pair, SupervisionNote
 from survey_app.models.project import HomeProject, ProjectTask
 from survey_app.organisations.operations import recompute_paths
 from survey_app.questionnaire_versions import publish_questionnaire
@@ -59,6 +59,7 @@ class Foreign:
     api_token_id: int = 0
     webhook_id: int = 0
     delivery_id: int = 0
+    highlight_id: int = 0
 
 
 def build_foreign_world() -> Foreign:
@@ -119,7 +120,11 @@ def build_foreign_world() -> Foreign:
                           owner_name=FOREIGN_NAME)
     task = ProjectTask(project=project, title=FOREIGN_NAME, owner_name=FOREIGN_NAME,
                        starts_on=today, due_on=today)
-    db.session.add_all([pair, activity, note, action, action_note, honour, project, task])
+    highlight = Highlight(pair=pair, title=FOREIGN_NAME, story=FOREIGN_NAME,
+                          photo_activity_ids=[], author_side="lead",
+                          confirmed_at=datetime.now(UTC))
+    db.session.add_all([pair, activity, note, action, action_note, honour, project, task,
+                        highlight])
     person = add_committee_member(unit, FOREIGN_NAME + "主席", "chair", FOREIGN_NAME)
     committee = Campaign(code="OTHER-COMMITTEE", name=f"{FOREIGN_NAME}委员评议",
                          kind="member", year=today.year, status="published", owner=unit,
@@ -136,6 +141,7 @@ def build_foreign_world() -> Foreign:
                       task.id, committee.code, person.id)
     foreign.api_token_id = api_token.id
     foreign.webhook_id, foreign.delivery_id = _foreign_webhook(fed)
+    foreign.highlight_id = highlight.id
     return foreign
 
 
