@@ -214,7 +214,7 @@ class DisclosurePattern:
 #: reference machine) per withheld small cell; above this many such cells a report's
 #: pattern rests on the hierarchy rules alone (docs/anonymity.md, "Complementary
 #: suppression").
-AUDIT_MAX_TARGETS = 600
+AUDIT_MAX_TARGETS = 300
 
 
 def _pooled_counts(scored: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
