@@ -135,10 +135,14 @@ def build_foreign_world() -> Foreign:
     from survey_app.api.operations import create_token
 
     api_token, _secret = create_token(fed, ["organisations:read"], name=FOREIGN_NAME, days=30)
-    foreign = Foreign(member.id, member.code, cross.id, assignment.id, unit.id, unit.code,
-                      evidence.id, link.token, member_version.id, rater.id, appeal.id, pair.id,
-                      activity.id, note.id, action.id, action_note.id, honour.id, project.id,
-                      task.id, committee.code, person.id)
+    foreign = Foreign(
+        campaign_id=member.id, campaign_code=member.code, cross_campaign_id=cross.id,
+        assignment_id=assignment.id, unit_id=unit.id, unit_code=unit.code,
+        evidence_id=evidence.id, link_token=link.token, version_id=member_version.id,
+        user_id=rater.id, appeal_id=appeal.id, pair_id=pair.id, activity_id=activity.id,
+        action_id=action.id, action_note_id=action_note.id, note_id=note.id,
+        honour_id=honour.id, project_id=project.id, task_id=task.id,
+        committee_code=committee.code, person_id=person.id)
     foreign.api_token_id = api_token.id
     foreign.webhook_id, foreign.delivery_id = _foreign_webhook(fed)
     foreign.highlight_id = highlight.id
