@@ -553,7 +553,7 @@ def can_see_person_result(user: Any, campaign: Campaign, person: Any) -> bool:
     campaign is open or a draft, nobody."""
     if user is None or not getattr(user, "is_authenticated", True):
         return False
-    if campaign.status not in (CampaignStatus.CLOSED.value, CampaignStatus.PUBLISHED.value):
+    if not figures_released(campaign):
         return False
     if user.role == Role.PLATFORM_ADMIN or person.user_id == user.id:
         return True

@@ -108,3 +108,24 @@ def counted_before(on: date | None = None) -> date:
     """Open campaigns count the responses received before this day (today): the figure is
     refreshed once a day, never by a single submission."""
     return on or today()
+
+
+def response_counts(campaign, by, groups: list[int] | None = None) -> dict:
+    """A campaign's responses counted by a column (``by``, e.g. ``Response.target_id``),
+    optionally of some rater groups only: exact once the campaign is closed; while it
+    accepts answers, those received before today (:func:`counted_before`), each count
+    rounded down to a band (:func:`banded`), so that no page moves with one submission."""
+    from sqlalchemy import func, select
+
+    from survey_app.extensions import db
+    from survey_app.models import Response
+
+    query = select(by, func.count()).where(Response.campaign_id == campaign.id)
+    if groups is not None:
+        query = query.where(Response.rater_group_id.in_(groups))
+    live = accepting(campaign)
+    if live:
+        query = query.where(Response.submitted_on < counted_before())
+    counts = dict(db.session.execute(query.group_by(by)).all())
+    return {key: banded(n) if live else int(n) for key, n in counts.items()}
+

@@ -8,7 +8,6 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -31,7 +30,7 @@ from survey_app.models import (
     Submission,
     User,
 )
-from survey_app.release_policy import accepting, banded, counted_before, figures_released
+from survey_app.release_policy import figures_released, response_counts
 
 NOT_STARTED, DRAFT, SUBMITTED = "not_started", "draft", "submitted"
 EXPORT_COLUMNS = ("rater_code", "target_code", "rater_group")
@@ -187,25 +186,10 @@ class GroupProgress:
     drafts: int
 
 
-def _response_counts(campaign: Campaign, by, groups: list[int] | None = None
-                      ) -> dict[Any, int]:
-    """Responses grouped ``by`` a column: exact once the campaign is closed; while it
-    accepts answers, those received before today, each count rounded down to a band of five
-    (:mod:`survey_app.release_policy`), so that no page moves with one submission."""
-    query = select(by, func.count()).where(Response.campaign_id == campaign.id)
-    if groups is not None:
-        query = query.where(Response.rater_group_id.in_(groups))
-    live = accepting(campaign)
-    if live:
-        query = query.where(Response.submitted_on < counted_before())
-    counts = dict(db.session.execute(query.group_by(by)).all())
-    return {key: banded(n) if live else int(n) for key, n in counts.items()}
-
-
 def progress(campaign: Campaign, rows: list[AssignmentRow] | None = None):
     """Progress per rater group, and per target × group (assigned, submitted)."""
     rows = assignment_rows(campaign) if rows is None else rows
-    anonymous_counts = _response_counts(campaign, Response.rater_group_id)
+    anonymous_counts = response_counts(campaign, Response.rater_group_id)
     groups = []
     per_target: dict[int, dict[str, list[int]]] = defaultdict(dict)
     for g in campaign.rater_groups:
@@ -325,7 +309,7 @@ def transition_summary(campaign: Campaign) -> TransitionSummary:
 
     units = db.session.scalar(select(func.count()).select_from(CampaignTarget).where(
         CampaignTarget.campaign_id == campaign.id))
-    responses = sum(_response_counts(campaign, Response.campaign_id).values())
+    responses = sum(response_counts(campaign, Response.campaign_id).values())
     # members' drafts live on their unused codes; named raters' in ``drafts``
     code_drafts = db.session.scalar(select(func.count()).select_from(AccessCode).where(
         AccessCode.campaign_id == campaign.id, AccessCode.used.is_(False),
@@ -413,7 +397,7 @@ def behind_schedule(campaign: Campaign, scope: Organisation | None, on: date
         if scope is not None:
             targets = targets.where(Organisation.path.startswith(scope.path))
         anonymous = [g.id for g in campaign.rater_groups if g.anonymous]
-        counts = _response_counts(campaign, Response.target_id, anonymous)
+        counts = response_counts(campaign, Response.target_id, anonymous)
         for unit in db.session.scalars(targets):
             band = _band(counts.get(unit.id, 0), unit.members or 0)
             if band is not None:

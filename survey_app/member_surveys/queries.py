@@ -23,7 +23,7 @@ from survey_app.models import (
 )
 from survey_app.models.campaign import AnsweringState, answering_state
 from survey_app.questionnaire_versions import questionnaire_of
-from survey_app.release_policy import accepting, banded, counted_before
+from survey_app.release_policy import accepting, response_counts
 
 
 @dataclass(frozen=True)
@@ -187,15 +187,10 @@ def participation(campaign: Campaign, scope: Organisation | None = None) -> list
     issued = dict(db.session.execute(
         select(AccessCode.target_id, func.count()).where(AccessCode.campaign_id == campaign.id)
         .group_by(AccessCode.target_id)).all())
-    live = accepting(campaign)
-    received = select(Response.target_id, func.count()).where(
-        Response.campaign_id == campaign.id)
-    if live:
-        received = received.where(Response.submitted_on < counted_before())
-    responses = dict(db.session.execute(received.group_by(Response.target_id)).all())
-    if live:
-        return [Participation(t, issued.get(t.id, 0), None, banded(responses.get(t.id, 0)),
-                              True) for t in targets]
+    responses = response_counts(campaign, Response.target_id)
+    if accepting(campaign):
+        return [Participation(t, issued.get(t.id, 0), None, responses.get(t.id, 0), True)
+                for t in targets]
     used = dict(db.session.execute(
         select(AccessCode.target_id, func.count())
         .where(AccessCode.campaign_id == campaign.id, AccessCode.used.is_(True))
