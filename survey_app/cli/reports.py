@@ -40,23 +40,11 @@ def build(code: str, unit_code: str | None, fmt: str, group: str | None, period:
     """Write one export of a campaign to --out, with a progress bar."""
     from analysis import exports
     from analysis import reports as R
-    from survey_app.release_policy import figures_released
     from survey_app.reports import queries as U
     from survey_app.reports.exports import build_export
 
     started = time.perf_counter()
-    campaign = U.campaign_by_code(code)
-    if campaign is None:
-        raise click.BadParameter(f"unknown campaign {code!r}", param_hint="--campaign")
-    org = U.org_by_code(unit_code) if unit_code else U.default_root(None, campaign)
-    if org is None:
-        raise click.BadParameter(f"unknown unit {unit_code!r}", param_hint="--unit")
-    if group is not None and group not in {g.key for g in campaign.rater_groups}:
-        raise click.BadParameter(f"unknown rater group {group!r}", param_hint="--group")
-    if not figures_released(campaign):
-        raise click.ClickException(
-            f"campaign {code} is {campaign.status}: no figure is released while answers still "
-            "arrive (docs/anonymity.md, release policy)")
+    campaign, org = _released_campaign(code, unit_code, group)
     try:
         period = U.report_period(campaign, period)
     except LookupError:
@@ -104,12 +92,36 @@ def people(code: str, fmt: str, out: Path | None) -> None:
     campaign = Q.campaign_by_code(code)
     if campaign is None or not Q.committee_groups(campaign):
         raise click.BadParameter(f"no committee evaluation {code!r}", param_hint="--campaign")
-    if campaign.status not in ("closed", "published"):
-        raise click.ClickException(f"campaign {code} is {campaign.status}: results are "
-                                   "released once it is closed")
+    _refuse_unreleased(campaign)
     frame = Q.people_results(campaign).reset_index(drop=True)
     frame["suppressed"] = frame["suppressed"].map({True: "true", False: "false"})
     _write_frame(frame, fmt, out, title=f"{campaign.name} 委员评议结果")
+
+
+def _refuse_unreleased(campaign) -> None:
+    from survey_app.release_policy import figures_released
+
+    if not figures_released(campaign):
+        raise click.ClickException(
+            f"campaign {campaign.code} is {campaign.status}: no figure is released while "
+            "answers still arrive, only once it is closed (docs/anonymity.md, release policy)")
+
+
+def _released_campaign(code: str, unit_code: str | None, group: str | None):
+    """The campaign, and the unit whose subtree to report (its owner's by default), for a
+    report command: unknown codes are bad parameters, unreleased figures an error."""
+    from survey_app.reports import queries as U
+
+    campaign = U.campaign_by_code(code)
+    if campaign is None:
+        raise click.BadParameter(f"unknown campaign {code!r}", param_hint="--campaign")
+    org = U.org_by_code(unit_code) if unit_code else U.default_root(None, campaign)
+    if org is None:
+        raise click.BadParameter(f"unknown unit {unit_code!r}", param_hint="--unit")
+    if group is not None and group not in {g.key for g in campaign.rater_groups}:
+        raise click.BadParameter(f"unknown rater group {group!r}", param_hint="--group")
+    _refuse_unreleased(campaign)
+    return campaign, org
 
 
 def _write_frame(frame, fmt: str, out: Path | None, title: str) -> None:
@@ -146,14 +158,7 @@ def ranks(code: str, fmt: str, unit_code: str | None, group: str | None, level: 
     from survey_app.reports import queries as U
     from survey_app.reports.ranks import ranked_units, ranks_export
 
-    campaign = U.campaign_by_code(code)
-    if campaign is None:
-        raise click.BadParameter(f"unknown campaign {code!r}", param_hint="--campaign")
-    org = U.org_by_code(unit_code) if unit_code else U.default_root(None, campaign)
-    if org is None:
-        raise click.BadParameter(f"unknown unit {unit_code!r}", param_hint="--unit")
-    if group is not None and group not in {g.key for g in campaign.rater_groups}:
-        raise click.BadParameter(f"unknown rater group {group!r}", param_hint="--group")
+    campaign, org = _released_campaign(code, unit_code, group)
     rep = U.campaign_report(campaign, group, language="zh")
     ranked = None if rep is None else ranked_units(rep, org, level)
     if ranked is None:
