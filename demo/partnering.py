@@ -30,7 +30,7 @@ import secrets
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from survey_app.dates import today
 from survey_app.extensions import db
@@ -212,4 +212,4 @@ def load_demo_partnering() -> int:
                                               min_score=80.0))
     db.session.commit()
     load_demo_highlights()
-    return 9
+    return db.session.scalar(select(func.count()).select_from(Pair))

@@ -38,6 +38,6 @@ def test_upgrade_keeps_the_demo_data(empty_database_url, tmp_path):  # noqa: F81
                 "partner_plan_items", "partner_activities",
                 "partner_supervision_notes"} <= set(inspect(db.engine).get_table_names())
         assert _counts() == before
-        assert load_demo_partnering() == 9
+        assert load_demo_partnering() == 8
         db.session.remove()
         db.engine.dispose()
