@@ -265,6 +265,8 @@ def disclosure_pattern(data: CampaignData, scored: pd.DataFrame, group_cells: pd
             trees[g] = tree | pd.Series(tree.index.isin(in_g.index[in_g.to_numpy()]),
                                         index=tree.index)
     valued = scored[scored["overall"].notna()]
+    # a weighted mean of 100s can come out a rounding error above 100 (100.00000000000001)
+    valued = valued.assign(overall=valued["overall"].clip(0.0, 100.0))
     if valued.empty:
         return DisclosurePattern(units, groups, trees)
     if (groups.sum() + units.sum() + sum(int(t.sum()) for t in trees.values())

@@ -159,3 +159,13 @@ def test_an_item_withheld_in_one_unit_is_not_its_parent_minus_its_siblings():
     hidden_n = true.query("item == 'q1' and unit_id in (2, 4)")["n_valid"].sum()
     assert hidden_n >= K  # what subtraction still gives is a pool of at least k
     assert not out.loc["q2", "suppressed"].any()
+
+
+def test_an_index_a_rounding_error_above_100_is_audited_as_100():
+    # a weighted mean of answers that are all 100 can come out as 100.00000000000001
+    orgs = pd.DataFrame({"id": [1, 2, 3], "parent_id": [None, 1, 1],
+                         "path": ["/1/", "/1/2/", "/1/3/"]})
+    rows = ([(2, "members", 100.00000000000001)] * 6 + [(3, "members", 40.0)] * 2
+            + [(1, "members", 70.0)] * 6)
+    _, pattern = pattern_of(orgs, scored_frame(rows))
+    assert pattern.audited and pattern.units[3]
