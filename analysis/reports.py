@@ -35,6 +35,7 @@ unit, the dimension-row rule and the tree rule per item, not the LP audit.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -279,7 +280,13 @@ def disclosure_pattern(data: CampaignData, scored: pd.DataFrame, group_cells: pd
     if given:
         cells.loc[[c in given for c in cells.index], "hidden"] = True
     before = cells["hidden"].to_numpy(bool).copy()
-    result = protect(cells, relations, k)
+    try:
+        result = protect(cells, relations, k)
+    except RuntimeError as error:  # a target the greedy repair cannot protect: never a 500
+        code = getattr(data, "campaign_code", "") or "a campaign"
+        warnings.warn(f"disclosure audit of {code} left to the "
+                      f"hierarchy rules: {error}", RuntimeWarning, stacklevel=2)
+        return DisclosurePattern(units, groups, trees, audited=False)
     # A cell the audit withholds as small counts respondents with an overall index; where
     # its response count reaches k, the cell rule withholds just that index (and the
     # complementary cells chosen to protect it are withheld here).

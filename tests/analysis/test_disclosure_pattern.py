@@ -169,3 +169,22 @@ def test_an_index_a_rounding_error_above_100_is_audited_as_100():
             + [(1, "members", 70.0)] * 6)
     _, pattern = pattern_of(orgs, scored_frame(rows))
     assert pattern.audited and pattern.units[3]
+
+
+def test_a_repair_that_cannot_finish_leaves_the_hierarchy_rules_and_says_so(monkeypatch):
+    import analysis.disclosure_audit as audit_module
+
+    def stuck(*args, **kwargs):
+        raise RuntimeError("no cell left to protect cell [7]")
+
+    monkeypatch.setattr(audit_module, "protect", stuck)
+    orgs, scored = random_campaign(3, "AB")
+    with pytest.warns(RuntimeWarning, match="left to the hierarchy rules"):
+        data, pattern = pattern_of(orgs, scored)
+    assert not pattern.audited and pattern.lp_solves == 0
+    import analysis.reports as reports_module
+
+    monkeypatch.setattr(reports_module, "AUDIT_MAX_TARGETS", -1)  # the rules alone
+    _, rules = pattern_of(orgs, scored)
+    assert pattern.units.equals(rules.units) and pattern.groups.equals(rules.groups)
+    assert pattern.units.any()
