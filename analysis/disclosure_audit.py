@@ -758,12 +758,12 @@ def _campaign_rows(units: pd.DataFrame, own: pd.DataFrame, by_tg: pd.DataFrame,
                    anon: Callable[[Hashable], bool]) -> list[_Row]:
     """The ``unit``, ``own`` and ``group`` cells, in that order."""
     rows: list[_Row] = []
-    for u, r in units.iterrows():
-        rows.append((("unit", u), r["n"], r["sum"], True, bool(r["anon"] > 0)))
-    for t, r in own.iterrows():
-        rows.append((("own", t), r["n"], r["sum"], False, bool(r["anon"] > 0)))
-    for (t, g), r in by_tg.iterrows():
-        rows.append((("group", t, g), r["n"], r["sum"], True, anon(g)))
+    for kind, frame, publishable in (("unit", units, True), ("own", own, False)):
+        rows.extend(((kind, u), n, s, publishable, bool(a > 0)) for u, n, s, a in zip(
+            frame.index, frame["n"].to_numpy(float), frame["sum"].to_numpy(float),
+            frame["anon"].to_numpy(float), strict=True))
+    rows.extend((("group", t, g), n, s, True, anon(g)) for (t, g), n, s in zip(
+        by_tg.index, by_tg["n"].to_numpy(float), by_tg["sum"].to_numpy(float), strict=True))
     return rows
 
 
@@ -784,8 +784,11 @@ def _campaign_relations(units: pd.DataFrame, own: pd.DataFrame, by_tg: pd.DataFr
     for u in units.index:
         parts = kids[u] + ([("own", u)] if u in own.index else [])
         relations.append((("unit", u), parts))
+    groups_of: dict[Hashable, list[tuple]] = {}
+    for t, g in by_tg.index:
+        groups_of.setdefault(t, []).append(("group", t, g))
     for t in own.index:
-        relations.append((("own", t), [("group", t, g) for g in by_tg.loc[t].index]))
+        relations.append((("own", t), groups_of[t]))
     return relations
 
 
@@ -797,11 +800,13 @@ def _add_group_trees(rows: list[_Row], relations: list[Relation], by_tg: pd.Data
     for g in group_keys:
         per = by_tg.xs(g, level="g")
         ug = _pooled(anc, per)
-        for u, r in ug.iterrows():
-            rows.append((("unit_group", u, g), r["n"], r["sum"], True, anon(g)))
+        named = not anon(g)
+        rows.extend((("unit_group", u, g), n, s, True, not named) for u, n, s in zip(
+            ug.index, ug["n"].to_numpy(float), ug["sum"].to_numpy(float), strict=True))
+        in_tree, own = set(ug.index), set(per.index)
         for u in ug.index:
-            parts = [("unit_group", c[1], g) for c in kids[u] if c[1] in ug.index]
-            if u in per.index:
+            parts = [("unit_group", c[1], g) for c in kids[u] if c[1] in in_tree]
+            if u in own:
                 parts.append(("group", u, g))
             relations.append((("unit_group", u, g), parts))
     present = {r[0] for r in rows}

@@ -319,7 +319,8 @@ def _one_tree(scored: pd.DataFrame, orgs: pd.DataFrame, anonymous: pd.Series, k:
     cells are published whatever their size, so only anonymous responses are counted:
     a published total minus published named cells is the anonymous part.
     """
-    anon = scored["rater_group"].map(lambda g: bool(anonymous.get(g, True))).to_numpy(bool)
+    named = [g for g, is_anonymous in anonymous.items() if not bool(is_anonymous)]
+    anon = ~scored["rater_group"].isin(named).to_numpy(bool)  # unknown groups: anonymous
     a = scored[anon]
     if a.empty:
         return units, groups
