@@ -117,6 +117,14 @@ class _WalSweeperHandle:
 wal_sweeper = _WalSweeperHandle()
 
 
+def checkpoint_now_or_soon(engine: Engine) -> None:
+    """Truncate SQLite's write-ahead log after a write that must leave no trace in it,
+    waiting only briefly (while a checkpoint waits for readers, SQLite holds new writers
+    back); if readers keep it busy, the app's sweeper tries again shortly."""
+    if not checkpoint(engine, busy_ms=SWEEP_BUSY_MS):
+        wal_sweeper.written()
+
+
 def idle_ping(engine: Engine, idle_seconds: float) -> None:
     """Check a pooled connection before handing it out, but only if it has sat idle in
     the pool for more than ``idle_seconds``.

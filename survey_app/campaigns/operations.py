@@ -591,13 +591,12 @@ def transition(campaign: Campaign, to: CampaignStatus | str, user=None,
 def freeze_results(campaign: Campaign, user=None) -> None:
     """The result snapshot of a campaign that has just closed (none for a rolling campaign,
     whose months freeze one by one, or for a checklist-only one, which has no report)."""
+    from survey_app.database import checkpoint_now_or_soon
     from survey_app.release_policy import is_rolling
     from survey_app.reports import snapshots
 
     if is_rolling(campaign):
         return
-    from survey_app.database import SWEEP_BUSY_MS, checkpoint, wal_sweeper
-
     try:
         snapshots.freeze(campaign, user=user)
     except ValueError:  # no scored items: the checklist report reads the live rows
@@ -605,8 +604,7 @@ def freeze_results(campaign: Campaign, user=None) -> None:
         return
     db.session.commit()
     # the sealed storage keeps no write-ahead log (docs/anonymity.md, "SQLite files")
-    if not checkpoint(db.engine, busy_ms=SWEEP_BUSY_MS):
-        wal_sweeper.written()
+    checkpoint_now_or_soon(db.engine)
 
 
 def _announce(campaign: Campaign, event_type: str) -> None:

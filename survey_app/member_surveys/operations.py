@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from survey_app.database import SWEEP_BUSY_MS, checkpoint, wal_sweeper
+from survey_app.database import checkpoint_now_or_soon, wal_sweeper
 from survey_app.dates import today
 from survey_app.errors import DomainError
 from survey_app.extensions import db
@@ -366,7 +366,5 @@ def seal_campaign_storage(campaign: Campaign) -> int:
         conn.execute(update(_codes).where(_codes.c.campaign_id == campaign.id,
                                           _codes.c.used.is_(True), _codes.c.draft.isnot(None))
                      .values(draft=null()))
-    # a short wait: while a checkpoint waits for readers, SQLite holds new writers back
-    if not checkpoint(db.engine, busy_ms=SWEEP_BUSY_MS):
-        wal_sweeper.written()  # busy: the sweeper tries again shortly
+    checkpoint_now_or_soon(db.engine)
     return int(rewritten or 0)
