@@ -10,9 +10,12 @@ of the unit table, complementary suppression of the roll-up).
 
 ``floor_read_s`` is the database's own fastest read of the same rows and columns in the
 same run: a raw DB-API ``fetchall`` (both databases) and ``COPY (SELECT ...) TO STDOUT``
-(PostgreSQL), whichever is faster. The report and the floor reads run in fresh child
-processes, so ``peak_rss_mb`` is the report's alone and data generation is not counted.
-The data are generated once and reused (see :mod:`benchmarks.generate`).
+(PostgreSQL), whichever is faster. On SQLite the loader reads through the ADBC driver into
+Arrow; that driver's bare read of the same query (``floor_arrow_s``, no conversion to
+frames) is reported beside it, with ``load_over_arrow_floor``. The report and the floor
+reads run in fresh child processes, so ``peak_rss_mb`` is the report's alone and data
+generation is not counted. The data are generated once and reused (see
+:mod:`benchmarks.generate`).
 """
 
 from __future__ import annotations
@@ -169,10 +172,34 @@ def floor_read(url: str, code: str) -> dict[str, float]:
             out["fetchall_s"] = tm.s
             n = len(rows)
             del rows
+            out.update(_arrow_floor(conn, sql + "?", cid))
         dbapi.commit()
     out["rows"] = n
     eng.dispose()
     return out
+
+
+def _arrow_floor(conn: Any, sql: str, cid: int) -> dict[str, float]:
+    """SQLite through the ADBC driver into one Arrow table (what the loader reads with)."""
+    from sqlalchemy import text
+
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+
+        from survey_app.reports.loading import sqlite_file_uri
+    except ImportError:  # an older tree without the driver
+        return {}
+    uri = sqlite_file_uri(conn)
+    if uri is None:
+        return {}
+    with Timer() as tm:
+        with adbc.connect(uri) as reader, reader.cursor() as cur:
+            cur.execute(sql, (cid,))
+            table = cur.fetch_arrow_table()
+    if table.num_rows != conn.execute(text(
+            "SELECT count(*) FROM responses WHERE campaign_id = :c"), {"c": cid}).scalar():
+        raise RuntimeError("the ADBC floor read a different number of rows")
+    return {"arrow_s": tm.s}
 
 
 def _child(kind: str, url: str, code: str, app: bool = False) -> dict[str, Any]:
@@ -199,6 +226,7 @@ def run(responses: int, db: str, url: str | None = None, seed: int = SEED,
     best = min(reports, key=lambda r: r["total_s"])
     fetch = min(f["fetchall_s"] for f in floors)
     copy = min((f["copy_s"] for f in floors if "copy_s" in f), default=None)
+    arrow = min((f["arrow_s"] for f in floors if "arrow_s" in f), default=None)
     floor = min(x for x in (fetch, copy) if x is not None)
     result: dict[str, Any] = {
         "benchmark": "analysis",
@@ -212,6 +240,8 @@ def run(responses: int, db: str, url: str | None = None, seed: int = SEED,
         "load_over_floor": round(best["load_s"] / floor, 2),
         "floor_fetchall_s": round(fetch, 3),
         "floor_copy_s": None if copy is None else round(copy, 3),
+        "floor_arrow_s": None if arrow is None else round(arrow, 3),
+        "load_over_arrow_floor": None if arrow is None else round(best["load_s"] / arrow, 2),
         "stages_s": {k: round(v, 3) for k, v in best.items() if k in best["cpu"]},
         "total_cpu_s": round(best["total_cpu_s"], 3),
         "stages_cpu_s": {k: round(v, 3) for k, v in best["cpu"].items()},

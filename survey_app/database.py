@@ -170,3 +170,16 @@ def init_app(app: Flask) -> None:
         if engine.dialect.name == "sqlite" and interval:
             app.extensions["pingjia_wal_sweeper"] = WalSweeper(engine, float(interval))
         idle_ping(engine, float(app.config["POOL_PING_IDLE_SECONDS"]))
+
+
+def schema_objects_of(dialect_name: str):
+    """Alembic's ``include_object`` for a database of ``dialect_name``: leaves out of the
+    comparison of models and database an index the models create on another kind of
+    database only (``Index(...).ddl_if(dialect=...)``), which autogenerate would otherwise
+    report as missing there."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ARG001
+        only = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        return not (type_ == "index" and not reflected and only not in (None, dialect_name))
+
+    return include

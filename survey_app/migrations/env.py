@@ -92,10 +92,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # an index the models make on one kind of database only is not a difference
+        from survey_app.database import schema_objects_of
+
+        args = {"include_object": schema_objects_of(connection.dialect.name), **conf_args}
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            **conf_args
+            **args
         )
 
         with context.begin_transaction():

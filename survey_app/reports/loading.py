@@ -4,7 +4,9 @@
 columnar pass and hands the columns to :func:`analysis.data.campaign_from_columns`. On
 PostgreSQL (psycopg 3) the responses come through ``COPY ... TO STDOUT (FORMAT binary)``,
 parsed with one numpy structured dtype; elsewhere (SQLite, or rows the binary read cannot
-take) through the raw DB-API cursor. :func:`load_comments` and :func:`load_checklist_totals`
+take) through the raw DB-API cursor. On SQLite the responses come as Arrow columns from
+the ADBC SQLite driver (a C reader: no Python object per row), with the same cursor as the
+fallback. :func:`load_comments` and :func:`load_checklist_totals`
 read the answers JSON for :func:`analysis.data.comments_from_answers` and
 :func:`analysis.assessment.checklist_totals`.
 """
@@ -12,8 +14,10 @@ read the answers JSON for :func:`analysis.data.comments_from_answers` and
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +37,8 @@ from analysis.data import (
 
 __all__ = ["load_campaign", "load_checklist_findings", "load_checklist_totals",
            "load_comments"]
+
+log = logging.getLogger(__name__)
 
 
 def _engine(engine_or_url: Engine | str) -> Engine:
@@ -154,6 +160,10 @@ def _read_responses(
             conn, cid, sorted({int(v) for v in groups["questionnaire_version_id"]}))
         if copied is not None:
             return copied
+    elif conn.dialect.name == "sqlite":
+        arrow = _read_sqlite_arrow(conn, cid)
+        if arrow is not None:
+            return arrow
     rows = _fetch_raw(
         conn,
         "SELECT r.id, r.target_id, r.rater_group_id, r.questionnaire_version_id, "
@@ -182,6 +192,110 @@ def _fetch_raw(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tu
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+_RESPONSES_SQL = ("SELECT id, target_id, rater_group_id, questionnaire_version_id, "
+                  "submitted_on, item_values FROM responses WHERE campaign_id = ?")
+
+
+def sqlite_file_uri(conn: Connection) -> str | None:
+    """A read-only ``file:`` URI of the connection's SQLite database file, or ``None`` for an
+    in-memory database (or one named by a URI already), which another connection cannot
+    open as the same database."""
+    path = conn.engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    file = Path(path)
+    return file.resolve().as_uri() + "?mode=ro" if file.is_file() else None
+
+
+def _read_sqlite_arrow(
+    conn: Connection, cid: int
+) -> tuple[list, dict[int, tuple[np.ndarray, np.ndarray]]] | None:
+    """SQLite's responses as Arrow columns, through the ADBC SQLite driver.
+
+    The driver reads the rows in C into Arrow arrays: ids as one string array, the integer
+    columns as int64, the dates as text (parsed by Arrow), and the item blobs as one binary
+    array whose data buffer is, when every blob has the same length (one questionnaire
+    version, or versions of one length), the answer matrix itself: no Python object per
+    row. The rows are read in the table's order (no sort: the floor read's own query).
+
+    The read is a second, read-only connection to the same file, so it sees what is
+    committed. Returns ``None`` (the caller reads through its own cursor) when the driver
+    is not installed, the database is not a file, a column holds a NULL or an unexpected
+    type, or the blobs of one version differ in length (the cursor's path then names the
+    response).
+    """
+    uri = sqlite_file_uri(conn)
+    if uri is None:
+        return None
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - a dependency of the requirements
+        return None
+    try:
+        with adbc.connect(uri) as reader, reader.cursor() as cursor:
+            cursor.execute(_RESPONSES_SQL, (int(cid),))
+            table = cursor.fetch_arrow_table()
+            reader.rollback()
+    except (adbc.Error, pa.ArrowException) as exc:  # e.g. a type the driver cannot infer
+        log.warning("ADBC read of campaign %s failed, reading with the cursor: %s", cid, exc)
+        return None
+    return _columns_from_arrow(table)
+
+
+def _columns_from_arrow(
+    table: Any,
+) -> tuple[list, dict[int, tuple[np.ndarray, np.ndarray]]] | None:
+    """The six response columns and the per-version answer blocks of an Arrow table read
+    by :func:`_read_sqlite_arrow`, or ``None`` when it is not of the expected shape."""
+    import pyarrow as pa
+
+    if table.num_rows == 0:
+        return [()] * 6, None
+    table = table.combine_chunks()
+    if any(col.null_count for col in table.columns):
+        return None
+    ids, target, group, version, day, blobs = (table.column(i).chunk(0) for i in range(6))
+    if not (pa.types.is_string(ids.type) and pa.types.is_binary(blobs.type)
+            and pa.types.is_string(day.type)
+            and all(pa.types.is_integer(c.type) for c in (target, group, version))):
+        return None
+    try:
+        days = day.cast(pa.date32()).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # not ISO dates
+        return None
+    versions = version.to_numpy().astype(np.int64, copy=False)
+    n = len(versions)
+    offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset:blobs.offset + n + 1]
+    values = np.frombuffer(blobs.buffers()[2], dtype=np.int8)[offsets[0]:offsets[-1]]
+    widths = np.diff(offsets)
+    blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    if (widths == widths[0]).all():  # the common case: one width, the matrix as it is
+        matrix = values.reshape(n, int(widths[0]))
+        present = np.unique(versions)
+        if len(present) == 1:
+            return _arrow_columns(ids, target, group, versions, days), {
+                int(present[0]): (np.arange(n), matrix)}
+        for vid in present.tolist():
+            rows = np.flatnonzero(versions == vid)
+            blocks[int(vid)] = (rows, matrix[rows])
+    else:  # versions of different lengths: each version's rows gathered by their offsets
+        for vid in np.unique(versions).tolist():
+            rows = np.flatnonzero(versions == vid)
+            k = int(widths[rows[0]])
+            if (widths[rows] != k).any():
+                return None  # blobs of one version differ in length: the cursor's path
+            at = (offsets[rows] - offsets[0])[:, None] + np.arange(k)
+            blocks[int(vid)] = (rows, values[at])
+    return _arrow_columns(ids, target, group, versions, days), blocks
+
+
+def _arrow_columns(ids: Any, target: Any, group: Any, versions: np.ndarray,
+                   days: np.ndarray) -> list:
+    return [pd.arrays.ArrowStringArray(ids), target.to_numpy().astype(np.int64, copy=False),
+            group.to_numpy().astype(np.int64, copy=False), versions, days, None]
 
 
 _COPY_SQL = ("COPY (SELECT id, target_id, rater_group_id, questionnaire_version_id, "

@@ -247,6 +247,100 @@ def test_postgresql_reads_with_a_binary_copy_equal_to_the_cursor(
                                   fetched.responses.sort_values(key, ignore_index=True))
 
 
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("response_id", ignore_index=True)
+
+
+def test_sqlite_reads_arrow_columns_equal_to_the_cursor(campaign_engine, specs, monkeypatch):
+    """On SQLite the responses come through the ADBC driver as Arrow columns (the item
+    blobs of each version as one matrix); the frame equals the one the cursor's path
+    builds, for two versions of different lengths."""
+    if campaign_engine.dialect.name != "sqlite":
+        pytest.skip("the ADBC reader is SQLite's")
+    with campaign_engine.connect() as conn:
+        cols, blocks = loading._read_sqlite_arrow(conn, 7)
+    assert sorted(blocks) == [1, 2] and cols[5] is None
+    assert {v: block.shape for v, (rows, block) in blocks.items()} == {1: (3, 3), 2: (1, 2)}
+    arrow = load_campaign(campaign_engine, "C2026", item_specs=specs)
+    monkeypatch.setattr(loading, "_read_sqlite_arrow", lambda conn, cid: None)
+    fetched = load_campaign(campaign_engine, "C2026", item_specs=specs)
+    pd.testing.assert_frame_equal(_sorted(arrow.responses), _sorted(fetched.responses))
+
+
+def test_sqlite_arrow_read_of_versions_of_one_length(campaign_engine, monkeypatch):
+    """Versions whose blobs have the same length share one matrix, split by version."""
+    if campaign_engine.dialect.name != "sqlite":
+        pytest.skip("the ADBC reader is SQLite's")
+    three = {1: SPEC_V1.copy(), 2: SPEC_V1.copy()}
+    with campaign_engine.begin() as conn:
+        conn.execute(text("UPDATE responses SET item_values = :b WHERE questionnaire_version_id = 2"),
+                     {"b": bytes([2, 255, 4])})
+    with campaign_engine.connect() as conn:
+        cols, blocks = loading._read_sqlite_arrow(conn, 7)
+    assert {v: block.shape for v, (rows, block) in blocks.items()} == {1: (3, 3), 2: (1, 3)}
+    assert blocks[2][1].tolist() == [[2, -1, 4]]
+    arrow = load_campaign(campaign_engine, "C2026", item_specs=three)
+    monkeypatch.setattr(loading, "_read_sqlite_arrow", lambda conn, cid: None)
+    fetched = load_campaign(campaign_engine, "C2026", item_specs=three)
+    pd.testing.assert_frame_equal(_sorted(arrow.responses), _sorted(fetched.responses))
+
+
+def test_sqlite_blobs_of_different_lengths_in_a_version_name_the_response(campaign_engine,
+                                                                           specs):
+    """A version whose blobs differ in length is left to the cursor's path, whose error
+    names the response."""
+    if campaign_engine.dialect.name != "sqlite":
+        pytest.skip("the ADBC reader is SQLite's")
+    bad = response_id(1)
+    with campaign_engine.begin() as conn:
+        conn.execute(text("UPDATE responses SET item_values = :b WHERE id = :id"),
+                     {"b": bytes([1, 2]), "id": bad})
+    with campaign_engine.connect() as conn:
+        assert loading._read_sqlite_arrow(conn, 7) is None
+    with pytest.raises(ValueError, match=f"response {bad}: item_values length"):
+        load_campaign(campaign_engine, "C2026", item_specs=specs)
+
+
+def test_sqlite_in_memory_and_unreadable_columns_use_the_cursor(specs):
+    """An in-memory database cannot be opened by a second connection, and a date that is
+    not ISO text cannot be parsed by Arrow: both are read by the cursor."""
+    from sqlalchemy.pool import StaticPool
+
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    _populate(engine)
+    with engine.connect() as conn:
+        assert loading.sqlite_file_uri(conn) is None
+        assert loading._read_sqlite_arrow(conn, 7) is None
+    assert len(load_campaign(engine, "C2026", item_specs=specs).responses) == 4
+    import pyarrow as pa
+
+    table = pa.table({"id": ["x"], "t": [1], "g": [1], "v": [1], "d": ["1 May 2026"],
+                      "b": pa.array([b"\x01"], pa.binary())})
+    assert loading._columns_from_arrow(table) is None
+    assert loading._columns_from_arrow(table.set_column(
+        4, "d", pa.array(["2026-05-01"]))) is not None
+
+
+def test_the_report_read_is_answered_from_one_covering_index(tmp_path):
+    """On the app's own SQLite schema the loader's query reads only the covering index
+    (no look-up in the responses' primary-key tree per response)."""
+    from flask_migrate import upgrade
+
+    from survey_app import create_app
+    from survey_app.config import TestConfig
+    from survey_app.extensions import db
+
+    app = create_app(TestConfig(f"sqlite:///{tmp_path / 'plan.sqlite'}"))
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + loading._RESPONSES_SQL,
+                                        (7,)).fetchall()
+        db.engine.dispose()
+    assert [row[-1] for row in plan] == [
+        "SEARCH responses USING COVERING INDEX ix_responses_campaign_report (campaign_id=?)"]
+
+
 def test_checklist_totals_are_read_from_the_answers(campaign_engine):
     sheet = {
         "key": "sheet", "version": "1", "title": {"zh": "指标", "en": "Sheet"},
