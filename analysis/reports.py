@@ -53,7 +53,7 @@ from analysis.disclosure import (
 from analysis.indices import item_satisfaction, unit_indices, wilson_interval
 from analysis.rankings import distinct_names
 from analysis.rollup import ancestors, rollup, rollup_stats
-from analysis.scoring import DIM_PREFIX, NA, score_campaign
+from analysis.scoring import DIM_PREFIX, NA, score_campaign, version_parts
 from questionnaires.vocabulary import OrgKind, zh_names
 
 #: The scoring rule, for the cover sheet and the PDF (method statement).
@@ -523,8 +523,8 @@ def _item_tables(data: CampaignData, scored: pd.DataFrame, orgs: pd.DataFrame,
     """Item satisfaction counts and answer-value counts per target, rolled up the tree."""
     parts, counts = [], []
     resp = data.responses
-    for vid, grp in resp.groupby("questionnaire_version_id", sort=True):
-        spec = data.items[int(vid)]
+    for vid, grp in version_parts(resp):
+        spec = data.items[vid]
         sat = item_satisfaction(grp[list(spec.index)], spec, confidence,
                                 by=grp["target_id"].to_numpy())
         parts.append(sat[["n_valid", "n_satisfied"]])

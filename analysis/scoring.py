@@ -27,7 +27,7 @@ Rules (documented choices)
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -200,20 +200,43 @@ def item_scores(values: pd.DataFrame | np.ndarray, spec: pd.DataFrame) -> pd.Dat
 
 
 def _scores(m: np.ndarray, spec: pd.DataFrame, fill: float = np.nan) -> np.ndarray:
-    """Item scores in float64, computed in place; ``fill`` where not answered / na."""
+    """Item scores in float64; ``fill`` where not answered / na.
+
+    Computed in place in row blocks of :data:`SCORE_ROWS` (a block's float temporaries stay
+    in cache): over a whole 1M x 30 matrix this took 1.3-1.7 s, by blocks 0.2 s, with
+    identical values."""
     lo = spec["min"].to_numpy(float)
-    span = spec["max"].to_numpy(float) - lo
-    s = m.astype(np.float64)
-    s -= lo
-    s *= 100.0 / span
+    scale = 100.0 / (spec["max"].to_numpy(float) - lo)
     rev = spec["reverse"].to_numpy(bool)
-    if rev.any():
-        s[:, rev] = 100.0 - s[:, rev]
-    np.putmask(s, m < 0, fill)
-    return s
+    out = np.empty(m.shape, dtype=np.float64)
+    for start in range(0, len(m), SCORE_ROWS):
+        block = m[start : start + SCORE_ROWS]
+        s = out[start : start + SCORE_ROWS]
+        s[:] = block
+        s -= lo
+        s *= scale
+        if rev.any():
+            s[:, rev] = 100.0 - s[:, rev]
+        np.putmask(s, block < 0, fill)
+    return out
 
 
-def _satisfied_mask(m: np.ndarray, spec: pd.DataFrame) -> np.ndarray:
+#: Rows :func:`_scores` computes at a time.
+SCORE_ROWS = 16_384
+
+
+def _satisfied_tables(spec: pd.DataFrame) -> list[np.ndarray]:
+    """Per item, a 256-entry table of the answer bytes that are satisfied points."""
+    tables = []
+    for sat in spec["satisfied_values"]:
+        lut = np.zeros(256, dtype=bool)
+        lut[list(sat)] = True
+        tables.append(lut)
+    return tables
+
+
+def _satisfied_mask(m: np.ndarray, spec: pd.DataFrame,
+                    tables: list[np.ndarray] | None = None) -> np.ndarray:
     """Boolean ``(n, k)``: the answer is a satisfied point.
 
     One 256-entry lookup table per item, indexed by the answer's byte: the negative codes
@@ -222,9 +245,7 @@ def _satisfied_mask(m: np.ndarray, spec: pd.DataFrame) -> np.ndarray:
     1M x 30 those were three temporaries of 240 MB each)."""
     bytes_ = np.ascontiguousarray(m, dtype=np.int8).view(np.uint8)
     out = np.empty(m.shape, dtype=bool)
-    for j, sat in enumerate(spec["satisfied_values"]):
-        lut = np.zeros(256, dtype=bool)
-        lut[list(sat)] = True
+    for j, lut in enumerate(tables if tables is not None else _satisfied_tables(spec)):
         out[:, j] = lut.take(bytes_[:, j])
     return out
 
@@ -283,12 +304,15 @@ def score_responses(
     out = responses.drop(columns=list(spec.index)).reset_index(drop=True)
     # Row blocks keep the float temporaries (scores, masks) in cache: on 1M x 30 this is
     # about 3x faster than one pass over the whole matrix, with identical results.
+    luts = _satisfied_tables(spec)
     blocks = [
-        _score_block(m[start : start + BLOCK_ROWS], spec, dims, dw, min_share, require_all)
+        _score_block(m[start : start + BLOCK_ROWS], spec, dims, dw, min_share, require_all,
+                     luts)
         for start in range(0, max(len(m), 1), BLOCK_ROWS)
     ]
     new = {key: np.concatenate([b[key] for b in blocks]) for key in blocks[0]}
-    return pd.concat([out, pd.DataFrame(new)], axis=1)
+    # one block per column (copy=False): consolidating them copied 100 MB at 1M answers
+    return pd.concat([out, pd.DataFrame(new, copy=False)], axis=1, copy=False)
 
 
 #: Rows scored at a time (see :func:`score_responses`).
@@ -297,12 +321,12 @@ BLOCK_ROWS = 65_536
 
 def _score_block(
     m: np.ndarray, spec: pd.DataFrame, dims: list[str], dw: dict[str, float],
-    min_share: float, require_all: bool,
+    min_share: float, require_all: bool, luts: list[np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Dimension and overall indices and answer counts for a block of rows."""
     s0 = _scores(m, spec, fill=0.0)  # 0 where unanswered: sums need no masking
     valid = m >= 0
-    sat = _satisfied_mask(m, spec)
+    sat = _satisfied_mask(m, spec, luts)
     w_item = spec["weight"].to_numpy(float)
     dim_arr = spec["dimension"].to_numpy()
     new: dict[str, np.ndarray] = {}
@@ -358,6 +382,19 @@ def dimension_columns(scored: pd.DataFrame) -> list[str]:
     return [c[len(DIM_PREFIX) :] for c in scored.columns if str(c).startswith(DIM_PREFIX)]
 
 
+def version_parts(responses: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``(questionnaire version id, its responses)`` in version order.
+
+    A campaign answered on one version (the usual case) yields the frame itself: splitting
+    it with ``groupby`` would copy every column (at 1M answers, 0.5 s and 300 MB)."""
+    versions = responses["questionnaire_version_id"].unique()
+    if len(versions) == 1:
+        yield int(versions[0]), responses
+        return
+    for vid, part in responses.groupby("questionnaire_version_id", sort=True):
+        yield int(vid), part
+
+
 def score_campaign(data: Any, **kwargs: Any) -> pd.DataFrame:
     """Score a :class:`analysis.data.CampaignData`, each response against its own version.
 
@@ -371,13 +408,15 @@ def score_campaign(data: Any, **kwargs: Any) -> pd.DataFrame:
         raise ValueError("campaign has no responses")
     parts = []
     all_items = {i for spec in data.items.values() for i in spec.index}
-    for vid, grp in resp.groupby("questionnaire_version_id", sort=True):
+    for vid, grp in version_parts(resp):
         if vid not in data.items:
             raise ValueError(f"no item spec for questionnaire version {vid}")
         spec = data.items[vid]
         other = [c for c in all_items if c in grp.columns and c not in spec.index]
         dw = data.dimension_weights.get(vid) if data.dimension_weights else None
         parts.append(score_responses(grp.drop(columns=other), spec, dw, **kwargs))
+    if len(parts) == 1:
+        return parts[0]
     out = pd.concat(parts, ignore_index=True)
     count_cols = [c for c in out.columns if str(c).startswith((VALID_PREFIX, SATISFIED_PREFIX))]
     out[count_cols] = out[count_cols].fillna(0).astype(np.int16)

@@ -63,18 +63,17 @@ def campaign_report(engine: Any, code: str
         units = indices.unit_indices(scored, "target_id")
         members = data.organisations.set_index("id")["members"]
         units["participation_rate"] = indices.participation_rate(units["n"], members)
-        per_item = {vid: indices.item_satisfaction(
-            data.responses.loc[data.responses["questionnaire_version_id"] == vid], spec)
-            for vid, spec in data.items.items()}
+        per_item = {vid: indices.item_satisfaction(rows, data.items[vid])
+                    for vid, rows in scoring.version_parts(data.responses)}
     t["indices_s"], cpu["indices_s"] = tm.s, tm.cpu
     with Timer() as tm:
         tree = rollup.rollup(scored, data.organisations)
     t["rollup_s"], cpu["rollup_s"] = tm.s, tm.cpu
     with Timer() as tm:
         alphas: dict[str, float] = {}
-        for vid, spec in data.items.items():
-            rows = data.responses["questionnaire_version_id"] == vid
-            scores = scoring.item_scores(data.responses.loc[rows], spec)
+        for vid, rows in scoring.version_parts(data.responses):
+            spec = data.items[vid]
+            scores = scoring.item_scores(rows, spec)
             for dim, items in spec.groupby("dimension", sort=False).groups.items():
                 if len(items) >= 2:
                     alphas[f"{vid}:{dim}"] = reliability.cronbach_alpha(scores[list(items)])
