@@ -73,10 +73,10 @@ def campaign_report(engine: Any, code: str
         alphas: dict[str, float] = {}
         for vid, rows in scoring.version_parts(data.responses):
             spec = data.items[vid]
-            scores = scoring.item_scores(rows, spec)
             for dim, items in spec.groupby("dimension", sort=False).groups.items():
-                if len(items) >= 2:
-                    alphas[f"{vid}:{dim}"] = reliability.cronbach_alpha(scores[list(items)])
+                if len(items) >= 2:  # one scale's item scores at a time
+                    scores = scoring.item_scores(rows[list(items)], spec.loc[items])
+                    alphas[f"{vid}:{dim}"] = reliability.cronbach_alpha(scores)
     t["reliability_s"], cpu["reliability_s"] = tm.s, tm.cpu
     with Timer() as tm:
         k = data.min_group_size
