@@ -313,6 +313,15 @@ _RATE_FIGURES = ("satisfaction_rate", "satisfaction_ci_low", "satisfaction_ci_hi
 _ITEM_FIGURES = ("n_valid", "n_satisfied", "rate", "ci_low", "ci_high")
 
 
+def dimension_rows(names: pd.Series) -> np.ndarray:
+    """Which rows of an item table are a dimension's pooled row (``dim:<d>``), decided once
+    per distinct name (an item table of 5,000 units has a quarter of a million rows and a
+    few dozen names)."""
+    distinct = pd.unique(names)
+    pooled = [n for n in distinct if str(n).startswith(DIM_PREFIX)]
+    return names.isin(pooled).to_numpy()
+
+
 def _blank_cols(frame: pd.DataFrame, mask: np.ndarray, cols: Sequence[str]) -> None:
     for c in cols:
         if c in frame.columns and mask.any():
@@ -395,7 +404,7 @@ def apply_cell_rules(
     pos = u.index.get_indexer(it["unit_id"].to_numpy())
     unit_gone = (pos < 0) | hidden_unit[np.maximum(pos, 0)]
     name = it["item"].astype(str)
-    is_dim = name.str.startswith(DIM_PREFIX).to_numpy()
+    is_dim = dimension_rows(name)
     mask = unit_gone | (~is_dim & (it["n_valid"].astype(float).fillna(0).to_numpy() < k))
     for d, h in dim_hidden.items():
         rows = is_dim & (name == DIM_PREFIX + d).to_numpy() & (pos >= 0)

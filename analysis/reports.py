@@ -48,6 +48,7 @@ from analysis.disclosure import (
     apply_cell_rules,
     complementary_suppression,
     composite_hidden,
+    dimension_rows,
     release_comments,
 )
 from analysis.indices import item_satisfaction, unit_indices, wilson_interval
@@ -453,7 +454,7 @@ def _item_tree_suppression(items: pd.DataFrame, true_counts: pd.DataFrame, rows:
     (:func:`_pooled_rows_of_thin_items`)."""
     sub = true_counts.loc[rows].copy()
     sub["suppressed"] = items.loc[rows, "suppressed"].to_numpy(bool)
-    sub = sub[~sub["item"].astype(str).str.startswith(DIM_PREFIX)]
+    sub = sub[~dimension_rows(sub["item"].astype(str))]
     if not sub["suppressed"].any():
         return items
     parent = orgs.set_index("id")["parent_id"]
@@ -484,7 +485,7 @@ def _pooled_rows_of_thin_items(items: pd.DataFrame, values: pd.DataFrame,
     items: where one item of a published unit is withheld by the cell rule, the pooled row
     minus the unit's other items of that dimension would give the withheld item's counts,
     so the pooled row is withheld too."""
-    is_dim = items["item"].str.startswith(DIM_PREFIX).to_numpy()
+    is_dim = dimension_rows(items["item"])
     thin = (~is_dim) & items["suppressed"].to_numpy(bool)
     if not (thin.any() and is_dim.any()):
         return items, values
