@@ -642,11 +642,12 @@ def sufficient_stats(scored: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFr
         raise ValueError("not a scored frame (no 'overall' column); use scoring.score_responses")
     if len(keys) == 1:
         codes, uniques = pd.factorize(scored[keys[0]], sort=True)
+        index = pd.Index(uniques, name=keys[0])
     else:
-        codes, uniques = _factorize_keys(scored, keys)
+        codes, index = _factorize_keys(scored, keys)
     if (codes < 0).any():
         raise ValueError(f"grouping columns {keys} contain missing values")
-    g = len(uniques)
+    g = len(index)
     cols: dict[str, np.ndarray] = {"n": np.bincount(codes, minlength=g)}
     for m in metric_columns(scored):
         x = scored[m].to_numpy(float)
@@ -660,29 +661,25 @@ def sufficient_stats(scored: pd.DataFrame, by: str | Sequence[str]) -> pd.DataFr
     if "n_valid" in scored.columns and "n_satisfied" in scored.columns:
         cols.update(_cluster_sums(scored["n_valid"].to_numpy(float),
                                   scored["n_satisfied"].to_numpy(float), codes, g))
-    if len(keys) == 1:
-        index = pd.Index(uniques, name=keys[0])
-    else:
-        index = pd.MultiIndex.from_arrays(uniques, names=keys)
     return pd.DataFrame(cols, index=index)
 
 
-def _factorize_keys(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+def _factorize_keys(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.MultiIndex]:
     """Group codes of several key columns, in order of first appearance (as the factorized
-    tuples of a MultiIndex), and each key's value per group.
+    tuples of a MultiIndex), and the groups' keys as a MultiIndex.
 
     Each column is factorized on its own and the codes combined into one integer: a
     MultiIndex of a million rows built a million tuples for its factorization (5 s)."""
     parts = [pd.factorize(frame[k]) for k in keys]
     level_codes = [c for c, _ in parts]
     missing = np.logical_or.reduce([c < 0 for c in level_codes])
-    shape = tuple(max(len(u), 1) for _, u in parts)
     if missing.any():  # refused by the caller
-        return np.where(missing, -1, 0), []
-    combined = np.ravel_multi_index(level_codes, shape)
-    codes, groups = pd.factorize(combined)
+        return np.where(missing, -1, 0), pd.MultiIndex.from_arrays([[]] * len(keys), names=keys)
+    shape = tuple(max(len(u), 1) for _, u in parts)
+    codes, groups = pd.factorize(np.ravel_multi_index(level_codes, shape))
     per_level = np.unravel_index(groups, shape)
-    return codes, [np.asarray(u)[c] for (_, u), c in zip(parts, per_level, strict=True)]
+    return codes, pd.MultiIndex.from_arrays(
+        [np.asarray(u)[c] for (_, u), c in zip(parts, per_level, strict=True)], names=keys)
 
 
 def finalise(stats_frame: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:

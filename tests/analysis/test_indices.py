@@ -346,3 +346,27 @@ def test_finalise_needs_respondent_level_rate_statistics():
     st = sufficient_stats(_scored({"u": [(8, 9), (3, 4)]}), "target_id")
     with pytest.raises(ValueError, match="respondent-level"):
         finalise(st.drop(columns=["ss_valid"]))
+
+
+def test_sufficient_stats_by_several_keys_in_order_of_first_appearance():
+    """Grouping by two keys: the groups come in the order their first row appears (as a
+    MultiIndex's factorization gives them), each with its own keys, counts and sums; a
+    missing key is refused."""
+    from analysis.indices import sufficient_stats
+
+    scored = pd.DataFrame({
+        "target_id": [3, 1, 3, 2, 1, 3],
+        "rater_group": ["x", "y", "y", "x", "y", "x"],
+        "overall": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+    })
+    st = sufficient_stats(scored, ["target_id", "rater_group"])
+    assert list(st.index) == [(3, "x"), (1, "y"), (3, "y"), (2, "x")]
+    assert st.index.names == ["target_id", "rater_group"]
+    assert st["n"].tolist() == [2, 2, 1, 1]
+    assert st["overall|sum"].tolist() == [70.0, 70.0, 30.0, 40.0]
+    assert st["overall|ss"].tolist() == [3700.0, 2900.0, 900.0, 1600.0]
+    one = sufficient_stats(scored.iloc[:1], ["target_id", "rater_group"])
+    assert list(one.index) == [(3, "x")] and one["n"].tolist() == [1]
+    with pytest.raises(ValueError, match="missing values"):
+        sufficient_stats(scored.assign(rater_group=["x", None, "y", "x", "y", "x"]),
+                         ["target_id", "rater_group"])
