@@ -649,8 +649,10 @@ def floor_app_run(url: str, items: list, clients: int, seconds: float, warmup: f
     try:
         floor_items = [(first_address + i, "", fields) for i, (_n, _c, fields)
                        in enumerate(items)]
+        srv0, db0 = server_cpu(proc), backend_cpu(url)
         stats, elapsed = run_clients([port], floor_items, clients, seconds, warmup,
                                      client_processes, floor=True)
+        srv1, db1 = server_cpu(proc), backend_cpu(url)
     finally:
         stop_server(proc)
     with eng.connect() as conn:
@@ -664,7 +666,14 @@ def floor_app_run(url: str, items: list, clients: int, seconds: float, warmup: f
             "floor_app_p50_ms": ms(stats.post_ms, 50), "floor_app_p99_ms": ms(stats.post_ms, 99),
             "floor_app_errors": sum(v for k, v in stats.errors.items()
                                     if k != "codes_exhausted"),
-            "floor_app_acknowledged_equals_stored": stats.acknowledged == stored}
+            "floor_app_acknowledged_equals_stored": stats.acknowledged == stored,
+            # CPU per stored row (one POST), as for Pingjia's submissions (a GET and a POST)
+            "floor_app_cpu_ms_per_request": round((srv1 - srv0) * 1000
+                                                  / max(stats.acknowledged, 1), 2),
+            "floor_db_cpu_ms_per_request": round(max(db1 - db0, 0.0) * 1000
+                                                 / max(stats.acknowledged, 1), 2),
+            "floor_client_cpu_ms_per_request": round(stats.cpu_s * 1000
+                                                     / max(stats.acknowledged, 1), 2)}
 
 
 def run(db: str, clients: int = 32, seconds: float = 20.0, url: str | None = None,
