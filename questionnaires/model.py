@@ -63,7 +63,15 @@ class Questionnaire:
     def fields(self) -> list[FormField]:
         """Every answerable field in form order: questions (not notes), matrix and checklist
         items expanded, each checklist item with ``evidence`` followed by its
-        ``<item>_evidence`` text field."""
+        ``<item>_evidence`` text field. Built once per questionnaire (it is immutable): a
+        member's submission walks the fields twice (reading the post, validating it)."""
+        cached = self.__dict__.get("_fields_list")
+        if cached is None:
+            cached = tuple(self._build_fields())
+            object.__setattr__(self, "_fields_list", cached)
+        return list(cached)
+
+    def _build_fields(self) -> list[FormField]:
         out: list[FormField] = []
         for s in self.sections:
             for q in s.questions:

@@ -84,18 +84,74 @@ def guard_code_lookup() -> None:
 
     Counted here rather than by a Flask-Limiter decorator on the views: the decorator costs
     a second and third Redis round trip per request (the limit's window for the response
-    headers), and a member's form has no use for those headers."""
+    headers), and a member's form has no use for those headers. With fixed windows in a
+    single Redis (the default) the count and the ceiling's read are one round trip
+    (:func:`_count_lookup_in_one_trip`)."""
     if not _enabled():
         return
     address = get_remote_address()
-    if not _hit_all(_setting("CODE_RATE_LIMIT"), "lookup", address):
-        abort(429)
+    lookup = [parse(text.strip()) for text in _setting("CODE_RATE_LIMIT").split(";")]
     ceiling = parse(_setting("INVALID_CODE_CEILING"))
-    if limiter.limiter.test(ceiling, _key("invalid-codes")):
-        return  # no attack under way
-    if not _hit_all(_setting("CODE_RATE_LIMIT_UNDER_ATTACK"), "lookup-under-attack",
-                    address):
+    counted = _count_lookup_in_one_trip(lookup, ceiling, address)
+    if counted is None:  # another strategy or storage: the limits library's own calls
+        strategy = limiter.limiter
+        allowed = all([strategy.hit(item, _key("lookup", address)) for item in lookup])
+        under_attack = allowed and not strategy.test(ceiling, _key("invalid-codes"))
+    else:
+        allowed, under_attack = counted
+    if not allowed:
         abort(429)
+    if under_attack and not _hit_all(_setting("CODE_RATE_LIMIT_UNDER_ATTACK"),
+                                     "lookup-under-attack", address):
+        abort(429)
+
+
+#: Count one look-up against each per-address limit (KEYS[1..n-1], expiries in ARGV)
+#: and read the platform's invalid-code count (KEYS[n]), as the limits library's fixed
+#: window does (its ``incr_expire.lua``, then a GET): the same keys, the same counts.
+_LOOKUP_SCRIPT = """
+local counts = {}
+for i = 1, #KEYS - 1 do
+  local current = redis.call("incrby", KEYS[i], 1)
+  if current == 1 then
+    redis.call("expire", KEYS[i], ARGV[i])
+  end
+  counts[i] = current
+end
+counts[#KEYS] = tonumber(redis.call("get", KEYS[#KEYS]) or "0")
+return counts
+"""
+
+
+def _count_lookup_in_one_trip(lookup: list, ceiling, address: str
+                              ) -> tuple[bool, bool] | None:
+    """(within every look-up limit, platform under attack) from one Redis script, or None
+    where that does not apply: another strategy than fixed windows, or a storage other
+    than one Redis (a cluster spreads the keys over nodes; memory in tests)."""
+    from limits.errors import StorageError
+    from limits.storage import RedisClusterStorage, RedisStorage
+    from limits.strategies import FixedWindowRateLimiter
+
+    strategy = limiter.limiter
+    storage = getattr(strategy, "storage", None)
+    if (not isinstance(strategy, FixedWindowRateLimiter)
+            or not isinstance(storage, RedisStorage)
+            or isinstance(storage, RedisClusterStorage)):
+        return None
+    script = getattr(storage, "_pingjia_lookup_script", None)
+    if script is None:  # redis-py loads it on the first NOSCRIPT, then runs it by hash
+        script = storage.get_connection().register_script(_LOOKUP_SCRIPT)
+        storage._pingjia_lookup_script = script
+    keys = [storage.prefixed_key(item.key_for(_key("lookup", address))) for item in lookup]
+    keys.append(storage.prefixed_key(ceiling.key_for(_key("invalid-codes"))))
+    try:
+        counts = script(keys=keys, args=[item.get_expiry() for item in lookup])
+    except storage.base_exceptions as exc:  # as the library's own calls raise it
+        if storage.wrap_exceptions:
+            raise StorageError(exc) from exc
+        raise
+    allowed = all(int(n) <= item.amount for n, item in zip(counts, lookup, strict=False))
+    return allowed, int(counts[-1]) >= ceiling.amount
 
 
 def count_invalid_code() -> None:

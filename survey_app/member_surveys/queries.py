@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
 from questionnaires import Questionnaire
 from survey_app.extensions import db
@@ -22,6 +23,7 @@ from survey_app.models import (
     Response,
 )
 from survey_app.models.campaign import AnsweringState, answering_state
+from survey_app.notices.queries import public_campaign_select
 from survey_app.questionnaire_versions import questionnaire_of
 from survey_app.release_policy import accepting, response_counts
 
@@ -65,6 +67,11 @@ class Entry:
     #: the rater group's settings; ``then_parent`` names the group with which the same
     #: member goes on to rate the unit above (a multi-level campaign)
     settings: dict | None = None
+    #: the target's public results (公示) that the form links to: the id and name of its
+    #: latest published campaign with the public page on (``notices.queries``), read by
+    #: the look-up; ``notice_read`` is False where the target was changed after it
+    notice: tuple[int, str] | None = None
+    notice_read: bool = False
 
     @property
     def has_draft(self) -> bool:
@@ -80,13 +87,20 @@ def _entry_query(source, *extra):
     """One SELECT from ``source`` (access codes or open links) through its campaign, rater
     group, questionnaire version and target: the member path's only read per request.
     Column reads, not ORM entities, run on the driver's connection (see driver.py): this
-    runs twice per submission."""
+    runs twice per submission. The target's public campaign (the form's link to its 公示)
+    comes with it, as two correlated subqueries: read on its own through the ORM it cost
+    a quarter of the form's CPU, and the session's rollback at the end of the request
+    dropped the connection's prepared statements."""
+    shown = aliased(Campaign)
+    notice_id, notice_name = (
+        public_campaign_select(source.target_id, column, shown=shown).scalar_subquery()
+        for column in (shown.id, shown.name))
     return (
         select(Campaign.id, Campaign.code, Campaign.name, Campaign.kind, Campaign.status,
                Campaign.opens_on, Campaign.closes_on, RaterGroup.id,
                RaterGroup.questionnaire_version_id, QuestionnaireVersion.content_hash,
                Organisation.id, Organisation.code, Organisation.name, RaterGroup.settings,
-               *extra)
+               notice_id, notice_name, *extra)
         .select_from(source)
         .join(Campaign, Campaign.id == source.campaign_id)
         .join(RaterGroup, RaterGroup.id == source.rater_group_id)
@@ -104,9 +118,10 @@ _CODE_ENTRY_SQL, _LINK_ENTRY_SQL = DriverStatement(_CODE_ENTRY), DriverStatement
 
 
 def _entry(row) -> Entry:
-    extra = {} if len(row) == 14 else {"used": bool(row[14]), "draft": row[15]}
+    extra = {} if len(row) == 16 else {"used": bool(row[16]), "draft": row[17]}
+    notice = None if row[14] is None else (row[14], row[15])
     return Entry(CampaignRef(*row[0:7]), row[7], row[8], row[9], UnitRef(*row[10:13]),
-                 settings=row[13], **extra)
+                 settings=row[13], notice=notice, notice_read=True, **extra)
 
 
 def _look_up(statement: DriverStatement, params: dict[str, str]) -> Entry | None:
@@ -138,7 +153,7 @@ def levels_of(entry: Entry) -> list[Entry]:
                               questionnaire_version_id=version.id,
                               content_hash=version.content_hash,
                               target=UnitRef(parent.id, parent.code, parent.name),
-                              settings=group.settings))
+                              settings=group.settings, notice=None, notice_read=False))
     return levels
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from flask import (
     Blueprint,
@@ -170,11 +170,22 @@ def _notice_link(entry: Entry) -> str:
     """The link to the unit's public results (公示) of an earlier campaign, when its union
     published them: members see what came of the last evaluation before they answer.
     HTML rendered (and escaped) by its own template; empty when there is nothing to show."""
-    shown = public_campaign_of(entry.target.id)
+    if entry.notice_read:  # read with the code (queries._entry_query)
+        shown = None if entry.notice is None else Notice(*entry.notice)
+    else:
+        shown = public_campaign_of(entry.target.id)
     if shown is None or shown.id == entry.campaign.id:
         return ""
     return render_template("member_surveys/_notice_link.html", shown=shown,
                            unit_code=entry.target.code)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the form's link to the public results shows of their campaign."""
+
+    id: int
+    name: str
 
 
 def _unit_page(entry: Entry) -> str:

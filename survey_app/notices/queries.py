@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 
 import qrcode
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from analysis import reports as R
 from survey_app.comments.queries import released_comments
@@ -27,13 +27,22 @@ def public_campaign(unit: Organisation) -> Campaign | None:
 
 
 def public_campaign_of(unit_id: int) -> Campaign | None:
-    """:func:`public_campaign` by the unit's id (the member path holds no ORM unit)."""
-    return db.session.scalar(
-        select(Campaign).join(CampaignTarget, CampaignTarget.campaign_id == Campaign.id)
+    """:func:`public_campaign` by the unit's id."""
+    return db.session.scalar(public_campaign_select(unit_id))
+
+
+def public_campaign_select(unit_id, *columns, shown=Campaign) -> Select:
+    """The rule of :func:`public_campaign` as a SELECT of ``columns`` (default: the
+    campaign) of ``shown`` (``Campaign`` or an alias of it). ``unit_id`` is a value or a
+    column of an enclosing query: the member path reads the campaign's id and name as
+    correlated subqueries of its code look-up (``member_surveys.queries``)."""
+    return (
+        select(*(columns or (shown,))).select_from(shown)
+        .join(CampaignTarget, CampaignTarget.campaign_id == shown.id)
         .where(CampaignTarget.organisation_id == unit_id,
-               Campaign.status == CampaignStatus.PUBLISHED.value,
-               Campaign.public_results.is_(True))
-        .order_by(Campaign.year.desc().nulls_last(), Campaign.id.desc()).limit(1))
+               shown.status == CampaignStatus.PUBLISHED.value,
+               shown.public_results.is_(True))
+        .order_by(shown.year.desc().nulls_last(), shown.id.desc()).limit(1))
 
 
 def _num(value) -> float | None:

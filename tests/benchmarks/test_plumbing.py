@@ -117,3 +117,68 @@ def test_the_rules_benchmark_counts_the_pairs_it_makes():
     assert result["units"] == 300
     assert result["pairs"] > len(upper_pairs(tree, [n for n, _ in tree]))
     assert result["cpu_seconds"] >= 0 and isinstance(result["target_met"], bool)
+
+
+def _canned_server(replies: list[bytes]):
+    """A one-connection-at-a-time server on 127.0.0.1 that answers each request with the
+    next canned reply, closing after a reply that says ``Connection: close``. Returns
+    (port, the requests it received, each as bytes)."""
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    received: list[bytes] = []
+
+    def serve():
+        queue = list(replies)
+        while queue:
+            conn, _addr = listener.accept()
+            with conn:
+                data = b""
+                while queue:
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    head, _, rest = data.partition(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n"):
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":")[1])
+                    while len(rest) < length:
+                        rest += conn.recv(65536)
+                    received.append(head + b"\r\n\r\n" + rest[:length])
+                    data = rest[length:]
+                    reply = queue.pop(0)
+                    conn.sendall(reply)
+                    if b"Connection: close" in reply:
+                        break
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener.getsockname()[1], received
+
+
+def test_the_load_generators_connection_reads_each_kind_of_response():
+    page = '<input name="csrf_token" type="hidden" value="tok-1">表'.encode()
+    replies = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nSet-Cookie: lang=zh; Path=/\r\n"
+        b"Set-Cookie: session=abc.def; HttpOnly; Path=/\r\n\r\n" % len(page) + page,
+        b"HTTP/1.1 302 FOUND\r\nTransfer-Encoding: chunked\r\nLocation: /thanks\r\n"
+        b"Connection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        b"HTTP/1.1 302 FOUND\r\nLocation: /done\r\n\r\n",  # no length: read to the close
+    ]
+    port, received = _canned_server(replies)
+    conn = ingest.MemberConnection(port, "127.0.0.1", timeout=5)
+    try:
+        error, _get_ms, _post_ms = ingest.submit_one(conn, f"127.0.0.1:{port}", "CODE",
+                                                     [("q1", "满意")])
+        assert error is None
+        assert conn.sock is None  # the server said close: the next request reconnects
+        status, headers, body = conn.request("POST", "/floor", [], b"x=1")
+        assert (status, headers["location"], body) == (302, ["/done"], b"")
+    finally:
+        conn.close()
+    get, post, floor = received
+    assert get.startswith(b"GET /s/CODE HTTP/1.1\r\n") and b"Content-Length" not in get
+    assert b"\r\nCookie: session=abc.def\r\n" in post
+    assert post.endswith(b"\r\n\r\ncsrf_token=tok-1&q1=%E6%BB%A1%E6%84%8F")
+    assert b"\r\nContent-Length: 3\r\n" in floor and floor.endswith(b"x=1")

@@ -77,10 +77,18 @@ def test_many_usernames_from_one_address_are_limited(demo, database_url):
     assert statuses == [200] * 3 + [429] * 2
 
 
-def test_a_guesser_spread_over_many_addresses_meets_the_ceiling(demo, codes, database_url):
+#: The code limits counted in each worker's memory (tests) and in Redis, where a look-up
+#: is counted by one script (``rate_limits._count_lookup_in_one_trip``): the same answers.
+STORAGES = ["memory://", pytest.param("redis://127.0.0.1:6379/15", marks=pytest.mark.skipif(
+    not _redis_up(), reason="Redis is not running on 127.0.0.1:6379"))]
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_a_guesser_spread_over_many_addresses_meets_the_ceiling(demo, codes, database_url,
+                                                                storage):
     app = _limited(database_url, CODE_RATE_LIMIT="100 per minute",
                    INVALID_CODE_CEILING="10 per minute",
-                   CODE_RATE_LIMIT_UNDER_ATTACK="2 per minute")
+                   CODE_RATE_LIMIT_UNDER_ATTACK="2 per minute", RATELIMIT_STORAGE_URI=storage)
     client = app.test_client()
     assert [_guess(client, f"10.1.0.{i}") for i in range(10)] == [404] * 10
     # the ceiling is reached: a fresh address gets a small share, before any look-up
@@ -93,12 +101,26 @@ def test_a_guesser_spread_over_many_addresses_meets_the_ceiling(demo, codes, dat
     assert member.status_code == 200
 
 
-def test_no_ceiling_below_it(demo, codes, database_url):
+@pytest.mark.parametrize("storage", STORAGES)
+def test_no_ceiling_below_it(demo, codes, database_url, storage):
     app = _limited(database_url, CODE_RATE_LIMIT="100 per minute",
                    INVALID_CODE_CEILING="10 per minute",
-                   CODE_RATE_LIMIT_UNDER_ATTACK="2 per minute")
+                   CODE_RATE_LIMIT_UNDER_ATTACK="2 per minute", RATELIMIT_STORAGE_URI=storage)
     client = app.test_client()
     assert [_guess(client, "10.2.0.1") for _ in range(5)] == [404] * 5
+
+
+@pytest.mark.parametrize("storage", STORAGES)
+def test_look_ups_are_limited_per_address_by_every_limit(demo, codes, database_url, storage):
+    app = _limited(database_url, CODE_RATE_LIMIT="100 per minute;3 per hour",
+                   RATELIMIT_STORAGE_URI=storage)
+    client = app.test_client()
+    assert [_guess(client, "10.7.0.1") for _ in range(4)] == [404, 404, 404, 429]
+    # a valid code from that address too: the limit is decided before the look-up
+    assert client.get(f"/s/{codes[0]}", environ_base={"REMOTE_ADDR": "10.7.0.1"}
+                      ).status_code == 429
+    assert client.get(f"/s/{codes[0]}", environ_base={"REMOTE_ADDR": "10.7.0.2"}
+                      ).status_code == 200
 
 
 def test_submissions_are_limited_per_campaign_and_address(demo, codes, database_url):

@@ -46,10 +46,11 @@ def test_values_are_converted_by_their_column_types_as_each_database_keeps_them(
 
     look_up = DriverStatement(_CODE_ENTRY)
     read = (1, "C", "名", "member", "open", "2026-11-01", None, 7, 8, "h" * 64, 9, "U", "单位",
-            '{"then_parent": "b"}', 0, '{"q1": "满意"}')
+            '{"then_parent": "b"}', 5, "去年的评家", 0, '{"q1": "满意"}')
     back = look_up.row(sqlite.dialect(), read)
     assert back[5] == date(2026, 11, 1) and back[6] is None  # dates back from ISO text
     assert back[13] == {"then_parent": "b"}  # the rater group's settings, JSON from text
-    assert back[14] is False  # booleans back from 0 and 1
-    assert back[15] == {"q1": "满意"}  # the draft, JSON back from text
+    assert back[14:16] == (5, "去年的评家")  # the public campaign the form links to
+    assert back[16] is False  # booleans back from 0 and 1
+    assert back[17] == {"q1": "满意"}  # the draft, JSON back from text
     assert look_up.row(sqlite.dialect(), None) is None
