@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 from pathlib import Path
 
 from pypdf import PdfReader
 from sqlalchemy import inspect, select
 
+from survey_app.dates import today
 from survey_app.extensions import db
 from survey_app.models import CodeLookupCount
 from tests.conftest import csrf_token_from
@@ -38,7 +38,8 @@ def test_refused_look_ups_are_counted_per_campaign_and_day_never_by_code(demo, a
         counts = {(r.day, r.campaign_id, r.outcome): r.count
                   for r in db.session.scalars(select(CodeLookupCount))}
         columns = {c["name"] for c in inspect(db.engine).get_columns("code_lookup_counts")}
-    assert counts == {(date.today(), campaign, "used"): 2, (date.today(), 0, "unknown"): 2}
+    day = today()  # the platform's date (Asia/Shanghai), not the machine's
+    assert counts == {(day, campaign, "used"): 2, (day, 0, "unknown"): 2}
     assert columns == {"day", "campaign_id", "outcome", "count"}
 
 
@@ -52,7 +53,7 @@ def test_the_codes_page_says_to_draw_slips_at_random_and_shows_used_look_ups(
     html = client.get(f"/surveys/{campaign}/codes").get_data(as_text=True)
     assert "参评码纸条必须随机发放" in html and "不要按名单发放" in html
     table = html[html.index('id="refused-lookups"'):]
-    assert re.search(rf"<td>{date.today().isoformat()}</td><td>3</td>", table)
+    assert re.search(rf"<td>{today().isoformat()}</td><td>3</td>", table)
     for code in codes:
         assert code not in html
 
