@@ -3,11 +3,10 @@
 :func:`load_campaign` reads a campaign by table name (plain SQL, no ORM objects) in one
 columnar pass and hands the columns to :func:`analysis.data.campaign_from_columns`. On
 PostgreSQL (psycopg 3) the responses come through ``COPY ... TO STDOUT (FORMAT binary)``,
-parsed with one numpy structured dtype; elsewhere (SQLite, or rows the binary read cannot
-take) through the raw DB-API cursor. On SQLite the responses come as Arrow columns from
-the ADBC SQLite driver (a C reader: no Python object per row), with the same cursor as the
-fallback. :func:`load_comments` and :func:`load_checklist_totals`
-read the answers JSON for :func:`analysis.data.comments_from_answers` and
+parsed with one numpy structured dtype; on SQLite as Arrow columns from the ADBC SQLite
+driver (a C reader: no Python object per row); where neither can take the rows, through the
+raw DB-API cursor. :func:`load_comments` and :func:`load_checklist_totals` read the answers
+JSON for :func:`analysis.data.comments_from_answers` and
 :func:`analysis.assessment.checklist_totals`.
 """
 
