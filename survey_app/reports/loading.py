@@ -270,34 +270,28 @@ def _columns_from_arrow(
         return None
     versions = version.to_numpy().astype(np.int64, copy=False)
     n = len(versions)
+    cols = [pd.arrays.ArrowStringArray(ids), target.to_numpy().astype(np.int64, copy=False),
+            group.to_numpy().astype(np.int64, copy=False), versions, days, None]
     offsets = np.frombuffer(blobs.buffers()[1], dtype=np.int32)[blobs.offset:blobs.offset + n + 1]
     values = np.frombuffer(blobs.buffers()[2], dtype=np.int8)[offsets[0]:offsets[-1]]
     widths = np.diff(offsets)
+    # one width (the common case): the data buffer is the answer matrix as it is
+    matrix = values.reshape(n, int(widths[0])) if (widths == widths[0]).all() else None
+    present = np.unique(versions).tolist()
+    if matrix is not None and len(present) == 1:
+        return cols, {int(present[0]): (np.arange(n), matrix)}
     blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    if (widths == widths[0]).all():  # the common case: one width, the matrix as it is
-        matrix = values.reshape(n, int(widths[0]))
-        present = np.unique(versions)
-        if len(present) == 1:
-            return _arrow_columns(ids, target, group, versions, days), {
-                int(present[0]): (np.arange(n), matrix)}
-        for vid in present.tolist():
-            rows = np.flatnonzero(versions == vid)
+    for vid in present:
+        rows = np.flatnonzero(versions == vid)
+        if matrix is not None:
             blocks[int(vid)] = (rows, matrix[rows])
-    else:  # versions of different lengths: each version's rows gathered by their offsets
-        for vid in np.unique(versions).tolist():
-            rows = np.flatnonzero(versions == vid)
-            k = int(widths[rows[0]])
-            if (widths[rows] != k).any():
-                return None  # blobs of one version differ in length: the cursor's path
-            at = (offsets[rows] - offsets[0])[:, None] + np.arange(k)
-            blocks[int(vid)] = (rows, values[at])
-    return _arrow_columns(ids, target, group, versions, days), blocks
-
-
-def _arrow_columns(ids: Any, target: Any, group: Any, versions: np.ndarray,
-                   days: np.ndarray) -> list:
-    return [pd.arrays.ArrowStringArray(ids), target.to_numpy().astype(np.int64, copy=False),
-            group.to_numpy().astype(np.int64, copy=False), versions, days, None]
+            continue
+        k = int(widths[rows[0]])  # versions of different lengths: gathered by their offsets
+        if (widths[rows] != k).any():
+            return None  # blobs of one version differ in length: the cursor's path
+        at = (offsets[rows] - offsets[0])[:, None] + np.arange(k)
+        blocks[int(vid)] = (rows, values[at])
+    return cols, blocks
 
 
 _COPY_SQL = ("COPY (SELECT id, target_id, rater_group_id, questionnaire_version_id, "
